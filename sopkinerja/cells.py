@@ -1,0 +1,37 @@
+"""Cell addresses as Excel shows them, and cell text normalisation."""
+
+from __future__ import annotations
+
+import re
+
+_INVISIBLE = re.compile(r"[\u00a0\u2007\u2009\u202f\u200b\ufeff]")
+_SPACES = re.compile(r"\s+")
+
+
+def column_letter(index: int) -> str:
+    """0 -> ``A``, 25 -> ``Z``, 26 -> ``AA``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_address(row: int, column: int) -> str:
+    """Zero-based row and column to ``F12``."""
+    return f"{column_letter(column)}{row + 1}"
+
+
+def clean_text(value: object) -> str:
+    """Cell text with NBSP and runs of white space folded, ends stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _SPACES.sub(" ", _INVISIBLE.sub(" ", str(value))).strip()
+
+
+def header_key(value: object) -> str:
+    """Header matching ignores case and surrounding spaces (product.md §3.3)."""
+    return clean_text(value).lower()

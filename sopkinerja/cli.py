@@ -1,0 +1,162 @@
+"""The command line: parse, call one library function, print, choose the exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sopkinerja import __version__
+from sopkinerja.errors import SopkinerjaError
+from sopkinerja.i18n import Messages, resolve_language
+
+# Exit codes (product.md §3.1).
+EXIT_OK = 0
+EXIT_FATAL = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+
+
+class State:
+    """Options shared by every command, whether given before or after its name."""
+
+    def __init__(self) -> None:
+        self.project = Path(".")
+        self.json = False
+        self.debug = False
+        self.messages = Messages(resolve_language())
+
+    def merge(self, project: Path | None, as_json: bool, debug: bool) -> None:
+        self.project = project or self.project
+        self.json = self.json or as_json
+        self.debug = self.debug or debug
+
+
+def _common(function):
+    """--project, --json and --debug on every command too (``sopkinerja run --json``)."""
+    function = click.option("--debug", is_flag=True, help="Tampilkan traceback bila gagal.")(function)
+    function = click.option("--json", "as_json", is_flag=True, help="Keluaran satu dokumen JSON.")(function)
+    function = click.option(
+        "--project", type=click.Path(file_okay=False, path_type=Path),
+        help="Folder workspace (bawaan: folder saat ini).",
+    )(function)
+    return function
+
+
+class Group(click.Group):
+    """Turns a SopkinerjaError into one Indonesian paragraph and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SopkinerjaError as exc:
+            state = ctx.ensure_object(State)
+            if state.debug:
+                raise
+            _fatal(state, exc.key, exc.render(state.messages))
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: explain, keep the traceback for --debug
+            state = ctx.ensure_object(State)
+            if state.debug:
+                raise
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            _fatal(state, "internal", state.messages("error.internal", detail=detail))
+
+
+def _fatal(state: State, code: str, message: str) -> None:
+    if state.json:
+        click.echo(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
+    click.echo(state.messages("error.prefix") + " " + message, err=True)
+    sys.exit(EXIT_FATAL)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@_common
+@click.version_option(__version__, prog_name="sopkinerja")
+@click.pass_context
+def cli(ctx: click.Context, project: Path | None, as_json: bool, debug: bool) -> None:
+    """sopkinerja: SOP Mekanisme Pengumpulan Data Kinerja dalam satu perintah.
+
+    Alur: init (sekali) -> generate (langkah 2-3) -> unit mengisi dan mengirim
+    kembali -> run (langkah 6-9) -> status.
+
+    Example:
+
+        sopkinerja init D:\\kinerja --example
+    """
+    ctx.ensure_object(State).merge(project, as_json, debug)
+
+
+def _state(ctx: click.Context, project: Path | None, as_json: bool, debug: bool) -> State:
+    state = ctx.ensure_object(State)
+    state.merge(project, as_json, debug)
+    return state
+
+
+def _emit(state: State, document: dict[str, Any], lines: list[str]) -> None:
+    if state.json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+    else:
+        for line in lines:
+            click.echo(line)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--example", is_flag=True, help="Isi dengan badan contoh (Bappedalitbang Tapanuli Utara).")
+@_common
+@click.pass_context
+def init(ctx, directory: Path, example: bool, project, as_json, debug) -> None:
+    """Buat workspace baru: sopkinerja.toml, input/master.xlsx, input/masuk/, output/.
+
+    Menolak menimpa workspace yang sudah ada.
+
+    Example:
+
+        sopkinerja init D:\\kinerja --example
+    """
+    from sopkinerja.clock import now
+    from sopkinerja.workspace import init_workspace
+
+    state = _state(ctx, project, as_json, debug)
+    result = init_workspace(directory, example, now().date(), state.messages)
+    msg = state.messages
+    _emit(state, {
+        "workspace": str(result.root), "config": str(result.config), "master": str(result.master),
+        "example": result.example, "units": result.units, "indicators": result.indicators,
+    }, [
+        msg("init.done", path=result.root),
+        msg("init.example", units=result.units, indicators=result.indicators)
+        if example else msg("init.empty", master=result.master),
+        msg("init.next", path=result.root),
+    ])
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@_common
+@click.pass_context
+def demo(ctx, directory: Path | None, project, as_json, debug) -> None:
+    """Jalankan seluruh alur pada badan contoh di DIRECTORY (bawaan: workspace ini).
+
+    Aman diulang: workspace yang sudah ada dipakai lagi.
+
+    Example:
+
+        sopkinerja demo D:\\coba-sopkinerja
+    """
+    from sopkinerja.demo import run_demo
+
+    state = _state(ctx, project, as_json, debug)
+    result = run_demo(directory or state.project, state.messages)
+    _emit(state, result.document(), result.lines(state.messages))
+
+
+def main() -> None:
+    """Console entry point; exit code 2 for usage errors comes from click."""
+    cli(prog_name="sopkinerja")

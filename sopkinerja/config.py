@@ -1,0 +1,361 @@
+"""Loading and validating the workspace configuration ``sopkinerja.toml`` (product.md §3.2)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sopkinerja.errors import ConfigError, Problem
+from sopkinerja.models import Period
+
+CONFIG_NAME = "sopkinerja.toml"
+DAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
+# Perpres 21/2023: 37.5 hours a week, Mon-Thu 07:30-12:00 and 13:00-16:00,
+# Fri 07:30-11:30 and 13:00-16:30 (product.md §2).
+DEFAULT_HOURS = {
+    **{day: ("07:30-12:00", "13:00-16:00") for day in DAYS[:4]},
+    "jumat": ("07:30-11:30", "13:00-16:30"),
+}
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str
+    short_name: str
+    region: str
+    address: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who units contact about the request (printed in the title block)."""
+
+    name: str = ""
+    position: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Paths:
+    master: Path
+    inbox: Path  # masuk
+    outbox: Path  # keluar
+    archive: Path  # arsip: ledger and content-addressed archive
+    templates: Path  # user overrides of templates/
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    """The working calendar; hours are per weekday (0 = Monday) as (start, end) pairs."""
+
+    timezone: str = "Asia/Jakarta"
+    hours: dict[int, tuple[tuple[time, time], ...]] = field(default_factory=dict)
+    national_holidays: bool = True
+    collective_leave: tuple[date, ...] = ()  # cuti bersama
+    extra_holidays: tuple[date, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    language: str
+    agency: Agency
+    period: Period
+    deadline: datetime
+    paths: Paths
+    contact: Contact = Contact()
+    calendar: CalendarConfig = CalendarConfig()
+    capaian_cap: float | None = None  # applied to averages only (product.md §2)
+    extreme_above: float = 200.0
+    extreme_below: float = 0.0
+    number_locale: str = "id"
+    sop_file: Path | None = None
+    max_file_mb: float = 50.0
+
+
+class _Bad(Exception):
+    """A value that does not fit; carries the message key and parameters."""
+
+    def __init__(self, key: str, **params: Any):
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+def _text(required: bool = True) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise _Bad("config.expect_text")
+        return value.strip()
+
+    return check
+
+
+def _period(value: Any) -> Period:
+    try:
+        return Period.parse(str(value))
+    except ValueError:
+        raise _Bad("config.expect_period") from None
+
+
+def _datetime(value: Any) -> datetime | date:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise _Bad("config.expect_datetime") from None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return value
+    raise _Bad("config.expect_datetime")
+
+
+def _number(low: float | None = None) -> Callable[[Any], float]:
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _Bad("config.expect_number")
+        if low is not None and value <= low:
+            raise _Bad("config.expect_above", low=low)
+        return float(value)
+
+    return check
+
+
+def _choice(*options: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or value.strip().lower() not in options:
+            raise _Bad("config.expect_choice", options=", ".join(options))
+        return value.strip().lower()
+
+    return check
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad("config.expect_bool")
+    return value
+
+
+def _timezone(value: Any) -> str:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _Bad("config.expect_timezone") from None
+    return str(value)
+
+
+def _dates(value: Any) -> tuple[date, ...]:
+    if not isinstance(value, list):
+        raise _Bad("config.expect_dates")
+    out = []
+    for item in value:
+        if isinstance(item, str):
+            try:
+                item = date.fromisoformat(item.strip())
+            except ValueError:
+                raise _Bad("config.expect_dates") from None
+        if isinstance(item, datetime) or not isinstance(item, date):
+            raise _Bad("config.expect_dates")
+        out.append(item)
+    return tuple(sorted(set(out)))
+
+
+_SPAN = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+def _spans(value: Any) -> tuple[tuple[time, time], ...]:
+    if not isinstance(value, list):
+        raise _Bad("config.expect_spans")
+    spans = []
+    for item in value:
+        match = _SPAN.match(item) if isinstance(item, str) else None
+        if not match:
+            raise _Bad("config.expect_spans")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59 or (h1, m1) >= (h2, m2):
+            raise _Bad("config.expect_spans")
+        spans.append((time(h1, m1), time(h2, m2)))
+    spans.sort()
+    if any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
+        raise _Bad("config.expect_spans")
+    return tuple(spans)
+
+
+# The schema: section -> key -> (validator, required). "" is the top level.
+SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], bool]]] = {
+    "": {"bahasa": (_choice("id", "en"), False)},
+    "instansi": {
+        "nama": (_text(), True),
+        "singkatan": (_text(), True),
+        "daerah": (_text(), True),
+        "alamat": (_text(False), False),
+        "email": (_text(False), False),
+        "telepon": (_text(False), False),
+    },
+    "periode": {"kode": (_period, True), "batas_waktu": (_datetime, True)},
+    "berkas": {
+        "master": (_text(), True),
+        "masuk": (_text(), True),
+        "keluar": (_text(), True),
+        "arsip": (_text(), False),
+        "templat": (_text(), False),
+    },
+    "kontak": {
+        "nama": (_text(False), False),
+        "jabatan": (_text(False), False),
+        "email": (_text(False), False),
+        "telepon": (_text(False), False),
+    },
+    "kalender": {
+        "zona_waktu": (_timezone, False),
+        "libur_nasional": (_boolean, False),
+        "cuti_bersama": (_dates, False),
+        "libur_tambahan": (_dates, False),
+        **{f"jam_kerja.{day}": (_spans, False) for day in DAYS},
+    },
+    "capaian": {
+        "batas_rata_rata": (_number(0), False),
+        "ekstrem_atas": (_number(0), False),
+        "ekstrem_bawah": (_number(), False),
+    },
+    "angka": {"format": (_choice("id", "en"), False)},
+    "sop": {"berkas": (_text(), False)},
+    "batas": {"ukuran_berkas_mb": (_number(0), False)},
+}
+
+
+def load_config(root: Path) -> Config:
+    """Read ``root/sopkinerja.toml``; raise ConfigError naming every bad key at once."""
+    path = Path(root) / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError("config.missing", path=str(path), root=str(root))
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("config.syntax", path=str(path), detail=str(exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError("config.unreadable", path=str(path), detail=str(exc)) from None
+    values, problems = _validate(raw)
+    if not problems and values["periode.batas_waktu"] is not None:
+        problems += _check_deadline(values)
+    if problems:
+        raise ConfigError("config.invalid", problems=tuple(problems), path=str(path))
+    return _build(Path(root), values)
+
+
+def _validate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    flat = _flatten_sections(raw, problems)
+    for section, keys in SCHEMA.items():
+        for key, (check, required) in keys.items():
+            dotted = f"{section}.{key}" if section else key
+            if dotted not in flat:
+                values[dotted] = None
+                if required:
+                    problems.append(Problem("config.key_missing", {"key": dotted}))
+                continue
+            try:
+                values[dotted] = check(flat.pop(dotted))
+            except _Bad as bad:
+                expected = Problem(bad.key, bad.params)
+                problems.append(Problem("config.bad_value", {"key": dotted, "expected": expected}))
+    for unknown in sorted(flat):
+        problems.append(Problem("config.key_unknown", {"key": unknown}))
+    return values, problems
+
+
+def _flatten_sections(raw: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in SCHEMA and key and isinstance(value, dict):
+            for sub, subvalue in value.items():
+                if sub == "jam_kerja" and key == "kalender" and isinstance(subvalue, dict):
+                    flat.update({f"kalender.jam_kerja.{d}": v for d, v in subvalue.items()})
+                else:
+                    flat[f"{key}.{sub}"] = subvalue
+        elif key in SCHEMA and key:
+            problems.append(Problem("config.expect_section", {"key": key}))
+        elif isinstance(value, dict):  # an unknown section: name each of its keys
+            flat.update({f"{key}.{sub}": subvalue for sub, subvalue in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def _check_deadline(values: dict[str, Any]) -> list[Problem]:
+    deadline = values["periode.batas_waktu"]
+    period: Period = values["periode.kode"]
+    if deadline.year < period.year or deadline.year > period.year + 1:
+        return [Problem("config.deadline_far", {"key": "periode.batas_waktu", "period": period.code})]
+    return []
+
+
+def _build(root: Path, v: dict[str, Any]) -> Config:
+    from sopkinerja.i18n import resolve_language
+
+    tz_name = v["kalender.zona_waktu"] or "Asia/Jakarta"
+    return Config(
+        root=root,
+        language=resolve_language(v["bahasa"]),
+        agency=Agency(
+            v["instansi.nama"], v["instansi.singkatan"], v["instansi.daerah"],
+            v["instansi.alamat"] or "", v["instansi.email"] or "", v["instansi.telepon"] or "",
+        ),
+        period=v["periode.kode"],
+        deadline=_aware(v["periode.batas_waktu"], ZoneInfo(tz_name)),
+        paths=Paths(
+            master=root / v["berkas.master"],
+            inbox=root / v["berkas.masuk"],
+            outbox=root / v["berkas.keluar"],
+            archive=root / (v["berkas.arsip"] or "arsip"),
+            templates=root / (v["berkas.templat"] or "templates"),
+        ),
+        contact=Contact(*(v[f"kontak.{k}"] or "" for k in ("nama", "jabatan", "email", "telepon"))),
+        calendar=_calendar(v, tz_name),
+        capaian_cap=v["capaian.batas_rata_rata"],
+        extreme_above=v["capaian.ekstrem_atas"] or 200.0,
+        extreme_below=v["capaian.ekstrem_bawah"] if v["capaian.ekstrem_bawah"] is not None else 0.0,
+        number_locale=v["angka.format"] or "id",
+        sop_file=root / v["sop.berkas"] if v["sop.berkas"] else None,
+        max_file_mb=v["batas.ukuran_berkas_mb"] or 50.0,
+    )
+
+
+def _aware(value: datetime | date, tz: ZoneInfo) -> datetime:
+    """A deadline given as a date means the end of that working day (16:00)."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(16, 0))
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def _calendar(v: dict[str, Any], tz_name: str) -> CalendarConfig:
+    configured = {d: v[f"kalender.jam_kerja.{d}"] for d in DAYS}
+    use_default = all(spans is None for spans in configured.values())
+    hours = {}
+    for index, day in enumerate(DAYS):
+        spans = configured[day]
+        if use_default:
+            spans = _spans(list(DEFAULT_HOURS.get(day, ())))
+        if spans:
+            hours[index] = spans
+    national = v["kalender.libur_nasional"]
+    return CalendarConfig(
+        timezone=tz_name,
+        hours=hours,
+        national_holidays=True if national is None else national,
+        collective_leave=v["kalender.cuti_bersama"] or (),
+        extra_holidays=v["kalender.libur_tambahan"] or (),
+    )

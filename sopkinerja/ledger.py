@@ -1,0 +1,199 @@
+"""The ledger: the workspace's SQLite record of requests, files, values, issues and step events."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from sopkinerja.errors import LedgerError, WorkspaceBusy
+
+LEDGER_NAME = "buku-besar.sqlite"
+LOCK_NAME = "sopkinerja.lock"
+
+# Each migration takes the schema from version N to N+1; index 0 makes version 1.
+# Never edit a released migration: append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        command TEXT NOT NULL,
+        period TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT
+    );
+    CREATE TABLE requests (
+        request_id TEXT PRIMARY KEY,
+        unit_code TEXT NOT NULL,
+        period TEXT NOT NULL,
+        template_version TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        sha256 TEXT,
+        run_id INTEGER REFERENCES runs(id)
+    );
+    CREATE INDEX requests_by_unit ON requests(period, unit_code);
+    CREATE TABLE request_rows (
+        request_id TEXT NOT NULL REFERENCES requests(request_id),
+        position INTEGER NOT NULL,
+        indicator_code TEXT NOT NULL,
+        row_key TEXT NOT NULL,
+        prefilled TEXT NOT NULL,
+        PRIMARY KEY (request_id, indicator_code)
+    );
+    CREATE TABLE files (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        archive_path TEXT NOT NULL,
+        first_received_at TEXT NOT NULL
+    );
+    CREATE TABLE receipts (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL REFERENCES files(sha256),
+        original_path TEXT NOT NULL,
+        original_name TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        container_sha256 TEXT,
+        run_id INTEGER REFERENCES runs(id)
+    );
+    CREATE UNIQUE INDEX receipts_once ON receipts(sha256, original_path, IFNULL(container_sha256, ''));
+    CREATE TABLE submissions (
+        sha256 TEXT PRIMARY KEY REFERENCES files(sha256),
+        request_id TEXT,
+        unit_code TEXT,
+        period TEXT,
+        received_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        superseded_by TEXT,
+        parsed_at TEXT NOT NULL,
+        parser_version TEXT NOT NULL
+    );
+    CREATE INDEX submissions_by_unit ON submissions(period, unit_code);
+    CREATE TABLE submission_values (
+        sha256 TEXT NOT NULL REFERENCES submissions(sha256),
+        indicator_code TEXT NOT NULL,
+        field TEXT NOT NULL,
+        number REAL,
+        text TEXT,
+        original TEXT,
+        cell TEXT,
+        PRIMARY KEY (sha256, indicator_code, field)
+    );
+    CREATE TABLE issues (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT,
+        period TEXT,
+        unit_code TEXT,
+        code TEXT NOT NULL,
+        severity TEXT NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
+        sheet TEXT,
+        cell TEXT,
+        params TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX issues_by_file ON issues(sha256);
+    CREATE TABLE step_events (
+        id INTEGER PRIMARY KEY,
+        period TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        unit_code TEXT,
+        started_at TEXT,
+        ended_at TEXT,
+        source TEXT NOT NULL CHECK (source IN ('sistem', 'berkas', 'manual')),
+        actor TEXT,
+        nip TEXT,
+        sha256 TEXT,
+        note TEXT,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX step_events_by_period ON step_events(period, step, unit_code);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Ledger:
+    """An open ledger; use ``transaction()`` for every write."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path):
+        self.db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, migrate: bool = True) -> Ledger:
+        """Open (creating if needed) and bring the schema up to date."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+            connection.row_factory = sqlite3.Row
+            # A rollback journal, not WAL: it also works on the network drives
+            # agencies keep shared folders on.
+            connection.execute("PRAGMA journal_mode = DELETE")
+            connection.execute("PRAGMA synchronous = FULL")
+            connection.execute("PRAGMA foreign_keys = ON")
+            ledger = cls(connection, path)
+            version = ledger.schema_version
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError("ledger.unreadable", path=str(path), detail=str(exc)) from None
+        if version > SCHEMA_VERSION:
+            connection.close()
+            raise LedgerError("ledger.too_new", path=str(path), found=version, known=SCHEMA_VERSION)
+        if migrate and version < SCHEMA_VERSION:
+            ledger.migrate()
+        return ledger
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def migrate(self, target: int = SCHEMA_VERSION) -> None:
+        """Apply each pending migration in its own transaction."""
+        for version in range(self.schema_version, target):
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[version]):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {version + 1}")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All-or-nothing: commit on success, roll back on any exception."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script on semicolons (migrations hold no string literals with ';')."""
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+@contextlib.contextmanager
+def workspace_lock(archive_dir: Path, wait_seconds: float = 10.0) -> Iterator[None]:
+    """One writer per workspace; the OS frees the lock if the process dies."""
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(archive_dir / LOCK_NAME))
+    try:
+        lock.acquire(timeout=wait_seconds)
+    except Timeout:
+        raise WorkspaceBusy("workspace.busy", path=str(archive_dir.parent), seconds=wait_seconds) from None
+    try:
+        yield
+    finally:
+        lock.release()

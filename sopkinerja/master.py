@@ -1,0 +1,298 @@
+"""Reading and checking the master data: units and indicators (product.md §3.3)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sopkinerja.cells import cell_address, clean_text, column_letter, header_key
+from sopkinerja.errors import MasterError, Problem
+from sopkinerja.models import PERIOD_TARGETS, POLARITIES, Indicator, Master, Unit
+from sopkinerja.numbers import parse_number
+
+UNIT_SHEET = "Unit"
+INDICATOR_SHEET = "Indikator"
+UNIT_COLUMNS = ("kode", "nama", "kepala", "nip", "email")
+UNIT_REQUIRED = ("kode", "nama")
+INDICATOR_COLUMNS = (
+    "kode_unit", "kode", "sasaran", "program", "kegiatan", "sub_kegiatan",
+    "indikator", "satuan", "polaritas", "target",
+    "target_tw1", "target_tw2", "target_tw3", "target_tw4", "pagu",
+)
+INDICATOR_REQUIRED = ("kode_unit", "kode", "indikator", "satuan", "polaritas", "target")
+# Optional semester targets (product.md §2) are read when present.
+INDICATOR_OPTIONAL = ("target_s1", "target_s2")
+CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+MAX_CODE_LENGTH = 30
+MINUS_SIGNS = {"\u2212": "-", "\u2013": "-", "\u2014": "-"}
+
+
+@dataclass
+class Table:
+    """One sheet (or CSV file) of the master: header labels and numbered rows."""
+
+    name: str
+    header: list[str]
+    rows: list[tuple[int, list[object]]]  # (1-based row number, values)
+    header_row: int = 1
+    first_column: int = 0  # zero-based column of the header's first cell
+    is_csv: bool = False
+    columns: dict[str, int] = field(default_factory=dict)
+
+    def where(self, row: int, column: str) -> Problem:
+        """A position as the user finds it: ``Indikator!J7`` or a CSV line and column."""
+        index = self.columns.get(column)
+        if self.is_csv or index is None:
+            return Problem("master.where_csv", {"sheet": self.name, "row": row, "column": column})
+        cell = cell_address(row - 1, self.first_column + index)
+        return Problem("master.where_cell", {"sheet": self.name, "cell": cell, "column": column})
+
+
+@dataclass
+class MasterReport:
+    """What reading the master found: the master (when usable), errors and warnings."""
+
+    master: Master | None
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+def load_master(path: Path, locale: str = "id") -> MasterReport:
+    """Read a master and raise MasterError listing every problem at once."""
+    report = read_master(path, locale)
+    if report.errors:
+        raise MasterError("master.invalid", problems=tuple(report.errors), path=str(path))
+    return report
+
+
+def read_master(path: Path, locale: str = "id") -> MasterReport:
+    """Read ``master.xlsx`` or a folder holding ``Unit.csv`` and ``Indikator.csv``."""
+    path = Path(path)
+    try:
+        tables = _read_csv_folder(path) if path.is_dir() else _read_workbook(path)
+    except _Unreadable as exc:
+        return MasterReport(None, [exc.problem], [])
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for name, required in ((UNIT_SHEET, UNIT_REQUIRED), (INDICATOR_SHEET, INDICATOR_REQUIRED)):
+        table = tables.get(name)
+        if table is None:
+            errors.append(Problem("master.missing_sheet", {"sheet": name, "path": str(path)}))
+            continue
+        _locate_columns(table, required, errors)
+    if errors:
+        return MasterReport(None, errors, warnings)
+    units = _units(tables[UNIT_SHEET], errors)
+    indicators = _indicators(tables[INDICATOR_SHEET], {u.code for u in units}, locale, errors, warnings)
+    master = None if errors else Master(tuple(units), tuple(indicators))
+    return MasterReport(master, errors, warnings)
+
+
+class _Unreadable(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(problem.key)
+        self.problem = problem
+
+
+def _read_workbook(path: Path) -> dict[str, Table]:
+    from python_calamine import CalamineWorkbook
+
+    if not path.is_file():
+        raise _Unreadable(Problem("master.not_found", {"path": str(path)}))
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        tables = {}
+        for sheet_name in workbook.sheet_names:
+            canonical = _canonical_sheet(sheet_name)
+            if canonical and canonical not in tables:
+                sheet = workbook.get_sheet_by_name(sheet_name)
+                row0, col0 = sheet.start or (0, 0)
+                tables[canonical] = _table(canonical, sheet.to_python(), row0, col0, False)
+        return tables
+    except Exception as exc:  # a broken master is fatal, but must be explained
+        raise _Unreadable(Problem("master.unreadable", {"path": str(path), "detail": str(exc)}))
+
+
+def _canonical_sheet(name: str) -> str | None:
+    key = header_key(name)
+    for canonical in (UNIT_SHEET, INDICATOR_SHEET):
+        if key == canonical.lower():
+            return canonical
+    return None
+
+
+def _read_csv_folder(folder: Path) -> dict[str, Table]:
+    tables = {}
+    for entry in sorted(folder.iterdir()):
+        canonical = _canonical_sheet(entry.stem) if entry.suffix.lower() == ".csv" else None
+        if canonical and canonical not in tables:
+            text = _decode(entry)
+            dialect = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
+            rows = list(csv.reader(io.StringIO(text), delimiter=dialect))
+            tables[canonical] = _table(canonical, rows, 0, 0, True)
+    return tables
+
+
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+
+
+def _table(name: str, grid: list[list[object]], row0: int, col0: int, is_csv: bool) -> Table:
+    """The header is the first non-empty row; rows below it keep their real numbers."""
+    numbered = [(row0 + i + 1, row) for i, row in enumerate(grid)]
+    numbered = [(n, row) for n, row in numbered if any(clean_text(v) for v in row)]
+    if not numbered:
+        return Table(name, [], [], is_csv=is_csv, first_column=col0)
+    header_row, header = numbered[0]
+    return Table(
+        name,
+        [header_key(h) for h in header],
+        numbered[1:],
+        header_row=header_row,
+        first_column=col0,
+        is_csv=is_csv,
+    )
+
+
+def _locate_columns(table: Table, required: tuple[str, ...], errors: list[Problem]) -> None:
+    for index, label in enumerate(table.header):
+        if label and label not in table.columns:
+            table.columns[label] = index
+    for column in required:
+        if column not in table.columns:
+            errors.append(Problem("master.missing_column", {
+                "sheet": table.name, "column": column, "row": table.header_row,
+            }))
+
+
+def _value(table: Table, row: list[object], column: str) -> object:
+    index = table.columns.get(column)
+    if index is None or index >= len(row):
+        return None
+    value = row[index]
+    return None if value == "" else value
+
+
+def _units(table: Table, errors: list[Problem]) -> list[Unit]:
+    units: list[Unit] = []
+    seen: dict[str, int] = {}
+    for number, row in table.rows:
+        code = clean_text(_value(table, row, "kode"))
+        name = clean_text(_value(table, row, "nama"))
+        for column, text in (("kode", code), ("nama", name)):
+            if not text:
+                errors.append(_problem("master.empty_value", table, number, column))
+        if code and not _valid_code(code):
+            errors.append(_problem("master.bad_code", table, number, "kode", value=code))
+        elif code and code.upper() in seen:
+            errors.append(_problem("master.duplicate_unit", table, number, "kode",
+                                   value=code, first_row=seen[code.upper()]))
+        elif code:
+            seen[code.upper()] = number
+        nip = _nip(table, row, number, errors)
+        email = clean_text(_value(table, row, "email"))
+        if email and ("@" not in email or " " in email):
+            errors.append(_problem("master.bad_email", table, number, "email", value=email))
+        units.append(Unit(code, name, clean_text(_value(table, row, "kepala")), nip, email))
+    if not table.rows:
+        errors.append(Problem("master.no_rows", {"sheet": table.name}))
+    return units
+
+
+def _nip(table: Table, row: list[object], number: int, errors: list[Problem]) -> str:
+    """NIP is 18 digits; as a number cell Excel keeps only 15 of them."""
+    raw = _value(table, row, "nip")
+    if raw is None:
+        return ""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if abs(raw) >= 10**15:
+            errors.append(_problem("master.nip_number", table, number, "nip", value=clean_text(raw)))
+            return ""
+        raw = str(int(raw))
+    nip = clean_text(raw).replace(" ", "")
+    if nip and (not nip.isdigit() or len(nip) != 18):
+        errors.append(_problem("master.bad_nip", table, number, "nip", value=clean_text(raw)))
+    return nip
+
+
+def _valid_code(code: str) -> bool:
+    return len(code) <= MAX_CODE_LENGTH and set(code) <= CODE_CHARS
+
+
+def _problem(key: str, table: Table, row: int, column: str, **params: object) -> Problem:
+    return Problem(key, {
+        "where": table.where(row, column), "sheet": table.name, "row": row,
+        "column": column, **params,
+    })
+
+
+def _indicators(table, unit_codes, locale, errors, warnings) -> list[Indicator]:
+    indicators: list[Indicator] = []
+    seen: dict[str, int] = {}
+    known = {code.upper(): code for code in unit_codes}
+    for number, row in table.rows:
+        text = {c: clean_text(_value(table, row, c)) for c in
+                ("kode_unit", "kode", "sasaran", "program", "kegiatan", "sub_kegiatan",
+                 "indikator", "satuan")}
+        for column in ("kode_unit", "kode", "indikator", "satuan"):
+            if not text[column]:
+                errors.append(_problem("master.empty_value", table, number, column))
+        unit_code = known.get(text["kode_unit"].upper(), text["kode_unit"])
+        if text["kode_unit"] and text["kode_unit"].upper() not in known:
+            errors.append(_problem("master.unknown_unit", table, number, "kode_unit",
+                                   value=text["kode_unit"]))
+        code = text["kode"]
+        if code and not _valid_code(code):
+            errors.append(_problem("master.bad_code", table, number, "kode", value=code))
+        elif code and code.upper() in seen:
+            errors.append(_problem("master.duplicate_indicator", table, number, "kode",
+                                   value=code, first_row=seen[code.upper()]))
+        elif code:
+            seen[code.upper()] = number
+        polarity = _polarity(table, row, number, errors)
+        numbers = {
+            column: _number(table, row, number, column, locale, text["satuan"], errors, warnings)
+            for column in ("target", "pagu", *PERIOD_TARGETS)
+        }
+        indicators.append(Indicator(
+            unit_code=unit_code, code=code, name=text["indikator"], measure=text["satuan"],
+            polarity=polarity, target=numbers["target"], objective=text["sasaran"],
+            program=text["program"], activity=text["kegiatan"], sub_activity=text["sub_kegiatan"],
+            period_targets={c: numbers[c] for c in PERIOD_TARGETS if numbers[c] is not None},
+            budget=numbers["pagu"],
+        ))
+    return indicators
+
+
+def _polarity(table: Table, row: list[object], number: int, errors: list[Problem]) -> str:
+    raw = clean_text(_value(table, row, "polaritas"))
+    value = MINUS_SIGNS.get(raw, raw)
+    if value not in POLARITIES:
+        errors.append(_problem("master.bad_polarity", table, number, "polaritas", value=raw))
+    return value
+
+
+def _number(table, row, number, column, locale, measure, errors, warnings) -> float | None:
+    raw = _value(table, row, column)
+    parsed = parse_number(raw, locale)
+    if parsed.kind == "blank":
+        return None
+    if parsed.value is None:
+        errors.append(_problem("master.not_a_number", table, number, column, value=clean_text(raw)))
+        return None
+    if parsed.value < 0:
+        errors.append(_problem("master.negative", table, number, column, value=clean_text(raw)))
+    if parsed.ambiguous:
+        warnings.append(_problem("master.ambiguous", table, number, column,
+                                 value=parsed.original, read=parsed.value, other=parsed.alternative))
+    if (column != "pagu" and measure.strip() == "%" and parsed.kind == "number"
+            and 0 < parsed.value < 1):
+        warnings.append(_problem("master.percent_fraction", table, number, column,
+                                 value=parsed.value, percent=round(parsed.value * 100, 4)))
+    return parsed.value

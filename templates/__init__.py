@@ -1,0 +1,1 @@
+"""Jinja2 templates shipped with sopkinerja (a workspace may override any one of them)."""
