@@ -267,6 +267,8 @@ def _indicators(table, unit_codes, locale, errors, warnings) -> list[Indicator]:
             period_targets={c: numbers[c] for c in PERIOD_TARGETS if numbers[c] is not None},
             budget=numbers["pagu"],
         ))
+    if not table.rows:
+        errors.append(Problem("master.no_rows", {"sheet": table.name}))
     return indicators
 
 
