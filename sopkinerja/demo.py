@@ -44,7 +44,7 @@ class DemoResult:
 
 def run_demo(root: Path, messages) -> DemoResult:
     """Init the example agency if needed, then run every stage that exists."""
-    root = Path(root)
+    root = Path(root).resolve()
     created = not (root / CONFIG_NAME).exists()
     if created:
         init_workspace(root, example=True, today=now().date(), messages=messages)

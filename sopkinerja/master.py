@@ -188,13 +188,7 @@ def _units(table: Table, errors: list[Problem]) -> list[Unit]:
         for column, text in (("kode", code), ("nama", name)):
             if not text:
                 errors.append(_problem("master.empty_value", table, number, column))
-        if code and not _valid_code(code):
-            errors.append(_problem("master.bad_code", table, number, "kode", value=code))
-        elif code and code.upper() in seen:
-            errors.append(_problem("master.duplicate_unit", table, number, "kode",
-                                   value=code, first_row=seen[code.upper()]))
-        elif code:
-            seen[code.upper()] = number
+        _check_code(table, number, code, seen, "master.duplicate_unit", errors)
         nip = _nip(table, row, number, errors)
         email = clean_text(_value(table, row, "email"))
         if email and ("@" not in email or " " in email):
@@ -219,6 +213,17 @@ def _nip(table: Table, row: list[object], number: int, errors: list[Problem]) ->
     if nip and (not nip.isdigit() or len(nip) != 18):
         errors.append(_problem("master.bad_nip", table, number, "nip", value=clean_text(raw)))
     return nip
+
+
+def _check_code(table, number, code, seen, duplicate_key, errors) -> None:
+    """Codes appear in file and sheet names; uniqueness ignores case."""
+    if code and not _valid_code(code):
+        errors.append(_problem("master.bad_code", table, number, "kode", value=code))
+    elif code and code.upper() in seen:
+        errors.append(_problem(duplicate_key, table, number, "kode",
+                               value=code, first_row=seen[code.upper()]))
+    elif code:
+        seen[code.upper()] = number
 
 
 def _valid_code(code: str) -> bool:
@@ -248,13 +253,7 @@ def _indicators(table, unit_codes, locale, errors, warnings) -> list[Indicator]:
             errors.append(_problem("master.unknown_unit", table, number, "kode_unit",
                                    value=text["kode_unit"]))
         code = text["kode"]
-        if code and not _valid_code(code):
-            errors.append(_problem("master.bad_code", table, number, "kode", value=code))
-        elif code and code.upper() in seen:
-            errors.append(_problem("master.duplicate_indicator", table, number, "kode",
-                                   value=code, first_row=seen[code.upper()]))
-        elif code:
-            seen[code.upper()] = number
+        _check_code(table, number, code, seen, "master.duplicate_indicator", errors)
         polarity = _polarity(table, row, number, errors)
         numbers = {
             column: _number(table, row, number, column, locale, text["satuan"], errors, warnings)
