@@ -138,6 +138,65 @@ def init(ctx, directory: Path, example: bool, project, as_json, debug) -> None:
 
 
 @cli.command()
+@click.option("--unit", "unit_code", metavar="CODE", help="Hanya untuk satu unit (kode dari master).")
+@_common
+@click.pass_context
+def generate(ctx, unit_code: str | None, project, as_json, debug) -> None:
+    """Langkah 2-3 SOP: satu buku kerja permintaan data per unit.
+
+    Berkas ditulis di output/<periode>/permintaan/ dan dicatat di buku besar.
+    Aman diulang: unit yang isinya tidak berubah mendapat berkas dan ID yang sama.
+
+    Example:
+
+        sopkinerja generate --project D:\\kinerja --unit SEK
+    """
+    from sopkinerja.clock import now
+    from sopkinerja.generate import generate as run_generate
+    from sopkinerja.workspace import open_workspace
+
+    state = _state(ctx, project, as_json, debug)
+    workspace = open_workspace(state.project)
+    state.messages = Messages(workspace.config.language)
+    with _progress(state) as progress:
+        result = run_generate(workspace, now, unit_code, progress=progress)
+    _emit(state, result.document(state.messages), _generate_lines(result, workspace, state.messages))
+
+
+def _generate_lines(result, workspace, msg) -> list[str]:
+    lines = [msg("generate.done", count=len(result.workbooks), period=result.period, folder=result.folder)]
+    for item in result.workbooks:
+        key = "generate.item_reused" if item.reused else (
+            "generate.item_replaces" if item.replaces else "generate.item_new")
+        lines.append(msg(key, unit=item.unit, name=item.path.name, request_id=item.request_id,
+                         replaces=item.replaces))
+    lines += [w.render(msg) for w in result.warnings]
+    lines.append(msg("generate.next", inbox=workspace.config.paths.inbox))
+    return lines
+
+
+class _progress:
+    """A progress bar on stderr for long work; silent under --json or when not a terminal."""
+
+    def __init__(self, state: State):
+        self.state = state
+        self.bar = None
+
+    def __enter__(self):
+        return None if self.state.json or not sys.stderr.isatty() else self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+@cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @_common
 @click.pass_context

@@ -338,7 +338,8 @@ def _aware(value: datetime | date, tz: ZoneInfo) -> datetime:
     """A deadline given as a date means the end of that working day (16:00)."""
     if not isinstance(value, datetime):
         value = datetime.combine(value, time(16, 0))
-    return value if value.tzinfo else value.replace(tzinfo=tz)
+    # Shown in the agency's own zone (WIB/WITA/WIT) whatever offset was typed.
+    return value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)
 
 
 def _calendar(v: dict[str, Any], tz_name: str) -> CalendarConfig:

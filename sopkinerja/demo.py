@@ -22,6 +22,8 @@ class DemoResult:
     sop_minutes: int
     ledger: Path
     schema_version: int
+    requests: list[dict] = field(default_factory=list)
+    request_folder: Path | None = None
     warnings: list[str] = field(default_factory=list)
 
     def document(self) -> dict[str, Any]:
@@ -30,6 +32,7 @@ class DemoResult:
             "units": self.units, "indicators": self.indicators, "sop_steps": self.sop_steps,
             "sop_minutes": self.sop_minutes, "ledger": str(self.ledger),
             "schema_version": self.schema_version, "warnings": self.warnings,
+            "requests": self.requests,
         }
 
     def lines(self, msg) -> list[str]:
@@ -38,12 +41,15 @@ class DemoResult:
             msg("demo.master", units=self.units, indicators=self.indicators, period=self.period),
             msg("demo.sop", steps=self.sop_steps, minutes=self.sop_minutes),
             msg("demo.ledger", path=self.ledger, version=self.schema_version),
+            msg("demo.requests", count=len(self.requests), folder=self.request_folder),
             *self.warnings,
         ]
 
 
 def run_demo(root: Path, messages) -> DemoResult:
-    """Init the example agency if needed, then run every stage that exists."""
+    """Init the example agency if needed, then run every stage that exists (so far: generate)."""
+    from sopkinerja.generate import generate
+
     root = Path(root).resolve()
     created = not (root / CONFIG_NAME).exists()
     if created:
@@ -51,7 +57,8 @@ def run_demo(root: Path, messages) -> DemoResult:
     workspace = open_workspace(root)
     report = workspace.master()
     sop = workspace.sop()
-    with workspace.lock(), workspace.ledger() as ledger:
+    generated = generate(workspace, now)
+    with workspace.ledger() as ledger:
         version = ledger.schema_version
     master = report.master
     return DemoResult(
@@ -59,5 +66,6 @@ def run_demo(root: Path, messages) -> DemoResult:
         units=len(master.units), indicators=len(master.indicators),
         sop_steps=len(sop.steps), sop_minutes=sop.total_minutes,
         ledger=workspace.ledger_path, schema_version=version,
-        warnings=[w.render(messages) for w in report.warnings],
+        requests=generated.document(messages)["workbooks"], request_folder=generated.folder,
+        warnings=[w.render(messages) for w in generated.warnings],
     )

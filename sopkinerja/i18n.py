@@ -57,3 +57,28 @@ class Messages:
 class _Lenient(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+_MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+_WEEKDAYS = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+# Indonesian time zone abbreviations; other zones show their UTC offset.
+_ZONES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
+          "Asia/Jayapura": "WIT"}
+
+
+def format_datetime(moment, language: str = DEFAULT_LANGUAGE) -> str:
+    """``Jumat, 9 Oktober 2026 pukul 16.00 WIB`` (or the English equivalent)."""
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    zone = _ZONES.get(str(getattr(moment.tzinfo, "key", "")), moment.strftime("UTC%z"))
+    day = f"{_WEEKDAYS[language][moment.weekday()]}, {moment.day} {_MONTHS[language][moment.month - 1]} {moment.year}"
+    if language == "en":
+        return f"{day} at {moment:%H:%M} {zone}"
+    return f"{day} pukul {moment:%H.%M} {zone}"

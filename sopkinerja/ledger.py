@@ -111,6 +111,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX step_events_by_period ON step_events(period, step, unit_code);
     """,
+    # 2: generate reuses a request whose content is unchanged (fingerprint) and
+    # records which earlier request a changed one replaces.
+    """
+    ALTER TABLE requests ADD COLUMN fingerprint TEXT;
+    ALTER TABLE requests ADD COLUMN replaces TEXT REFERENCES requests(request_id);
+    CREATE INDEX requests_by_fingerprint ON requests(period, unit_code, fingerprint);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -168,6 +175,59 @@ class Ledger:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    # --- runs -------------------------------------------------------------
+
+    def start_run(self, command: str, period: str, started_at: str) -> int:
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO runs (command, period, started_at) VALUES (?, ?, ?)",
+                (command, period, started_at))
+        return cursor.lastrowid
+
+    def finish_run(self, run_id: int, finished_at: str, outcome: str) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?",
+                            (finished_at, outcome, run_id))
+
+    # --- requests (SOP steps 2-3) ---------------------------------------------
+
+    def latest_request(self, period: str, unit_code: str) -> sqlite3.Row | None:
+        return self.db.execute(
+            "SELECT * FROM requests WHERE period = ? AND unit_code = ? "
+            "ORDER BY issued_at DESC, rowid DESC LIMIT 1", (period, unit_code)).fetchone()
+
+    def request(self, request_id: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM requests WHERE request_id = ?", (request_id,)).fetchone()
+
+    def request_rows(self, request_id: str) -> list[sqlite3.Row]:
+        return self.db.execute(
+            "SELECT * FROM request_rows WHERE request_id = ? ORDER BY position", (request_id,)).fetchall()
+
+    def add_request(self, request: dict, rows: list[dict]) -> None:
+        """Insert one issued request and its pre-filled rows (call inside a transaction)."""
+        self.db.execute(
+            "INSERT INTO requests (request_id, unit_code, period, template_version, issued_at, "
+            "file_name, run_id, fingerprint, replaces) VALUES (:request_id, :unit_code, :period, "
+            ":template_version, :issued_at, :file_name, :run_id, :fingerprint, :replaces)", request)
+        self.db.executemany(
+            "INSERT INTO request_rows (request_id, position, indicator_code, row_key, prefilled) "
+            "VALUES (:request_id, :position, :indicator_code, :row_key, :prefilled)", rows)
+
+    def set_request_file(self, request_id: str, file_name: str, sha256: str) -> None:
+        self.db.execute("UPDATE requests SET file_name = ?, sha256 = ? WHERE request_id = ?",
+                        (file_name, sha256, request_id))
+
+    # --- step events ---------------------------------------------------------
+
+    def add_step_event(self, event: dict) -> None:
+        """Record a step event (call inside a transaction); keys as the table's columns."""
+        columns = ("period", "step", "unit_code", "started_at", "ended_at", "source", "actor",
+                   "nip", "sha256", "note", "recorded_at")
+        row = {key: event.get(key) for key in columns}
+        self.db.execute(
+            f"INSERT INTO step_events ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})",
+            row)
 
     def close(self) -> None:
         self.db.close()

@@ -101,6 +101,10 @@ def test_demo_runs_on_a_fresh_folder_and_repeats(run_cli, tmp_path):
     assert first.exit_code == second.exit_code == EXIT_OK
     assert first.json()["created"] is True and second.json()["created"] is False
     assert second.json()["sop_minutes"] == 2055
+    # Repeating the demo reissues nothing: the same six requests come back.
+    assert len(second.json()["requests"]) == 6 and all(r["reused"] for r in second.json()["requests"])
+    assert [r["request_id"] for r in first.json()["requests"]] == [
+        r["request_id"] for r in second.json()["requests"]]
 
 
 def test_python_dash_m_and_version():

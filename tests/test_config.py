@@ -180,7 +180,9 @@ ukuran_berkas_mb = 20
     assert sorted(config.calendar.hours) == [0, 5]
     assert config.capaian_cap == 120 and config.number_locale == "en"
     assert config.sop_file == tmp_path / "sop-saya.toml" and config.max_file_mb == 20
-    assert config.deadline.utcoffset() == timedelta(hours=7)  # an explicit offset wins
+    # The same instant, shown in the agency's zone: 16:00 WIB is 17:00 WITA.
+    assert config.deadline.utcoffset() == timedelta(hours=8) and config.deadline.hour == 17
+    assert str(config.deadline.tzinfo) == "Asia/Makassar"
 
 
 def test_environment_language_wins_over_the_config(tmp_path, monkeypatch):

@@ -1,0 +1,303 @@
+"""SOP steps 2-3: one request workbook per unit, every issued request recorded in the ledger.
+
+Re-running is safe: a unit whose request content (indicators, targets,
+deadline, texts) is unchanged keeps its request_id and gets the identical
+workbook again; a unit whose content changed gets a new request that
+``replaces`` the old one. Every request ever issued stays in the ledger, so
+any of them is recognised when it comes back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sopkinerja import layout as L
+from sopkinerja.errors import Problem, SopkinerjaError
+from sopkinerja.models import Indicator, Master, Sop, Unit
+from sopkinerja.requestbook import LogRow, RequestSpec, SheetRow, write_request_workbook
+from sopkinerja.workspace import Workspace
+
+REQUEST_FOLDER = "permintaan"
+PARALLEL_FROM = 8  # below this many workbooks a process pool costs more than it saves
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+             *(f"LPT{i}" for i in range(1, 10))}
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class IssuedWorkbook:
+    unit: str
+    unit_name: str
+    path: Path
+    request_id: str
+    reused: bool
+    replaces: str | None
+    indicators: int
+
+
+@dataclass
+class GenerateResult:
+    period: str
+    folder: Path
+    workbooks: list[IssuedWorkbook] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def document(self, messages) -> dict:
+        return {"period": self.period, "folder": str(self.folder),
+                "warnings": [w.render(messages) for w in self.warnings], "workbooks": [
+            {"unit": w.unit, "path": str(w.path), "request_id": w.request_id, "reused": w.reused,
+             "replaces": w.replaces, "indicators": w.indicators} for w in self.workbooks]}
+
+
+def new_request_id() -> str:
+    """Random (80 bits), not sequential, easy to read out: ``SK-7F3K-Q2MA-XZ9P-HB3C``.
+
+    Crockford's base32 alphabet has no I, L, O or U, so nothing is misread.
+    """
+    number = int.from_bytes(secrets.token_bytes(10), "big")
+    token = "".join(CROCKFORD[(number >> shift) & 31] for shift in range(75, -1, -5))
+    return "SK-" + "-".join(token[i:i + 4] for i in range(0, 16, 4))
+
+
+def safe_filename(text: str, limit: int = 150) -> str:
+    """A name Windows accepts: no reserved characters, no trailing dot or space."""
+    name = _UNSAFE.sub("-", text).strip(" .-")
+    name = re.sub(r"\s+", " ", name)[:limit].rstrip(" .-")
+    return f"_{name}" if name.split(".")[0].upper() in _RESERVED else name or "unit"
+
+
+def generate(
+    workspace: Workspace,
+    clock: Callable[[], datetime],
+    unit_code: str | None = None,
+    progress: Progress | None = None,
+    new_id: Callable[[], str] = new_request_id,
+) -> GenerateResult:
+    """Write the request workbooks for the configured period and record them."""
+    config = workspace.config
+    report = workspace.master()
+    master = report.master
+    sop = workspace.sop()
+    units = _select_units(master, unit_code)
+    folder = workspace.period_output() / REQUEST_FOLDER
+    started = clock()
+    with workspace.lock(), workspace.ledger() as ledger:
+        run_id = ledger.start_run("generate", config.period.code, started.isoformat())
+        plans = _plan(workspace, ledger, master, sop, units, run_id, new_id, started)
+        failures = _write_all(plans, folder, progress)
+        written = clock()
+        with ledger.transaction():
+            for plan in plans:
+                if plan.unit.code not in failures:
+                    ledger.set_request_file(plan.spec.request_id, plan.file_name, plan.sha256)
+            _record_steps(ledger, sop, config.period.code, started, written, len(plans) - len(failures))
+        ledger.finish_run(run_id, clock().isoformat(), "failed" if failures else "ok")
+    if failures:
+        raise SopkinerjaError("generate.write_failed", problems=tuple(failures.values()))
+    workbooks = [
+        IssuedWorkbook(p.unit.code, p.unit.name, folder / p.file_name, p.spec.request_id, p.reused,
+                       p.replaces, sum(r.kind == "indicator" for r in p.spec.rows)) for p in plans]
+    empty = [Problem("generate.no_indicators", {"unit": w.unit}) for w in workbooks if not w.indicators]
+    return GenerateResult(config.period.code, folder, workbooks, list(report.warnings) + empty)
+
+
+def _select_units(master: Master, unit_code: str | None) -> tuple[Unit, ...]:
+    if unit_code is None:
+        return master.units
+    wanted = unit_code.strip().upper()
+    chosen = tuple(u for u in master.units if u.code.upper() == wanted)
+    if not chosen:
+        raise SopkinerjaError("generate.unknown_unit", unit=unit_code,
+                              known=", ".join(u.code for u in master.units))
+    return chosen
+
+
+@dataclass
+class _Plan:
+    unit: Unit
+    spec: RequestSpec
+    file_name: str
+    reused: bool
+    replaces: str | None
+    sha256: str = ""
+
+
+def _plan(workspace, ledger, master, sop, units, run_id, new_id, now) -> list[_Plan]:
+    """Decide each unit's request (reuse or new) and record new ones before writing any file."""
+    plans, names = [], _file_names(units, workspace.config.period.code)
+    with ledger.transaction():
+        for unit in units:
+            spec = build_spec(workspace, master, sop, unit, request_id="", issued_at=now)
+            fingerprint = _fingerprint(spec)
+            previous = ledger.latest_request(workspace.config.period.code, unit.code)
+            if previous is not None and previous["fingerprint"] == fingerprint:
+                issued = datetime.fromisoformat(previous["issued_at"])
+                spec = dataclasses.replace(spec, request_id=previous["request_id"], issued_at=issued)
+                plans.append(_Plan(unit, spec, names[unit.code], True, previous["replaces"]))
+                continue
+            spec = dataclasses.replace(spec, request_id=_unused_id(ledger, new_id))
+            replaces = previous["request_id"] if previous is not None else None
+            ledger.add_request(
+                {"request_id": spec.request_id, "unit_code": unit.code, "period": spec.period_code,
+                 "template_version": L.TEMPLATE_VERSION, "issued_at": now.isoformat(),
+                 "file_name": names[unit.code], "run_id": run_id, "fingerprint": fingerprint,
+                 "replaces": replaces},
+                _prefilled_rows(spec))
+            plans.append(_Plan(unit, spec, names[unit.code], False, replaces))
+    return plans
+
+
+def _unused_id(ledger, new_id: Callable[[], str]) -> str:
+    while True:
+        candidate = new_id()
+        if ledger.request(candidate) is None:
+            return candidate
+
+
+def _file_names(units: tuple[Unit, ...], period: str) -> dict[str, str]:
+    """``Permintaan Data Kinerja 2026-TW3 - Sekretariat.xlsx``; the code is added on a clash."""
+    base = {u.code: safe_filename(f"Permintaan Data Kinerja {period} - {u.name}") for u in units}
+    counts: dict[str, int] = {}
+    for name in base.values():
+        counts[name.lower()] = counts.get(name.lower(), 0) + 1
+    return {code: (f"{name} ({safe_filename(code)})" if counts[name.lower()] > 1 else name) + ".xlsx"
+            for code, name in base.items()}
+
+
+def build_spec(workspace, master: Master, sop: Sop, unit: Unit, request_id: str,
+               issued_at: datetime) -> RequestSpec:
+    """Everything one unit's workbook shows, as plain data."""
+    config = workspace.config
+    signoff = sop.by_role("validasi")
+    log_rows = tuple(
+        LogRow(step.number, step.description, step.actor,
+               name=unit.head if step is signoff else "", nip=unit.nip if step is signoff else "",
+               is_signoff=step is signoff)
+        for step in sop.unit_steps)
+    contact = config.contact
+    return RequestSpec(
+        request_id=request_id, unit_code=unit.code, unit_name=unit.name,
+        period_code=config.period.code, period_label=config.period.label(config.language),
+        deadline=config.deadline, issued_at=issued_at, agency_name=config.agency.name,
+        agency_short=config.agency.short_name, agency_region=config.agency.region,
+        contact=(contact.name, contact.position, contact.email or config.agency.email, contact.phone),
+        language=config.language, rows=sheet_rows(master.indicators_of(unit.code), config.period),
+        log_rows=log_rows, year=config.period.year)
+
+
+def sheet_rows(indicators: tuple[Indicator, ...], period) -> tuple[SheetRow, ...]:
+    """Indicators grouped under program / kegiatan / sub kegiatan, in master order."""
+    tree: dict[str, dict[str, dict[str, list[Indicator]]]] = {}
+    for indicator in indicators:
+        (tree.setdefault(indicator.program, {})
+             .setdefault(indicator.activity, {})
+             .setdefault(indicator.sub_activity, [])
+             .append(indicator))
+    rows: list[SheetRow] = []
+    number = 0
+    for program, activities in tree.items():
+        if program:
+            rows.append(SheetRow("group", 1, program))
+        for activity, subs in activities.items():
+            if activity:
+                rows.append(SheetRow("group", 2, activity))
+            for sub, members in subs.items():
+                if sub:
+                    rows.append(SheetRow("group", 3, sub))
+                for indicator in members:
+                    number += 1
+                    rows.append(SheetRow("indicator", number=number, values=_prefilled(indicator, period),
+                                         is_percentage=indicator.is_percentage))
+    return tuple(rows)
+
+
+def _prefilled(indicator: Indicator, period) -> dict:
+    """The values the unit must not change, exactly as written (product.md §3.4)."""
+    from sopkinerja.requestbook import clip
+
+    return {"code": indicator.code, "name": clip(indicator.name), "measure": indicator.measure,
+            "polarity": indicator.polarity, "target": indicator.target_for(period),
+            "budget": indicator.budget}
+
+
+def _prefilled_rows(spec: RequestSpec) -> list[dict]:
+    return [{"request_id": spec.request_id, "position": row.number,
+             "indicator_code": row.values["code"], "row_key": row.values["code"],
+             "prefilled": json.dumps({k: row.values[k] for k in L.PREFILLED_KEYS}, ensure_ascii=False)}
+            for row in spec.rows if row.kind == "indicator"]
+
+
+def _fingerprint(spec: RequestSpec) -> str:
+    content = dataclasses.asdict(dataclasses.replace(spec, request_id="", issued_at=datetime.min))
+    content["template_version"] = L.TEMPLATE_VERSION
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _write_all(plans: list[_Plan], folder: Path, progress: Progress | None) -> dict[str, Problem]:
+    """Write every workbook (in parallel when many); return failures by unit code."""
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(p.spec, str(folder / p.file_name)) for p in plans]
+    by_unit = {p.unit.code: p for p in plans}
+    failures: dict[str, Problem] = {}
+    for done, (unit_code, sha256, error) in enumerate(_run_jobs(jobs), 1):
+        if error is None:
+            by_unit[unit_code].sha256 = sha256
+        else:
+            failures[unit_code] = Problem("generate.write_failed_item", {
+                "unit": unit_code, "path": str(folder / by_unit[unit_code].file_name), "detail": error})
+        if progress:
+            progress(done, len(jobs))
+    return failures
+
+
+def _run_jobs(jobs):
+    if len(jobs) < PARALLEL_FROM:
+        yield from map(write_job, jobs)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(os.cpu_count() or 1, len(jobs))
+    # spawn everywhere: the start method Windows has, so Linux tests prove it works.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(write_job, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+
+
+def write_job(job: tuple[RequestSpec, str]) -> tuple[str, str, str | None]:
+    """Worker: write one workbook atomically; an error is returned, never raised."""
+    from sopkinerja.atomic import atomic_path
+
+    spec, target = job
+    try:
+        with atomic_path(Path(target)) as temp:
+            sha256 = write_request_workbook(spec, str(temp))
+        return spec.unit_code, sha256, None
+    except Exception as exc:  # one unit's failure must not stop the others
+        return spec.unit_code, "", f"{type(exc).__name__}: {exc}"
+
+
+def _record_steps(ledger, sop: Sop, period: str, started: datetime, written: datetime, count: int) -> None:
+    """SOP steps 2 (preparing the format) and 3 (files ready to send), source ``sistem``."""
+    if count == 0:
+        return
+    for role, start, note in (("siapkan-format", started, f"generate: {count} berkas"),
+                              ("kirim-format", written, f"{count} berkas siap dikirim")):
+        step = sop.by_role(role)
+        if step is not None:
+            ledger.add_step_event({"period": period, "step": step.number, "started_at": start.isoformat(),
+                                   "ended_at": written.isoformat(), "source": "sistem",
+                                   "actor": "sopkinerja", "note": note,
+                                   "recorded_at": written.isoformat()})
