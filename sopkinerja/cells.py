@@ -27,6 +27,8 @@ def clean_text(value: object) -> str:
     """Cell text with NBSP and runs of white space folded, ends stripped."""
     if value is None:
         return ""
+    if isinstance(value, str) and value.isprintable() and "  " not in value:
+        return value.strip()  # fast path: NBSP, tabs and zero-width spaces are not printable
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return _SPACES.sub(" ", _INVISIBLE.sub(" ", str(value))).strip()

@@ -176,7 +176,7 @@ def _value(table: Table, row: list[object], column: str) -> object:
     if index is None or index >= len(row):
         return None
     value = row[index]
-    return None if value == "" else value
+    return None if value == "" or value is None else value
 
 
 def _units(table: Table, errors: list[Problem]) -> list[Unit]:
@@ -237,14 +237,31 @@ def _problem(key: str, table: Table, row: int, column: str, **params: object) ->
     })
 
 
+TEXT_FIELDS = ("kode_unit", "kode", "sasaran", "program", "kegiatan", "sub_kegiatan",
+               "indikator", "satuan", "polaritas")
+NUMBER_FIELDS = ("target", "pagu", *PERIOD_TARGETS)
+
+
+def _row_reader(table: Table, names: tuple[str, ...]):
+    """A fast accessor: one dict of raw values per row (blank cells as None)."""
+    positions = [(name, table.columns.get(name)) for name in names]
+
+    def read(row: list[object]) -> dict[str, object]:
+        size = len(row)
+        return {name: (row[i] if i is not None and i < size and row[i] != "" else None)
+                for name, i in positions}
+
+    return read
+
+
 def _indicators(table, unit_codes, locale, errors, warnings) -> list[Indicator]:
     indicators: list[Indicator] = []
     seen: dict[str, int] = {}
     known = {code.upper(): code for code in unit_codes}
+    read = _row_reader(table, TEXT_FIELDS + NUMBER_FIELDS)
     for number, row in table.rows:
-        text = {c: clean_text(_value(table, row, c)) for c in
-                ("kode_unit", "kode", "sasaran", "program", "kegiatan", "sub_kegiatan",
-                 "indikator", "satuan")}
+        raw = read(row)
+        text = {c: clean_text(raw[c]) for c in TEXT_FIELDS}
         for column in ("kode_unit", "kode", "indikator", "satuan"):
             if not text[column]:
                 errors.append(_problem("master.empty_value", table, number, column))
@@ -254,33 +271,31 @@ def _indicators(table, unit_codes, locale, errors, warnings) -> list[Indicator]:
                                    value=text["kode_unit"]))
         code = text["kode"]
         _check_code(table, number, code, seen, "master.duplicate_indicator", errors)
-        polarity = _polarity(table, row, number, errors)
+        polarity = _polarity(table, text["polaritas"], number, errors)
         numbers = {
-            column: _number(table, row, number, column, locale, text["satuan"], errors, warnings)
-            for column in ("target", "pagu", *PERIOD_TARGETS)
+            column: _number(table, raw[column], number, column, locale, text["satuan"], errors, warnings)
+            for column in NUMBER_FIELDS if raw[column] is not None
         }
         indicators.append(Indicator(
             unit_code=unit_code, code=code, name=text["indikator"], measure=text["satuan"],
-            polarity=polarity, target=numbers["target"], objective=text["sasaran"],
+            polarity=polarity, target=numbers.get("target"), objective=text["sasaran"],
             program=text["program"], activity=text["kegiatan"], sub_activity=text["sub_kegiatan"],
-            period_targets={c: numbers[c] for c in PERIOD_TARGETS if numbers[c] is not None},
-            budget=numbers["pagu"],
+            period_targets={c: numbers[c] for c in PERIOD_TARGETS if numbers.get(c) is not None},
+            budget=numbers.get("pagu"),
         ))
     if not table.rows:
         errors.append(Problem("master.no_rows", {"sheet": table.name}))
     return indicators
 
 
-def _polarity(table: Table, row: list[object], number: int, errors: list[Problem]) -> str:
-    raw = clean_text(_value(table, row, "polaritas"))
+def _polarity(table: Table, raw: str, number: int, errors: list[Problem]) -> str:
     value = MINUS_SIGNS.get(raw, raw)
     if value not in POLARITIES:
         errors.append(_problem("master.bad_polarity", table, number, "polaritas", value=raw))
     return value
 
 
-def _number(table, row, number, column, locale, measure, errors, warnings) -> float | None:
-    raw = _value(table, row, column)
+def _number(table, raw, number, column, locale, measure, errors, warnings) -> float | None:
     parsed = parse_number(raw, locale)
     if parsed.kind == "blank":
         return None

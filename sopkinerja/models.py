@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 
 POLARITIES = ("+", "-")
@@ -132,7 +133,15 @@ class Master:
         raise KeyError(code)
 
     def indicators_of(self, unit_code: str) -> tuple[Indicator, ...]:
-        return tuple(i for i in self.indicators if i.unit_code == unit_code)
+        return self._by_unit.get(unit_code, ())
+
+    @cached_property
+    def _by_unit(self) -> dict[str, tuple[Indicator, ...]]:
+        """Indicators per unit, built once (a scan per unit is quadratic at provincial scale)."""
+        groups: dict[str, list[Indicator]] = {}
+        for indicator in self.indicators:
+            groups.setdefault(indicator.unit_code, []).append(indicator)
+        return {code: tuple(items) for code, items in groups.items()}
 
 
 SCOPES = ("unit", "badan")

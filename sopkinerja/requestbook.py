@@ -123,7 +123,20 @@ def _formats(workbook) -> dict:
     return {name: workbook.add_format(props) for name, props in spec.items()}
 
 
+def _plain_formulas(sheet) -> None:
+    """Skip xlsxwriter's per-formula expansion of Excel "future functions".
+
+    It runs ~30 regular expressions on every formula (measured: ~70 ms of a
+    500-row workbook). Our formulas use only IF, AND and ISNUMBER, which need
+    no expansion, so the formula is stored as written. Guarded: if a future
+    xlsxwriter drops the hook, the normal path is used.
+    """
+    if hasattr(sheet, "_prepare_formula"):
+        sheet._prepare_formula = lambda formula, expand_future_functions=False: formula.lstrip("=")
+
+
 def _data_sheet(sheet, spec: RequestSpec, f: dict, msg) -> None:
+    _plain_formulas(sheet)
     for index, column in enumerate(L.COLUMNS):
         sheet.set_column(index, index, column.width, None, {"hidden": column.kind == "hidden"})
     _title_block(sheet, spec, f, msg)
@@ -197,7 +210,8 @@ def _indicator_row(sheet, row: int, item: SheetRow, request_id: str, f: dict) ->
         sheet.write_blank(row, col(key), None, f["in_text"])
     sheet.write_string(row, col("row_key"), v["code"], f["hidden"])
     sheet.write_string(row, col("request_id"), request_id, f["hidden"])
-    sheet.set_row(row, _height(v["name"], 50))
+    if len(v["name"]) > 50:  # only wrapped names need a taller row
+        sheet.set_row(row, _height(v["name"], 50))
 
 
 def _number_or_blank(sheet, row: int, column: int, value: float | None, f: dict) -> None:

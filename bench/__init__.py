@@ -1,0 +1,1 @@
+"""Benchmarks for sopkinerja (``make bench``); never run by the test suite."""
