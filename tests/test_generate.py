@@ -78,6 +78,22 @@ def test_layout_read_back_with_openpyxl(generated):
     assert data.print_title_rows == "$8:$8"
 
 
+def test_every_workbook_carries_the_layout_and_its_identity(generated):
+    _, result = generated
+    for item in result.workbooks:
+        workbook = openpyxl.load_workbook(item.path)
+        assert workbook.sheetnames == [L.DATA_SHEET, L.LOG_SHEET, L.GUIDE_SHEET, L.META_SHEET], item.unit
+        assert workbook[L.META_SHEET].sheet_state == "veryHidden"
+        data = workbook[L.DATA_SHEET]
+        assert data.protection.sheet
+        assert [h for h in (c.value for c in data[L.HEADER_ROW + 1]) if h in LABELS] == LABELS
+        meta = {row[0].value: row[1].value for row in workbook[L.META_SHEET].iter_rows()}
+        assert (meta["request_id"], meta["kode_unit"]) == (item.request_id, item.unit)
+        keys = [data.cell(row=r, column=15).value for r in range(L.FIRST_DATA_ROW + 1, data.max_row + 1)]
+        assert [k for k in keys if k] == _grouped_codes(item.unit)
+        assert int(meta["jumlah_indikator"]) == item.indicators == len(_grouped_codes(item.unit))
+
+
 def test_locked_and_unlocked_cells(generated):
     _, result = generated
     data = openpyxl.load_workbook(result.workbooks[0].path)[L.DATA_SHEET]
