@@ -197,6 +197,92 @@ class _progress:
 
 
 @cli.command()
+@_common
+@click.pass_context
+def run(ctx, project, as_json, debug) -> None:
+    """Langkah 6-9 SOP: baca semua berkas di folder masuk, validasi, umpan balik.
+
+    Aman diulang kapan saja: berkas yang sama tidak dibaca dua kali.
+    Kode keluar 3 bila ada unit yang belum mengirim atau berkasnya ditolak.
+
+    Example:
+
+        sopkinerja run --project D:\\kinerja
+    """
+    from sopkinerja.clock import now
+    from sopkinerja.run import run as run_stage
+    from sopkinerja.workspace import open_workspace
+
+    state = _state(ctx, project, as_json, debug)
+    workspace = open_workspace(state.project)
+    state.messages = Messages(workspace.config.language)
+    with _progress(state) as progress:
+        result = run_stage(workspace, now, (lambda stage, done, total: progress(done, total)) if progress else None)
+    _emit(state, result.document(state.messages, workspace.root), _run_lines(result, workspace, state.messages))
+    sys.exit(EXIT_OK if result.complete else EXIT_INCOMPLETE)
+
+
+def _run_lines(result, workspace, msg) -> list[str]:
+    from sopkinerja.issues import count
+
+    tally = {s: sum(u.status == s for u in result.units) for s in ("accepted", "rejected", "missing")}
+    lines = [msg("run.summary", period=result.period, new=result.new_files, **tally)]
+    for unit in result.units:
+        late = msg("run.late") if unit.on_time is False else ""
+        lines.append(msg(f"run.unit_{unit.status}", unit=unit.unit, name=unit.name, file=unit.file,
+                         errors=unit.errors, warnings=unit.warnings, late=late))
+    shown = [i for i in result.issues if i.severity != "info"]
+    if shown:
+        lines.append(msg("run.issues_head", errors=count(shown, "error"), warnings=count(shown, "warning")))
+        for issue in shown:
+            where = " ".join(p for p in (issue.unit or "", issue.file or "",
+                                         f"{issue.sheet}!{issue.cell}" if issue.cell else "") if p)
+            lines.append(msg("run.issue_line", severity=msg(f"feedback.{issue.severity}"),
+                             where=where + " " if where else "", code=issue.code,
+                             message=issue.message(msg)))
+    if result.feedback:
+        lines.append(msg("run.feedback", count=len(result.feedback),
+                         folder=next(iter(result.feedback.values())).parent))
+    if not result.complete:
+        lines.append(msg("run.incomplete"))
+    return lines
+
+
+@cli.command()
+@_common
+@click.pass_context
+def status(ctx, project, as_json, debug) -> None:
+    """Siapa sudah mengirim, siapa belum atau terlambat, siapa bergalat (dari buku besar).
+
+    Example:
+
+        sopkinerja status --project D:\\kinerja
+    """
+    from sopkinerja.i18n import format_datetime
+    from sopkinerja.status import status as read_status
+    from sopkinerja.workspace import open_workspace
+
+    state = _state(ctx, project, as_json, debug)
+    workspace = open_workspace(state.project)
+    msg = state.messages = Messages(workspace.config.language)
+    report = read_status(workspace)
+    lines = [msg("status.head", period=report.period, deadline=format_datetime(report.deadline, msg.language))]
+    if not report.has_run:
+        lines.append(msg("status.never_run", period=report.period))
+    for unit in report.units:
+        if unit.status == "missing":
+            lines.append(msg("status.unit_missing", unit=unit.unit, name=unit.name))
+            continue
+        lines.append(msg("status.unit_line", unit=unit.unit, name=unit.name, status=msg(f"status.{unit.status}"),
+                         errors=unit.errors, warnings=unit.warnings, file=unit.file,
+                         received=format_datetime(unit.received_at, msg.language),
+                         late=msg("status.late") if unit.on_time is False else ""))
+        if unit.superseded:
+            lines.append(msg("status.superseded", files=", ".join(unit.superseded)))
+    _emit(state, report.document(), lines)
+
+
+@cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @_common
 @click.pass_context

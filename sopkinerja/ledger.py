@@ -118,6 +118,21 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE requests ADD COLUMN replaces TEXT REFERENCES requests(request_id);
     CREATE INDEX requests_by_fingerprint ON requests(period, unit_code, fingerprint);
     """,
+    # 3: run ingests and parses once per content: the sniffed format of each
+    # file, the size and mtime a receipt was seen with (to skip re-reading an
+    # unchanged inbox file), and the parse of each workbook (zlib JSON).
+    """
+    ALTER TABLE files ADD COLUMN format TEXT;
+    ALTER TABLE receipts ADD COLUMN size INTEGER;
+    ALTER TABLE receipts ADD COLUMN mtime_ns INTEGER;
+    CREATE INDEX receipts_by_path ON receipts(original_path);
+    CREATE TABLE parses (
+        sha256 TEXT PRIMARY KEY REFERENCES files(sha256),
+        parser_version TEXT NOT NULL,
+        parsed_at TEXT NOT NULL,
+        result BLOB NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -217,6 +232,49 @@ class Ledger:
     def set_request_file(self, request_id: str, file_name: str, sha256: str) -> None:
         self.db.execute("UPDATE requests SET file_name = ?, sha256 = ? WHERE request_id = ?",
                         (file_name, sha256, request_id))
+
+    # --- received files (run) --------------------------------------------------
+
+    def known_receipt(self, original_path: str, size: int, mtime_ns: int) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM receipts WHERE original_path = ? AND size = ? AND mtime_ns = ? LIMIT 1",
+            (original_path, size, mtime_ns)).fetchone()
+        return row is not None
+
+    def add_receipt(self, received, run_id: int | None, mtime_ns: int | None) -> bool:
+        """Record a file and its receipt (inside a transaction); False when already recorded."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO files (sha256, size, archive_path, first_received_at, format) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (received.sha256, received.size, received.archive_path, received.received_at.isoformat(),
+             received.format))
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO receipts (sha256, original_path, original_name, received_at, "
+            "container_sha256, run_id, size, mtime_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (received.sha256, received.original_path, received.original_name,
+             received.received_at.isoformat(), received.container, run_id, received.size, mtime_ns))
+        return cursor.rowcount == 1
+
+    def receipts(self) -> list[sqlite3.Row]:
+        return self.db.execute(
+            "SELECT r.*, f.format, f.archive_path, f.size AS file_size FROM receipts r "
+            "JOIN files f ON f.sha256 = r.sha256 ORDER BY r.received_at, r.id").fetchall()
+
+    def parse_result(self, sha256: str, parser_version: str) -> dict | None:
+        import json
+        import zlib
+
+        row = self.db.execute("SELECT result FROM parses WHERE sha256 = ? AND parser_version = ?",
+                              (sha256, parser_version)).fetchone()
+        return None if row is None else json.loads(zlib.decompress(row[0]))
+
+    def save_parse(self, sha256: str, parser_version: str, parsed_at: str, result: dict) -> None:
+        import json
+        import zlib
+
+        blob = zlib.compress(json.dumps(result, ensure_ascii=False, sort_keys=True).encode())
+        self.db.execute("INSERT OR REPLACE INTO parses (sha256, parser_version, parsed_at, result) "
+                        "VALUES (?, ?, ?, ?)", (sha256, parser_version, parsed_at, blob))
 
     # --- step events ---------------------------------------------------------
 

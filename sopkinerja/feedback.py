@@ -1,0 +1,183 @@
+"""Feedback workbooks (product.md §3.7): the unit's own file, problem cells marked, plus ``Hasil Validasi``.
+
+openpyxl edits the returned .xlsx/.xlsm (macros are not kept: the feedback is
+.xlsx). A returned .xls or .ods, which openpyxl cannot edit, is rebuilt: its
+cells as read, at their original addresses, so every cell an issue names is
+where the unit will look for it.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+from sopkinerja import layout as L
+from sopkinerja.atomic import write_bytes
+from sopkinerja.i18n import Messages, format_datetime
+from sopkinerja.issues import ERROR, INFO, WARNING
+from sopkinerja.reader import decode
+
+FILLS = {ERROR: "F8CBAD", WARNING: "FFE699", INFO: "DDEBF7"}
+SEVERITY_KEYS = {ERROR: "feedback.error", WARNING: "feedback.warning", INFO: "feedback.info"}
+
+
+def write_feedback(workspace, outcome, unit, folder: Path) -> Path:
+    """Write ``Umpan Balik <periode> - <unit>.xlsx`` atomically and return its path."""
+    import openpyxl
+
+    from sopkinerja.generate import safe_filename
+
+    msg = Messages(workspace.config.language)
+    source = workspace.root / outcome.archive_path
+    if outcome.format in ("xlsx", "xlsm"):
+        workbook = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)
+    else:
+        workbook = _rebuild(outcome.parsed)
+    issues = sorted((i for i in outcome.issues if i.severity != INFO or i.code == "duplicate-file"),
+                    key=lambda i: i.sort_key())
+    _mark_cells(workbook, issues, msg)
+    _ensure_validations(workbook, outcome.parsed, msg)
+    _summary_sheet(workbook, workspace, outcome, unit, issues, msg)
+    workbook.properties.creator = "sopkinerja"
+    stamp = outcome.received_at.replace(tzinfo=None)
+    workbook.properties.created = workbook.properties.modified = stamp
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    name = safe_filename(f"Umpan Balik {workspace.config.period.code} - {unit.name}") + ".xlsx"
+    target = folder / name
+    write_bytes(target, _stable_zip(buffer.getvalue()))
+    return target
+
+
+def _rebuild(parsed: dict):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for table in (parsed.get("data"), parsed.get("log")):
+        if not table:
+            continue
+        sheet = workbook.create_sheet(table["sheet"][:31])
+        for key, column in table["columns"].items():
+            label = L.LABELS.get(key) or dict((k, v) for k, v, _ in L.LOG_COLUMNS).get(key, key)
+            sheet.cell(row=table["header_row"] + 1, column=column + 1, value=label)
+        for row in table["rows"]:
+            for key, value in row["cells"].items():
+                if key in table["columns"]:
+                    sheet.cell(row=row["row"] + 1, column=table["columns"][key] + 1, value=_plain(decode(value)))
+    if not workbook.sheetnames:
+        workbook.create_sheet(L.DATA_SHEET)
+    return workbook
+
+
+def _plain(value):
+    if isinstance(value, str) and value[:1] in "=+-@":
+        return "'" + value if value[:1] == "=" else value
+    return value
+
+
+def _mark_cells(workbook, issues, msg) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    notes: dict[tuple[str, str], list] = defaultdict(list)
+    for issue in issues:
+        if issue.sheet and issue.cell and issue.sheet in workbook.sheetnames:
+            notes[(issue.sheet, issue.cell)].append(issue)
+    for (sheet_name, cell_ref), found in notes.items():
+        cell = workbook[sheet_name][cell_ref]
+        worst = min(found, key=lambda i: (ERROR, WARNING, INFO).index(i.severity)).severity
+        cell.fill = PatternFill("solid", fgColor=FILLS[worst])
+        text = "\n".join(f"[{i.code}] {i.message(msg)}" for i in found)
+        comment = Comment(text[:2000], "sopkinerja")
+        comment.width, comment.height = 320, 40 + 18 * (len(text) // 45 + len(found))
+        cell.comment = comment
+
+
+def _ensure_validations(workbook, parsed: dict, msg) -> None:
+    """Put back the input cells' validation where the re-saved file lost it."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    data = (parsed or {}).get("data")
+    if not data or data["sheet"] not in workbook.sheetnames or "actual" not in data["columns"]:
+        return
+    sheet = workbook[data["sheet"]]
+    letter_of = {key: _letter(col) for key, col in data["columns"].items()}
+    covered = " ".join(str(v.sqref) for v in sheet.data_validations.dataValidation)
+    rows = [r["row"] + 1 for r in data["rows"] if r["cells"].get("row_key") or r["cells"].get("code")]
+    if not rows:
+        return
+    for key in ("actual", "spent"):
+        if key not in letter_of or f"{letter_of[key]}{rows[0]}" in covered:
+            continue
+        rule = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                              showInputMessage=True, showErrorMessage=True,
+                              promptTitle=msg(f"workbook.input_{key}_title")[:32],
+                              prompt=msg(f"workbook.input_{key}")[:255],
+                              errorTitle=msg("workbook.error_title")[:32], error=msg(f"workbook.error_{key}")[:255])
+        for row in rows:
+            rule.add(f"{letter_of[key]}{row}")
+        sheet.add_data_validation(rule)
+
+
+def _letter(column: int) -> str:
+    from sopkinerja.cells import column_letter
+
+    return column_letter(column)
+
+
+def _summary_sheet(workbook, workspace, outcome, unit, issues, msg) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    if L.FEEDBACK_SHEET in workbook.sheetnames:
+        del workbook[L.FEEDBACK_SHEET]
+    sheet = workbook.create_sheet(L.FEEDBACK_SHEET, 0)
+    config = workspace.config
+    errors = sum(i.severity == ERROR for i in issues)
+    warnings = sum(i.severity == WARNING for i in issues)
+    lines = [
+        msg("feedback.title"),
+        msg("feedback.unit", unit=unit.name, code=unit.unit),
+        msg("feedback.period", label=config.period.label(config.language), code=config.period.code),
+        msg("feedback.file", file=outcome.file, received=format_datetime(outcome.received_at, config.language)),
+        msg("feedback.rejected" if errors else "feedback.accepted", errors=errors, warnings=warnings),
+        msg("feedback.next", deadline=format_datetime(config.deadline, config.language)),
+    ]
+    for row, text in enumerate(lines, 1):
+        sheet.cell(row=row, column=1, value=text).font = Font(bold=row in (1, 5), size=14 if row == 1 else 11)
+    header_row = len(lines) + 2
+    headers = [msg("feedback.col_no"), msg("feedback.col_level"), msg("feedback.col_sheet"),
+               msg("feedback.col_cell"), msg("feedback.col_message"), msg("feedback.col_code")]
+    for col, text in enumerate(headers, 1):
+        cell = sheet.cell(row=header_row, column=col, value=text)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E78")
+    for index, issue in enumerate(issues, 1):
+        row = header_row + index
+        values = [index, msg(SEVERITY_KEYS[issue.severity]), issue.sheet or "-", issue.cell or "-",
+                  issue.message(msg), issue.code]
+        for col, value in enumerate(values, 1):
+            cell = sheet.cell(row=row, column=col, value=value)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.cell(row=row, column=2).fill = PatternFill("solid", fgColor=FILLS[issue.severity])
+    for col, width in zip("ABCDEF", (5, 12, 16, 8, 90, 24)):
+        sheet.column_dimensions[col].width = width
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    workbook.active = 0
+    for other in workbook.worksheets[1:]:
+        other.sheet_view.tabSelected = False
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """The same workbook gives the same bytes: zip entry times fixed (openpyxl stamps 'now')."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            stable = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            stable.compress_type = zipfile.ZIP_DEFLATED
+            stable.external_attr = info.external_attr
+            target.writestr(stable, source.read(info.filename))
+    return out.getvalue()

@@ -1,0 +1,189 @@
+"""Reading a returned workbook into plain, JSON-able data; never raises.
+
+python-calamine reads .xlsx/.xlsm/.xls/.ods (field-notes.md: ~10x faster than
+openpyxl). Everything is found by header labels and keys, never by fixed
+addresses or the declared sheet size: users rename sheets, insert rows and
+columns, leave phantom formatted rows far below the data, and office suites
+write odd dimensions.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from sopkinerja import layout as L
+from sopkinerja.cells import cell_address, header_key
+
+PARSER_VERSION = "1"
+REQUEST_ID = re.compile(r"^SK-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+HEADER_SCAN_ROWS = 60
+MAX_ROWS = 100_000  # far beyond any real request (500 indicators); a bound for hostile files
+EMPTY_RUN_STOP = 2_000  # consecutive empty rows after the table that end the read
+LABEL_KEYS = {header_key(label): key for key, label in L.LABELS.items()}
+LOG_KEYS = {header_key(label): key for key, label, _ in L.LOG_COLUMNS}
+
+
+def encode(value: object) -> object:
+    """A cell value as JSON: numbers and text as they are, dates tagged."""
+    if isinstance(value, bool):
+        return {"b": value}
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    if isinstance(value, time):
+        return {"tm": value.isoformat()}
+    if isinstance(value, timedelta):
+        return {"td": value.total_seconds()}
+    if value == "" or value is None:
+        return None
+    return value
+
+
+def decode(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    tag, raw = next(iter(value.items()))
+    return {"b": lambda v: v, "dt": datetime.fromisoformat, "d": date.fromisoformat,
+            "tm": time.fromisoformat, "td": lambda v: timedelta(seconds=v)}[tag](raw)
+
+
+def parse_file(path: str, fmt: str) -> dict:
+    """Everything validation needs from one workbook; problems become ``error`` codes."""
+    try:
+        return _parse(path, fmt)
+    except Exception as exc:  # a crash in a reader is an issue on that file, never a traceback
+        return {"error": "unreadable-file", "detail": f"{type(exc).__name__}: {exc}"[:500]}
+
+
+def _parse(path: str, fmt: str) -> dict:
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    try:
+        workbook = CalamineWorkbook.from_path(path)
+    except PasswordError:
+        return {"error": "encrypted-file", "detail": ""}
+    except Exception as exc:
+        return {"error": "unreadable-file", "detail": f"{type(exc).__name__}: {exc}"[:500]}
+    names = list(workbook.sheet_names)
+    result: dict = {"format": fmt, "sheets": names, "request_id": None, "identity_source": None,
+                    "meta": {}, "data": None, "log": None, "percent_cells": []}
+    meta_name = next((n for n in names if header_key(n) == L.META_SHEET), None)
+    if meta_name:
+        result["meta"] = _meta(workbook.get_sheet_by_name(meta_name))
+    data_name, grid = _find_sheet(workbook, names, L.DATA_SHEET, LABEL_KEYS, ("code", "actual"))
+    if data_name:
+        result["data"] = _table(data_name, grid, LABEL_KEYS)
+        ids = [r["cells"].get("request_id") for r in result["data"]["rows"]]
+        found = next((i.strip() for i in ids if isinstance(i, str) and REQUEST_ID.match(i.strip())), None)
+        if found:
+            result["request_id"], result["identity_source"] = found, "column"
+    if result["request_id"] is None and REQUEST_ID.match(str(result["meta"].get("request_id", "")).strip()):
+        result["request_id"], result["identity_source"] = result["meta"]["request_id"].strip(), "meta"
+    log_name, log_grid = _find_sheet(workbook, names, L.LOG_SHEET, LOG_KEYS, ("step", "start"))
+    if log_name:
+        result["log"] = _table(log_name, log_grid, LOG_KEYS)
+    if fmt in ("xlsx", "xlsm") and result["data"]:
+        result["percent_cells"] = _percent_cells(path, result["data"])
+    return result
+
+
+def _meta(sheet) -> dict:
+    meta = {}
+    for row in _rows(sheet, limit=200):
+        cells = [c for _, c in row[1]]
+        if len(cells) >= 2 and isinstance(cells[0], str) and cells[0].strip():
+            meta[cells[0].strip()] = str(cells[1]).strip() if cells[1] not in ("", None) else ""
+    return meta
+
+
+def _rows(sheet, limit: int = MAX_ROWS):
+    """Yield (row index, [(column index, value), ...]) for non-empty rows, bounded."""
+    start = sheet.start or (0, 0)
+    col0 = start[1]
+    empty_run = 0
+    seen_data = False
+    for index, values in enumerate(sheet.iter_rows()):
+        if index >= limit:
+            break
+        cells = [(col0 + j, v) for j, v in enumerate(values) if v != "" and v is not None]
+        if not cells:
+            empty_run += 1
+            if seen_data and empty_run >= EMPTY_RUN_STOP:
+                break
+            continue
+        seen_data, empty_run = True, 0
+        yield index, cells
+
+
+def _find_sheet(workbook, names, wanted, label_keys, needed):
+    """The sheet named ``wanted`` (any case/spacing), else the first whose header has the labels."""
+    ordered = sorted(names, key=lambda n: header_key(n) != header_key(wanted))
+    for name in ordered:
+        if header_key(name) == L.META_SHEET:
+            continue
+        grid = list(_rows(workbook.get_sheet_by_name(name)))
+        header = _header(grid, label_keys)
+        if header is not None and all(k in header[1] for k in needed):
+            return name, grid
+        if header_key(name) == header_key(wanted) and header is not None:
+            return name, grid
+    return None, None
+
+
+def _header(grid, label_keys):
+    """The row (within the first rows) matching the most header labels; at least two."""
+    best = None
+    for index, (row, cells) in enumerate(grid[:HEADER_SCAN_ROWS]):
+        columns = {}
+        for col, value in cells:
+            key = label_keys.get(header_key(value)) if isinstance(value, str) else None
+            if key and key not in columns:
+                columns[key] = col
+        if len(columns) >= 2 and (best is None or len(columns) > len(best[1])):
+            best = (index, columns, row)
+    return best
+
+
+def _table(name: str, grid, label_keys) -> dict:
+    index, columns, header_row = _header(grid, label_keys)
+    rows = []
+    for row, cells in grid[index + 1:]:
+        by_col = dict(cells)
+        values = {key: encode(by_col.get(col)) for key, col in columns.items()}
+        if any(v is not None for v in values.values()):
+            rows.append({"row": row, "cells": {k: v for k, v in values.items() if v is not None}})
+    return {"sheet": name, "header_row": header_row, "columns": columns, "rows": rows}
+
+
+def address(table: dict, row: int, key: str) -> str | None:
+    """``F12`` for a field of a row, as Excel shows it."""
+    column = table["columns"].get(key)
+    return None if column is None else cell_address(row, column)
+
+
+def _percent_cells(path: str, data: dict) -> list[str]:
+    """Realisasi cells typed as ``90%`` in a numeric cell (stored 0.9, formatted as percent).
+
+    Only candidates (a number between 0 and 1) are looked up, with openpyxl,
+    so the slower reader runs only for the few files that need it.
+    """
+    candidates = [address(data, r["row"], "actual") for r in data["rows"]
+                  if isinstance(r["cells"].get("actual"), (int, float))
+                  and not isinstance(r["cells"].get("actual"), bool) and 0 < r["cells"]["actual"] <= 1]
+    if not candidates:
+        return []
+    import openpyxl
+
+    # Not read-only: random access by address is O(1) there, O(sheet) in read-only mode.
+    workbook = openpyxl.load_workbook(path)
+    try:
+        sheet = workbook[data["sheet"]]
+        found = []
+        for cell_ref in candidates:
+            if "%" in (sheet[cell_ref].number_format or ""):
+                found.append(cell_ref)
+        return found
+    finally:
+        workbook.close()

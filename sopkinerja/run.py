@@ -1,0 +1,389 @@
+"""``sopkinerja run`` (SOP steps 6-8 so far): ingest, parse, validate, decide per unit, feedback.
+
+Safe to run again at any time: files are archived and parsed once per
+content (sha256), everything after that is recomputed from the ledger, so
+the same files give the same ledger and the same outputs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sopkinerja import ingest
+from sopkinerja.issues import ERROR, INFO, WARNING, Issue, count
+from sopkinerja.reader import PARSER_VERSION, parse_file
+from sopkinerja.validate import Context, StepEvent, Value, load_issued, validate
+from sopkinerja.workspace import Workspace
+
+PARALLEL_FROM = 8
+UNSUPPORTED = {"empty": ("unreadable-file", "0 byte"), "corrupt": ("unreadable-file", "zip rusak"),
+               "encrypted": ("encrypted-file", "")}
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class FileOutcome:
+    """One received file (by content) and what validation made of it."""
+
+    sha256: str
+    file: str
+    received_at: datetime
+    format: str
+    archive_path: str
+    request: dict | None = None
+    issues: list[Issue] = field(default_factory=list)
+    values: list[Value] = field(default_factory=list)
+    steps: list[StepEvent] = field(default_factory=list)
+    parsed: dict | None = None
+    status: str = "invalid"  # accepted, rejected, superseded, invalid
+
+    @property
+    def unit(self) -> str | None:
+        return self.request["unit_code"] if self.request else None
+
+    @property
+    def errors(self) -> int:
+        return count(self.issues, ERROR)
+
+
+@dataclass
+class UnitStatus:
+    unit: str
+    name: str
+    status: str  # accepted, rejected, missing
+    on_time: bool | None
+    errors: int
+    warnings: int
+    file: str | None
+    received_at: datetime | None
+    superseded: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    period: str
+    units: list[UnitStatus]
+    issues: list[Issue]
+    feedback: dict[str, Path]
+    new_files: int
+
+    @property
+    def complete(self) -> bool:
+        return all(u.status == "accepted" for u in self.units)
+
+    def document(self, messages, root: Path) -> dict:
+        rel = lambda p: _relative(p, root)  # noqa: E731
+        return {
+            "period": self.period,
+            "units": [{"unit": u.unit, "status": u.status, "on_time": u.on_time, "errors": u.errors,
+                       "warnings": u.warnings, "file": u.file,
+                       "received_at": u.received_at.isoformat() if u.received_at else None,
+                       "superseded": u.superseded} for u in self.units],
+            "issues": [i.document(messages) for i in self.issues],
+            "outputs": {"feedback": {unit: rel(path) for unit, path in sorted(self.feedback.items())}},
+        }
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def run(workspace: Workspace, clock: Callable[[], datetime], progress: Progress | None = None) -> RunResult:
+    config = workspace.config
+    master = workspace.master().master
+    sop = workspace.sop()
+    started = clock()
+    with workspace.lock(), workspace.ledger() as ledger:
+        run_id = ledger.start_run("run", config.period.code, started.isoformat())
+        new_files = _ingest(workspace, ledger, run_id, config.paths.inbox)
+        outcomes = _outcomes(workspace, ledger)
+        _parse_new(workspace, ledger, outcomes, clock, progress)
+        signoff = sop.by_role("validasi")
+        for outcome in outcomes:
+            _validate(workspace, ledger, outcome, signoff.number if signoff else None)
+        current = _round(ledger, outcomes, config.period.code)
+        units, issues = _decide(master, current, config.deadline)
+        _persist(ledger, current, config.period.code, clock().isoformat())
+        feedback = _feedback(workspace, current, units)
+        ledger.finish_run(run_id, clock().isoformat(), "ok")
+    return RunResult(config.period.code, units, issues, feedback, new_files)
+
+
+def _ingest(workspace: Workspace, ledger, run_id: int, inbox: Path) -> int:
+    """Archive and record every new file of the inbox (and every attachment of its e-mails)."""
+    config = workspace.config
+    limit = int(config.max_file_mb * 1024 * 1024)
+    added = 0
+    for path in ingest.discover(inbox):
+        rel = path.relative_to(inbox).as_posix()
+        stat = path.stat()
+        if ledger.known_receipt(rel, stat.st_size, stat.st_mtime_ns):
+            continue
+        received_at = datetime.fromtimestamp(stat.st_mtime, config.calendar.tz)
+        with ledger.transaction():
+            added += _receive(workspace, ledger, run_id, path, rel, stat, received_at, limit)
+    return added
+
+
+def _receive(workspace, ledger, run_id, path, rel, stat, received_at, limit) -> int:
+    config = workspace.config
+    too_large = stat.st_size > limit
+    data = path.read_bytes() if not too_large else _large_copy(path)
+    sha256 = ingest.digest(data)
+    fmt = "too-large" if too_large else ingest.sniff(data, path.name)
+    extension = path.suffix.lstrip(".").lower()[:8] or fmt
+    stored = ingest.archive(workspace.root, config.paths.archive, data, sha256, extension)
+    received = ingest.Received(sha256, len(data), rel, path.name, received_at, fmt, stored)
+    added = int(ledger.add_receipt(received, run_id, stat.st_mtime_ns))
+    if fmt in ingest.EMAIL_FORMATS:
+        try:
+            attachments = ingest.email_attachments(data, fmt)
+        except Exception:  # a broken e-mail is reported as such, its bytes are archived already
+            attachments = []
+            ledger.db.execute("UPDATE files SET format = 'corrupt' WHERE sha256 = ?", (sha256,))
+        for index, (name, payload, sent) in enumerate(attachments, 1):
+            child = ingest.digest(payload)
+            child_fmt = ingest.sniff(payload, name)
+            child_ext = Path(name).suffix.lstrip(".").lower()[:8] or child_fmt
+            child_stored = ingest.archive(workspace.root, config.paths.archive, payload, child, child_ext)
+            ledger.add_receipt(ingest.Received(
+                child, len(payload), f"{rel}#{index}:{name}", name, sent or received_at, child_fmt,
+                child_stored, container=sha256), run_id, None)
+    return added
+
+
+def _large_copy(path: Path) -> bytes:
+    # Issue 8 streams oversized files; until then they are read whole to be archived.
+    return path.read_bytes()
+
+
+def _outcomes(workspace: Workspace, ledger) -> list[FileOutcome]:
+    """One outcome per content; later receipts of the same bytes are duplicates of the first."""
+    inbox_rel = _relative(workspace.config.paths.inbox, workspace.root)
+    first: dict[str, FileOutcome] = {}
+    for receipt in ledger.receipts():
+        shown = f"{inbox_rel}/{receipt['original_path']}"
+        if receipt["sha256"] in first:
+            original = first[receipt["sha256"]]
+            original.issues.append(Issue("duplicate-file", file=shown, params={"first": original.file},
+                                         sha256=receipt["sha256"]))
+            continue
+        first[receipt["sha256"]] = FileOutcome(
+            receipt["sha256"], shown, datetime.fromisoformat(receipt["received_at"]), receipt["format"],
+            receipt["archive_path"])
+    return list(first.values())
+
+
+def _parse_new(workspace: Workspace, ledger, outcomes: list[FileOutcome], clock, progress) -> None:
+    """Parse each workbook once per content and parser version, on both cores when many."""
+    todo = []
+    for outcome in outcomes:
+        if outcome.format not in ingest.WORKBOOK_FORMATS:
+            continue
+        outcome.parsed = ledger.parse_result(outcome.sha256, PARSER_VERSION)
+        if outcome.parsed is None:
+            todo.append(outcome)
+    jobs = [(str(workspace.root / o.archive_path), o.format) for o in todo]
+    for done, (outcome, parsed) in enumerate(zip(todo, _map(parse_job, jobs)), 1):
+        outcome.parsed = parsed
+        with ledger.transaction():
+            ledger.save_parse(outcome.sha256, PARSER_VERSION, clock().isoformat(), parsed)
+        if progress:
+            progress("parse", done, len(jobs))
+
+
+def parse_job(job: tuple[str, str]) -> dict:
+    return parse_file(*job)
+
+
+def _map(function, jobs: list):
+    """Results in job order; in a spawn pool on both cores when there are many jobs."""
+    if len(jobs) < PARALLEL_FROM:
+        return map(function, jobs)
+    return _pooled(function, jobs, min(os.cpu_count() or 1, len(jobs)))
+
+
+def _pool(workers: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn everywhere: the start method Windows has, so Linux tests prove it works.
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _pooled(function, jobs: list, workers: int):
+    from concurrent.futures.process import BrokenProcessPool
+
+    with _pool(workers) as pool:
+        futures = [pool.submit(function, job) for job in jobs]
+        for index, (job, future) in enumerate(zip(jobs, futures)):
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                break
+        else:
+            return
+    # A worker died (killed by the OS on a hostile file): each remaining job now
+    # runs alone in its own process, so only the file that kills its reader fails.
+    for job in jobs[index:]:
+        yield _isolated(function, job)
+
+
+def _isolated(function, job):
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with _pool(1) as pool:
+            return pool.submit(function, job).result()
+    except BrokenProcessPool:
+        return {"error": "unreadable-file", "detail": "pembaca berkas berhenti mendadak"}
+
+
+def _validate(workspace: Workspace, ledger, outcome: FileOutcome, signoff: int | None) -> None:
+    config = workspace.config
+    if outcome.format not in ingest.WORKBOOK_FORMATS:
+        outcome.issues[:0] = _format_issues(outcome)
+        return
+    request_id = (outcome.parsed or {}).get("request_id")
+    request, issued = load_issued(ledger, request_id) if request_id else (None, {})
+    outcome.request = request
+    newer = None
+    if request is not None:
+        latest = ledger.latest_request(request["period"], request["unit_code"])
+        newer = latest["request_id"] if latest and latest["request_id"] != request_id else None
+    ctx = Context(
+        parsed=outcome.parsed or {"error": "unreadable-file"}, file=outcome.file, sha256=outcome.sha256,
+        received_at=outcome.received_at, request=request, issued=issued, period=config.period.code,
+        deadline=config.deadline, locale=config.number_locale,
+        extreme=(config.extreme_below, config.extreme_above), tz=config.calendar.tz,
+        signoff_step=signoff, newer_request=newer)
+    found = validate(ctx)
+    duplicates = [i for i in outcome.issues if i.code == "duplicate-file"]
+    outcome.issues = found + [Issue(d.code, file=d.file, unit=ctx.unit, params=d.params, sha256=d.sha256)
+                              for d in duplicates]
+    outcome.values, outcome.steps = ctx.values, ctx.steps
+
+
+def _format_issues(outcome: FileOutcome) -> list[Issue]:
+    fmt = outcome.format
+    if fmt in UNSUPPORTED:
+        code, detail = UNSUPPORTED[fmt]
+        return [Issue(code, file=outcome.file, params={"detail": detail}, sha256=outcome.sha256)]
+    if fmt == "too-large":
+        return [Issue("file-too-large", file=outcome.file, sha256=outcome.sha256)]
+    if fmt in ingest.EMAIL_FORMATS:
+        return []  # its attachments are files of their own
+    what = fmt.split(":", 1)[-1]
+    return [Issue("unsupported-format", file=outcome.file, params={"what": what}, sha256=outcome.sha256)]
+
+
+def _round(ledger, outcomes: list[FileOutcome], period: str) -> list[FileOutcome]:
+    """The files of this round: for this period, or received since its first request went out.
+
+    Old rounds' files left in the inbox are not this round's business; a file
+    sent by mistake during this round (another period's, or no request at all)
+    is reported.
+    """
+    first_issue = ledger.db.execute("SELECT MIN(issued_at) FROM requests WHERE period = ?", (period,)).fetchone()[0]
+    since = datetime.fromisoformat(first_issue) if first_issue else None
+    kept = []
+    for outcome in outcomes:
+        if outcome.format in ingest.EMAIL_FORMATS and not outcome.issues:
+            continue
+        if outcome.request is not None and outcome.request["period"] == period:
+            kept.append(outcome)
+        elif since is None or outcome.received_at >= since:
+            kept.append(outcome)
+    return kept
+
+
+def _decide(master, current: list[FileOutcome], deadline: datetime) -> tuple[list[UnitStatus], list[Issue]]:
+    """Per unit, the newest file counts; older ones are superseded (product.md §3.5)."""
+    by_unit: dict[str, list[FileOutcome]] = {}
+    for outcome in current:
+        identified = outcome.request is not None and not any(
+            i.code in ("unknown-request", "wrong-period") for i in outcome.issues)
+        if identified:
+            by_unit.setdefault(outcome.unit, []).append(outcome)
+    units, issues = [], []
+    for outcome in current:
+        if outcome.unit is None or outcome not in by_unit.get(outcome.unit, []):
+            issues.extend(outcome.issues)
+    for unit in master.units:
+        files = sorted(by_unit.get(unit.code, []), key=lambda o: (o.received_at, o.sha256))
+        if not files:
+            units.append(UnitStatus(unit.code, unit.name, "missing", None, 0, 0, None, None))
+            continue
+        latest, older = files[-1], files[:-1]
+        for old in older:
+            old.status = "superseded"
+            issues.append(Issue("superseded", file=old.file, unit=unit.code, params={"newer": latest.file},
+                                sha256=old.sha256))
+        latest.status = "rejected" if latest.errors else "accepted"
+        issues.extend(latest.issues)
+        units.append(UnitStatus(
+            unit.code, unit.name, latest.status, latest.received_at <= deadline, latest.errors,
+            count(latest.issues, WARNING), latest.file, latest.received_at, [o.file for o in older]))
+    for outcome in current:
+        if outcome.unit and outcome.unit not in {u.code for u in master.units}:
+            issues.extend(outcome.issues)
+    return units, sorted(issues, key=Issue.sort_key)
+
+
+def _persist(ledger, current: list[FileOutcome], period: str, now: str) -> None:
+    """Rewrite this round's submissions, values, issues and declared step events in one transaction."""
+    import json
+
+    with ledger.transaction():
+        shas = [o.sha256 for o in current]
+        marks = ",".join("?" * len(shas))
+        ledger.db.execute(f"DELETE FROM issues WHERE period = ? OR sha256 IN ({marks})", (period, *shas))
+        ledger.db.execute(f"DELETE FROM submission_values WHERE sha256 IN ({marks})", shas)
+        ledger.db.execute(f"DELETE FROM step_events WHERE source = 'berkas' AND sha256 IN ({marks})", shas)
+        ledger.db.execute(f"DELETE FROM submissions WHERE sha256 IN ({marks})", shas)
+        for o in current:
+            ledger.db.execute(
+                "INSERT INTO submissions (sha256, request_id, unit_code, period, received_at, status, "
+                "superseded_by, parsed_at, parser_version) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                (o.sha256, o.request["request_id"] if o.request else None, o.unit,
+                 o.request["period"] if o.request else None, o.received_at.isoformat(), o.status, now,
+                 PARSER_VERSION))
+            ledger.db.executemany(
+                "INSERT OR REPLACE INTO submission_values (sha256, indicator_code, field, number, text, "
+                "original, cell) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(o.sha256, v.indicator, v.field, v.number, v.text, v.original, v.cell) for v in o.values])
+            ledger.db.executemany(
+                "INSERT INTO issues (sha256, period, unit_code, code, severity, sheet, cell, params) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(o.sha256, period, i.unit, i.code, i.severity, i.sheet, i.cell,
+                  json.dumps({"file": i.file, **i.params}, ensure_ascii=False, sort_keys=True, default=str))
+                 for i in o.issues])
+            for step in o.steps:
+                ledger.add_step_event({
+                    "period": period, "step": step.step, "unit_code": o.unit, "source": "berkas",
+                    "started_at": step.started_at.isoformat() if step.started_at else None,
+                    "ended_at": step.ended_at.isoformat() if step.ended_at else None,
+                    "actor": step.actor or None, "nip": step.nip or None, "sha256": o.sha256,
+                    "recorded_at": o.received_at.isoformat()})
+
+
+def _feedback(workspace: Workspace, current: list[FileOutcome], units: list[UnitStatus]) -> dict[str, Path]:
+    from sopkinerja.feedback import write_feedback
+
+    folder = workspace.period_output() / "umpan-balik"
+    by_file = {o.file: o for o in current}
+    written = {}
+    for unit in units:
+        outcome = by_file.get(unit.file) if unit.file else None
+        if outcome is None or not [i for i in outcome.issues if i.severity != INFO]:
+            continue
+        written[unit.unit] = write_feedback(workspace, outcome, unit, folder)
+    return written

@@ -1,0 +1,69 @@
+"""``sopkinerja status``: who has returned, who is missing or late, who has errors — from the ledger only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sopkinerja.workspace import Workspace
+
+
+@dataclass
+class UnitReport:
+    unit: str
+    name: str
+    status: str  # accepted, rejected, missing
+    file: str | None = None
+    received_at: datetime | None = None
+    on_time: bool | None = None
+    errors: int = 0
+    warnings: int = 0
+    superseded: list[str] = field(default_factory=list)
+
+    def document(self) -> dict:
+        return {"unit": self.unit, "name": self.name, "status": self.status, "file": self.file,
+                "received_at": self.received_at.isoformat() if self.received_at else None,
+                "on_time": self.on_time, "errors": self.errors, "warnings": self.warnings,
+                "superseded": self.superseded}
+
+
+@dataclass
+class StatusReport:
+    period: str
+    deadline: datetime
+    has_run: bool
+    units: list[UnitReport]
+
+    def document(self) -> dict:
+        return {"period": self.period, "deadline": self.deadline.isoformat(), "has_run": self.has_run,
+                "units": [u.document() for u in self.units]}
+
+
+def status(workspace: Workspace) -> StatusReport:
+    """Read-only: no lock, no file is opened but the master and the ledger."""
+    config = workspace.config
+    master = workspace.master().master
+    period = config.period.code
+    inbox = config.paths.inbox.relative_to(workspace.root).as_posix() if config.paths.inbox.is_relative_to(
+        workspace.root) else str(config.paths.inbox)
+    with workspace.ledger() as ledger:
+        has_run = ledger.db.execute("SELECT 1 FROM runs WHERE command = 'run' AND period = ? LIMIT 1",
+                                    (period,)).fetchone() is not None
+        rows = ledger.db.execute(
+            "SELECT s.*, (SELECT original_path FROM receipts r WHERE r.sha256 = s.sha256 ORDER BY r.id LIMIT 1) "
+            "AS path, (SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 AND i.severity = 'error') AS errors, "
+            "(SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 AND i.severity = 'warning') AS warnings "
+            "FROM submissions s WHERE s.period = ? ORDER BY s.received_at, s.sha256", (period,)).fetchall()
+    units = []
+    for unit in master.units:
+        mine = [r for r in rows if r["unit_code"] == unit.code]
+        current = next((r for r in reversed(mine) if r["status"] in ("accepted", "rejected")), None)
+        if current is None:
+            units.append(UnitReport(unit.code, unit.name, "missing"))
+            continue
+        received = datetime.fromisoformat(current["received_at"])
+        units.append(UnitReport(
+            unit.code, unit.name, current["status"], f"{inbox}/{current['path']}", received,
+            received <= config.deadline, current["errors"], current["warnings"],
+            [f"{inbox}/{r['path']}" for r in mine if r["status"] == "superseded"]))
+    return StatusReport(period, config.deadline, has_run, units)
