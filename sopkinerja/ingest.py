@@ -55,7 +55,8 @@ def sniff(data: bytes, name: str = "") -> str:
     if data[:8] == OLE_MAGIC:
         if ENCRYPTED_PACKAGE in data[:1 << 20] or ENCRYPTED_PACKAGE in data[-(1 << 16):]:
             return "encrypted"  # an OOXML workbook saved with a password
-        if b"W\x00o\x00r\x00k\x00b\x00o\x00o\x00k" in data or b"B\x00o\x00o\x00k" in data:
+        lowered = data.lower()  # stream names are UTF-16 and any case ("WORKBOOK" is seen)
+        if b"w\x00o\x00r\x00k\x00b\x00o\x00o\x00k" in lowered or b"b\x00o\x00o\x00k" in lowered:
             return "xls"
         return "unsupported:ole"
     head = data[:2048].lstrip()
@@ -84,6 +85,11 @@ def _sniff_zip(data: bytes) -> str:
             if "xl/workbook.bin" in names:
                 return "unsupported:xlsb"
             return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
+        types = archive.read("[Content_Types].xml")[:1 << 20] if "[Content_Types].xml" in names else b""
+        if b"ms-excel.sheet.macroEnabled.main" in types:
+            return "xlsm"
+        if b"spreadsheetml.sheet.main" in types:  # the workbook part kept under another name
+            return "xlsx"
         if any(n.startswith("word/") for n in names):
             return "unsupported:docx"
         if any(n.startswith("ppt/") for n in names):
@@ -110,7 +116,9 @@ def discover(inbox: Path) -> list[Path]:
     found = []
     for folder, dirs, files in os.walk(inbox, followlinks=False):
         dirs.sort()
-        for name in sorted(files):
+        # "SEK.xlsx" before "SEK (1).xlsx", as Windows Explorer lists them: with equal
+        # receipt times the first listed is the original and the other its duplicate.
+        for name in sorted(files, key=lambda n: (Path(n).stem, Path(n).suffix)):
             path = Path(folder) / name
             if name.startswith((".~lock.", "~$")):  # office lock files, not documents
                 continue
@@ -137,14 +145,14 @@ def email_attachments(data: bytes, kind: str) -> list[tuple[str, bytes, datetime
     out = []
     for message in messages:
         sent = _date(message)
-        for index, part in enumerate(message.walk(), 1):
+        for part in message.walk():
             if part.is_multipart():
                 continue
             filename = part.get_filename()
             if not filename and part.get_content_disposition() != "attachment":
                 continue
             payload = part.get_payload(decode=True) or b""
-            out.append((safe_attachment_name(filename, index), payload, sent))
+            out.append((safe_attachment_name(filename, len(out) + 1), payload, sent))
     return out
 
 

@@ -68,8 +68,8 @@ class Context:
     def unit(self) -> str | None:
         return self.request["unit_code"] if self.request else None
 
-    def issue(self, code: str, sheet: str | None = None, cell: str | None = None, **params) -> Issue:
-        return Issue(code, file=self.file, unit=self.unit, sheet=sheet, cell=cell, params=params,
+    def issue(self, issue_code: str, /, sheet: str | None = None, cell: str | None = None, **params) -> Issue:
+        return Issue(issue_code, file=self.file, unit=self.unit, sheet=sheet, cell=cell, params=params,
                      sha256=self.sha256)
 
 
@@ -202,11 +202,13 @@ def _number(ctx, data, row, code, key, issued, percent_cells):
                         read=value, other=parsed.alternative)
     if value < 0:
         yield ctx.issue("negative-value", **where, column=column, value=value)
-    elif percentage and value > 100:
+        return None  # an unusable value: no capaian, no budget check on top of the error
+    if percentage and value > 100:
         yield ctx.issue("out-of-range", **where, column=column, value=value)
-    original = parsed.original if parsed.original is not None or value == parsed.value else str(raw)
-    if where["cell"] in percent_cells and percentage:
-        original = f"{raw} (format persen)"
+        return None
+    original = parsed.original
+    if percentage and where["cell"] in percent_cells:
+        original = f"{raw} (format %)"
     ctx.values.append(Value(code, key, number=value, original=original, cell=where["cell"]))
     return value
 

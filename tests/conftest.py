@@ -103,3 +103,77 @@ def master_factory(tmp_path):
         return write_master_xlsx(tmp_path / name, sheets)
 
     return make
+
+
+# --- returned files -------------------------------------------------------------
+
+GENERATED_AT = "2026-09-28T08:00:00+07:00"
+RUN_AT = "2026-10-12T09:00:00+07:00"
+
+
+def data_rows(sheet, key_column: int = 15) -> dict[str, int]:
+    """Indicator code -> 1-based row of ``Data Kinerja``, found by the hidden key column."""
+    return {sheet.cell(row=r, column=key_column).value: r for r in range(1, sheet.max_row + 1)
+            if sheet.cell(row=r, column=key_column).value and r > 8}
+
+
+def fill_workbook(source: Path, target: Path, mutate=None, received: str = "2026-10-05T10:00:00+07:00",
+                  sign: bool = True) -> Path:
+    """Fill a generated request workbook as a unit would and drop it in the inbox.
+
+    Realisasi = 90% of the target (1 when there is none), realisasi anggaran = half
+    the pagu, text columns filled, Log Proses steps 4-8 timed on 1-5 October.
+    ``mutate(workbook, rows)`` then spoils it; the file's mtime is the receipt time.
+    """
+    import openpyxl
+    from datetime import datetime
+
+    workbook = openpyxl.load_workbook(source)
+    data = workbook["Data Kinerja"]
+    rows = data_rows(data)
+    for row in rows.values():
+        target_value = data.cell(row=row, column=6).value
+        data.cell(row=row, column=7).value = round((target_value or 1) * 0.9, 2)
+        if data.cell(row=row, column=9).value:
+            data.cell(row=row, column=10).value = data.cell(row=row, column=9).value / 2
+        for column, text in zip(range(11, 15), ("Dukungan pimpinan", "Anggaran terbatas",
+                                                "Koordinasi ditingkatkan", "Laporan kegiatan")):
+            data.cell(row=row, column=column).value = text
+    log = workbook["Log Proses"]
+    for offset, row in enumerate(range(5, 10)):
+        log.cell(row=row, column=4).value = datetime(2026, 10, 1 + offset, 8, 0)
+        log.cell(row=row, column=5).value = datetime(2026, 10, 1 + offset, 15, 30)
+        if not sign and log.cell(row=row, column=1).value == 7:
+            log.cell(row=row, column=5).value = None
+    if mutate:
+        mutate(workbook, rows)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(target)
+    stamp = datetime.fromisoformat(received).timestamp()
+    os.utime(target, (stamp, stamp))
+    return target
+
+
+@pytest.fixture
+def round_ws(example_ws):
+    """The example workspace with requests generated for 2026-TW3; returns (root, {unit: path})."""
+    from datetime import datetime as _dt
+    from sopkinerja.generate import generate
+    from sopkinerja.workspace import open_workspace
+
+    result = generate(open_workspace(example_ws), lambda: _dt.fromisoformat(GENERATED_AT))
+    return example_ws, {w.unit: w.path for w in result.workbooks}
+
+
+def run_round(root: Path, at: str = RUN_AT):
+    from datetime import datetime as _dt
+    from sopkinerja.run import run
+    from sopkinerja.workspace import open_workspace
+
+    return run(open_workspace(root), lambda: _dt.fromisoformat(at))
+
+
+def fill_all(root: Path, paths: dict, skip=()):
+    for unit, path in paths.items():
+        if unit not in skip:
+            fill_workbook(path, root / "input" / "masuk" / f"{unit}.xlsx")
