@@ -526,3 +526,63 @@ def test_the_same_return_saved_by_libreoffice_in_three_formats_reads_the_same(ro
                                for r in ledger.db.execute("SELECT * FROM submission_values")))
     assert seen[0] == seen[1] == seen[2]
     assert ("LIT-03", "actual", 27.5, None) in [row[:4] for row in seen[0]]
+
+
+def test_a_file_over_the_size_limit(round_ws):
+    root, paths = round_ws
+    config = root / "sopkinerja.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[batas]\nukuran_berkas_mb = 0.01\n", encoding="utf-8")
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx")
+    result = run_round(root)
+    assert flatten(result.issues, "code", "severity", "file") == [
+        ("file-too-large", "error", "input/masuk/SEK.xlsx")]
+    assert list((root / "arsip" / "berkas").rglob("*.xlsx"))  # archived all the same: nothing is lost
+
+
+def test_an_outdated_request_is_read_with_a_warning(round_ws):
+    import dataclasses
+    from datetime import datetime
+    from sopkinerja.example import example_master
+    from sopkinerja.generate import generate
+    from sopkinerja.i18n import Messages
+    from sopkinerja.masterbook import write_master
+
+    root, paths = round_ws
+    first_format = shutil.copy(paths["SEK"], root / "SEK-format-lama.xlsx")  # regenerating overwrites it
+    master = example_master()
+    changed = tuple(dataclasses.replace(i, target=80.0) if i.code == "SEK-04" else i for i in master.indicators)
+    (root / "input" / "master.xlsx").unlink()
+    write_master(root / "input" / "master.xlsx", dataclasses.replace(master, indicators=changed), Messages("id"))
+    generate(open_workspace(root), lambda: datetime.fromisoformat("2026-09-30T08:00:00+07:00"), "SEK")
+    fill_workbook(Path(first_format), _inbox(root) / "SEK.xlsx")  # filled in the first format
+    result = run_round(root)
+    assert flatten(_unit_issues(result, "SEK"), "code", "severity") == [("outdated-request", "warning")]
+    assert next(u for u in result.units if u.unit == "SEK").status == "accepted"
+
+
+def test_an_mbox_and_a_macro_workbook(round_ws, tmp_path):
+    import zipfile
+
+    root, paths = round_ws
+    data = fill_workbook(paths["IPW"], tmp_path / "IPW.xlsx").read_bytes()
+    message = email.message.EmailMessage()
+    message["From"], message["Subject"] = "ipw@taputkab.go.id", "TW3"
+    message["Date"] = "Wed, 07 Oct 2026 14:00:00 +0700"
+    message.set_content("Terlampir.")
+    message.add_attachment(data, maintype="application", subtype="vnd.ms-excel", filename="IPW.xlsx")
+    (_inbox(root) / "kotak.mbox").write_bytes(b"From ipw@taputkab.go.id Wed Oct  7 14:00:00 2026\n"
+                                              + bytes(message) + b"\n")
+    source = fill_workbook(paths["SEK"], tmp_path / "SEK.xlsx")
+    macro = _inbox(root) / "SEK.xlsm"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(macro, "w") as target:
+        for item in original.infolist():
+            target.writestr(item, original.read(item.filename))
+        target.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 Attribute VB_Name = \"Auto_Open\" Shell \"calc\"")
+    shutil.copystat(source, macro)
+    result = run_round(root)
+    statuses = {u.unit: (u.status, u.file) for u in result.units}
+    assert statuses["IPW"] == ("accepted", "input/masuk/kotak.mbox#1:IPW.xlsx")
+    assert statuses["SEK"] == ("accepted", "input/masuk/SEK.xlsm")
+    with open_workspace(root).ledger() as ledger:
+        formats = dict(ledger.db.execute("SELECT original_name, f.format FROM receipts r JOIN files f USING (sha256)"))
+    assert formats["SEK.xlsm"] == "xlsm" and formats["kotak.mbox"] == "mbox"
