@@ -177,3 +177,27 @@ def fill_all(root: Path, paths: dict, skip=()):
     for unit, path in paths.items():
         if unit not in skip:
             fill_workbook(path, root / "input" / "masuk" / f"{unit}.xlsx")
+
+
+# --- LibreOffice ----------------------------------------------------------------
+
+SOFFICE_FILTERS = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods"}
+
+
+def soffice_convert(soffice: str, source: Path, out_dir: Path, fmt: str) -> Path:
+    """Convert with headless LibreOffice; one retry with a fresh profile (its first start can fail)."""
+    import subprocess
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{source.stem}.{fmt}"
+    outputs = []
+    for attempt in range(2):
+        profile = (out_dir / f".profile-{attempt}").as_uri()
+        completed = subprocess.run(
+            [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to",
+             SOFFICE_FILTERS[fmt], "--outdir", str(out_dir), str(source)],
+            capture_output=True, text=True, timeout=180, check=False)
+        if target.is_file():
+            return target
+        outputs.append(completed.stdout + completed.stderr)
+    raise AssertionError(f"LibreOffice did not convert {source.name} to {fmt}: {outputs}")

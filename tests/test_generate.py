@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
+from conftest import soffice_convert
 from sopkinerja import layout as L
 from sopkinerja.errors import SopkinerjaError
 from sopkinerja.example import example_master
@@ -368,14 +368,7 @@ def test_identity_survives_libreoffice(generated, tmp_path, target):
     item = result.workbooks[2]
     source = tmp_path / "in.xlsx"
     shutil.copy(item.path, source)
-    profile = (tmp_path / "profile").as_uri()
-    filters = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods"}
-    completed = subprocess.run(
-        [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-         "--convert-to", filters[target], "--outdir", str(tmp_path / "out"), str(source)],
-        capture_output=True, text=True, timeout=180, check=False)
-    converted = tmp_path / "out" / f"in.{target}"
-    assert converted.is_file(), completed.stderr + completed.stdout
+    converted = soffice_convert(SOFFICE, source, tmp_path / "out", target)
     workbook = CalamineWorkbook.from_path(str(converted))
     assert L.META_SHEET in workbook.sheet_names and L.DATA_SHEET in workbook.sheet_names
     meta = dict((r[0], r[1]) for r in workbook.get_sheet_by_name(L.META_SHEET).to_python() if len(r) > 1)

@@ -5,13 +5,12 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from conftest import data_rows, fill_all, fill_workbook, run_round
+from conftest import data_rows, fill_all, fill_workbook, run_round, soffice_convert
 from sopkinerja.issues import CODES, flatten
 from sopkinerja.workspace import open_workspace
 
@@ -415,12 +414,7 @@ def test_every_issue_code_has_a_message_in_both_languages():
 
 
 def _convert(source: Path, target_dir: Path, fmt: str) -> Path:
-    filters = {"xls": "xls:MS Excel 97", "ods": "ods"}
-    profile = (target_dir / "profile").as_uri()
-    subprocess.run([SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to",
-                    filters[fmt], "--outdir", str(target_dir), str(source)],
-                   check=True, capture_output=True, timeout=180)
-    return target_dir / f"{source.stem}.{fmt}"
+    return soffice_convert(SOFFICE, source, target_dir, fmt)
 
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed; .ci/run installs it")
@@ -507,14 +501,7 @@ def test_the_same_return_saved_by_libreoffice_in_three_formats_reads_the_same(ro
     for fmt in ("xlsx", "xls", "ods"):
         folder = tmp_path / fmt
         folder.mkdir()
-        if fmt == "xlsx":
-            profile = (folder / "profile").as_uri()
-            subprocess.run([SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to",
-                            "xlsx:Calc MS Excel 2007 XML", "--outdir", str(folder), str(filled)],
-                           check=True, capture_output=True, timeout=180)
-            converted = folder / "LIT.xlsx"
-        else:
-            converted = _convert(filled, folder, fmt)
+        converted = _convert(filled, folder, fmt)
         workspace = tmp_path / f"ws-{fmt}"
         shutil.copytree(root, workspace)
         shutil.copy(converted, _inbox(workspace) / converted.name)
