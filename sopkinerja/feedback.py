@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections import defaultdict
+from datetime import timezone
 from pathlib import Path
 
 from sopkinerja import layout as L
@@ -41,13 +42,13 @@ def write_feedback(workspace, outcome, unit, folder: Path) -> Path:
     _ensure_validations(workbook, outcome.parsed, msg)
     _summary_sheet(workbook, workspace, outcome, unit, issues, msg)
     workbook.properties.creator = "sopkinerja"
-    stamp = outcome.received_at.replace(tzinfo=None)
+    stamp = outcome.received_at.astimezone(timezone.utc).replace(tzinfo=None)  # OOXML dates are UTC
     workbook.properties.created = workbook.properties.modified = stamp
     buffer = io.BytesIO()
     workbook.save(buffer)
     name = safe_filename(f"Umpan Balik {workspace.config.period.code} - {unit.name}") + ".xlsx"
     target = folder / name
-    write_bytes(target, _stable_zip(buffer.getvalue()))
+    write_bytes(target, _stable_zip(buffer.getvalue(), stamp))
     return target
 
 
@@ -170,14 +171,26 @@ def _summary_sheet(workbook, workspace, outcome, unit, issues, msg) -> None:
         other.sheet_view.tabSelected = False
 
 
-def _stable_zip(data: bytes) -> bytes:
-    """The same workbook gives the same bytes: zip entry times fixed (openpyxl stamps 'now')."""
+def _stable_zip(data: bytes, stamp) -> bytes:
+    """The same workbook gives the same bytes.
+
+    openpyxl stamps "now" twice: as every zip entry's time and, whatever was
+    set before, as the document's modified date at save time. Both are pinned
+    (to the receipt time of the unit's file).
+    """
+    import re
+
+    modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + modified + rb"\g<2>", content)
             stable = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             stable.compress_type = zipfile.ZIP_DEFLATED
             stable.external_attr = info.external_attr
-            target.writestr(stable, source.read(info.filename))
+            target.writestr(stable, content)
     return out.getvalue()

@@ -1,6 +1,7 @@
 """run, part 1: ingest, identify, validate down to the cell, decide per unit, feedback (issue 4)."""
 
 import email.message
+import io
 import json
 import os
 import shutil
@@ -573,3 +574,26 @@ def test_an_mbox_and_a_macro_workbook(round_ws, tmp_path):
     with open_workspace(root).ledger() as ledger:
         formats = dict(ledger.db.execute("SELECT original_name, f.format FROM receipts r JOIN files f USING (sha256)"))
     assert formats["SEK.xlsm"] == "xlsm" and formats["kotak.mbox"] == "mbox"
+
+
+def test_feedback_bytes_do_not_depend_on_the_clock(round_ws, monkeypatch):
+    """openpyxl stamps the save time into docProps/core.xml; the feedback pins it."""
+    import datetime as real_datetime
+    import zipfile
+
+    root, paths = round_ws
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-01", 7, None))
+    first = run_round(root).feedback["SEK"].read_bytes()
+
+    class Later(real_datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real_datetime.datetime(2031, 1, 2, 3, 4, 5, tzinfo=tz)
+
+    import openpyxl.writer.excel as excel_writer
+
+    monkeypatch.setattr(excel_writer.datetime, "datetime", Later)
+    second = run_round(root).feedback["SEK"].read_bytes()
+    assert first == second
+    core = zipfile.ZipFile(io.BytesIO(second)).read("docProps/core.xml")
+    assert b"2031" not in core and b"2026-10-05T03:00:00Z" in core
