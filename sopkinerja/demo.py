@@ -25,6 +25,7 @@ class DemoResult:
     requests: list[dict] = field(default_factory=list)
     request_folder: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    run: dict = field(default_factory=dict)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -32,7 +33,7 @@ class DemoResult:
             "units": self.units, "indicators": self.indicators, "sop_steps": self.sop_steps,
             "sop_minutes": self.sop_minutes, "ledger": str(self.ledger),
             "schema_version": self.schema_version, "warnings": self.warnings,
-            "requests": self.requests,
+            "requests": self.requests, "run": self.run,
         }
 
     def lines(self, msg) -> list[str]:
@@ -43,12 +44,23 @@ class DemoResult:
             msg("demo.ledger", path=self.ledger, version=self.schema_version),
             msg("demo.requests", count=len(self.requests), folder=self.request_folder),
             *self.warnings,
+            *[msg("demo.unit", unit=u["unit"], status=msg(f"demo.status_{u['status']}"), errors=u["errors"],
+                  warnings=u["warnings"]) for u in self.run.get("units", [])],
+            msg("demo.recap", html=self.root / self.run["outputs"]["recap_html"],
+                xlsx=self.root / self.run["outputs"]["recap_xlsx"],
+                csv=self.root / self.run["outputs"]["recap_csv"]) if self.run else "",
         ]
 
 
+GENERATED_AT = "2026-09-28T08:00:00+07:00"  # SOP steps 2-3: the requests go out on a Monday
+RUN_AT = "2026-10-12T09:00:00+07:00"  # the planner runs the recap the Monday after the deadline
+
+
 def run_demo(root: Path, messages) -> DemoResult:
-    """Init the example agency if needed, then run every stage that exists (so far: generate)."""
+    """Init the example agency if needed, generate, fill as the units would, run. Safe to repeat."""
+    from sopkinerja import demofill
     from sopkinerja.generate import generate
+    from sopkinerja.run import run
 
     root = Path(root).resolve()
     created = not (root / CONFIG_NAME).exists()
@@ -57,7 +69,14 @@ def run_demo(root: Path, messages) -> DemoResult:
     workspace = open_workspace(root)
     report = workspace.master()
     sop = workspace.sop()
-    generated = generate(workspace, now)
+    # Fixed times and seeded request IDs: the demo gives the same recap every time.
+    generated = generate(workspace, _at(GENERATED_AT), new_id=_seeded_ids())
+    inbox = workspace.config.paths.inbox
+    for workbook in generated.workbooks:
+        target = inbox / workbook.path.name
+        if not target.exists():  # a unit answers once; repeating the demo adds nothing
+            demofill.fill(workbook.path, target, workbook.unit)
+    result = run(workspace, _at(RUN_AT))
     with workspace.ledger() as ledger:
         version = ledger.schema_version
     master = report.master
@@ -68,4 +87,26 @@ def run_demo(root: Path, messages) -> DemoResult:
         ledger=workspace.ledger_path, schema_version=version,
         requests=generated.document(messages)["workbooks"], request_folder=generated.folder,
         warnings=[w.render(messages) for w in generated.warnings],
+        run=result.document(messages, root),
     )
+
+
+def _at(moment: str):
+    from datetime import datetime
+
+    fixed = datetime.fromisoformat(moment)
+    return lambda: fixed
+
+
+def _seeded_ids():
+    import random
+
+    from sopkinerja.generate import CROCKFORD
+
+    rng = random.Random("sopkinerja-demo")
+
+    def new_id() -> str:
+        token = "".join(rng.choice(CROCKFORD) for _ in range(16))
+        return "SK-" + "-".join(token[i:i + 4] for i in range(0, 16, 4))
+
+    return new_id

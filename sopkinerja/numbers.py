@@ -149,11 +149,11 @@ def _valid_groups(parts: list[str]) -> bool:
     )
 
 
-def format_number(value: float | None, decimals: int = 2) -> str:
-    """Indonesian display: ``1.234.567,89``; integers without decimals; None as ``-``."""
+def format_number(value: float | None, decimals: int = 2, fixed: bool = False) -> str:
+    """Indonesian display: ``1.234.567,89``; integers without decimals unless ``fixed``; None as ``-``."""
     if value is None:
         return "-"
-    if float(value).is_integer() and decimals >= 0:
+    if float(value).is_integer() and not fixed:
         text = f"{int(value):,}"
         return text.replace(",", ".")
     text = f"{value:,.{decimals}f}"

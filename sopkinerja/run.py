@@ -14,8 +14,11 @@ from datetime import datetime
 from pathlib import Path
 
 from sopkinerja import ingest
+from sopkinerja.consolidate import consolidate
+from sopkinerja.i18n import Messages
 from sopkinerja.issues import ERROR, INFO, WARNING, Issue, count
 from sopkinerja.reader import PARSER_VERSION, parse_file
+from sopkinerja.report import Outputs, write_reports
 from sopkinerja.validate import Context, StepEvent, Value, load_issued, validate
 from sopkinerja.workspace import Workspace
 
@@ -71,6 +74,7 @@ class RunResult:
     issues: list[Issue]
     feedback: dict[str, Path]
     new_files: int
+    outputs: Outputs | None = None
 
     @property
     def complete(self) -> bool:
@@ -85,7 +89,10 @@ class RunResult:
                        "received_at": u.received_at.isoformat() if u.received_at else None,
                        "superseded": u.superseded} for u in self.units],
             "issues": [i.document(messages) for i in self.issues],
-            "outputs": {"feedback": {unit: rel(path) for unit, path in sorted(self.feedback.items())}},
+            "outputs": {
+                **({key: rel(getattr(self.outputs, key)) for key in ("recap_xlsx", "recap_html", "recap_csv")}
+                   if self.outputs else {}),
+                "feedback": {unit: rel(path) for unit, path in sorted(self.feedback.items())}},
         }
 
 
@@ -113,8 +120,11 @@ def run(workspace: Workspace, clock: Callable[[], datetime], progress: Progress 
         units, issues = _decide(master, current, config.deadline)
         _persist(ledger, current, config.period.code, clock().isoformat())
         feedback = _feedback(workspace, current, units)
+        recap = consolidate(ledger, master, config.period.code, units, config.capaian_cap)
+        outputs = write_reports(workspace, recap, issues, sop, started.astimezone(config.calendar.tz),
+                                Messages(config.language))
         ledger.finish_run(run_id, clock().isoformat(), "ok")
-    return RunResult(config.period.code, units, issues, feedback, new_files)
+    return RunResult(config.period.code, units, issues, feedback, new_files, outputs)
 
 
 def _ingest(workspace: Workspace, ledger, run_id: int, inbox: Path) -> int:

@@ -1,0 +1,112 @@
+"""How the example agency's units fill their workbooks in ``sopkinerja demo`` (deterministic).
+
+SEK and P2EP answer correctly and on time; PPM types its numbers as text the
+Indonesian way ("74,35", "Rp 47.500.000"); PSDA answers correctly but late;
+IPW makes a few mistakes (a word for a number, spending above the pagu, no
+Kabid sign-off); LITBANG never answers.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sopkinerja import layout as L
+from sopkinerja.numbers import format_number
+
+WIB = ZoneInfo("Asia/Jakarta")
+# unit -> (how it fills, when its file arrives)
+BEHAVIOUR = {
+    "SEK": ("correct", datetime(2026, 10, 6, 14, 20, tzinfo=WIB)),
+    "P2EP": ("correct", datetime(2026, 10, 8, 10, 5, tzinfo=WIB)),
+    "PPM": ("indonesian-text", datetime(2026, 10, 9, 15, 40, tzinfo=WIB)),
+    "PSDA": ("correct", datetime(2026, 10, 12, 8, 15, tzinfo=WIB)),
+    "IPW": ("mistakes", datetime(2026, 10, 7, 11, 30, tzinfo=WIB)),
+}
+
+
+def factor(code: str) -> float:
+    """A stable achievement factor between 0.62 and 1.12 for an indicator."""
+    return 0.62 + (zlib.crc32(code.encode()) % 51) / 100
+
+
+def fill(source: Path, target: Path, unit: str) -> bool:
+    """Fill ``source`` as ``unit`` would and save it as ``target``; False if the unit never answers."""
+    import openpyxl
+
+    if unit not in BEHAVIOUR:
+        return False
+    style, arrived = BEHAVIOUR[unit]
+    workbook = openpyxl.load_workbook(source)
+    data = workbook[L.DATA_SHEET]
+    col = {key: L.column_index(key) + 1 for key in L.COLUMN_INDEX}
+    rows = [r for r in range(L.FIRST_DATA_ROW + 1, data.max_row + 1) if data.cell(r, col["row_key"]).value]
+    for index, row in enumerate(rows):
+        code = data.cell(row, col["row_key"]).value
+        target_value = data.cell(row, col["target"]).value
+        polarity = data.cell(row, col["polarity"]).value
+        actual = _actual(code, target_value, polarity, data.cell(row, col["measure"]).value)
+        budget = data.cell(row, col["budget"]).value
+        spent = round(budget * min(factor(code[::-1]), 0.98) / 1000) * 1000 if budget else None
+        if style == "indonesian-text":
+            data.cell(row, col["actual"]).value = format_number(actual, 2)
+            if spent is not None:
+                data.cell(row, col["spent"]).value = "Rp " + format_number(float(spent), 0)
+        else:
+            data.cell(row, col["actual"]).value = actual
+            data.cell(row, col["spent"]).value = spent
+        if style == "mistakes" and index == 1:
+            data.cell(row, col["actual"]).value = "belum ada data"
+        if style == "mistakes" and budget and index >= 5:
+            data.cell(row, col["spent"]).value = budget * 1.25
+        _texts(data, row, col, factor(code))
+    _log(workbook[L.LOG_SHEET], arrived, sign=style != "mistakes")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(target)
+    stamp = arrived.timestamp()
+    os.utime(target, (stamp, stamp))  # the receipt time: when the e-mail came in
+    return True
+
+
+def _actual(code: str, target, polarity: str, measure: str) -> float:
+    base = target if target else 1
+    share = factor(code)
+    value = base * (2 - share) if polarity == "-" else base * share
+    if measure == "%":
+        value = min(value, 100.0)
+    return round(value, 2) if not float(base).is_integer() or measure == "%" else float(round(value))
+
+
+TEXTS = (
+    ("Dukungan pimpinan dan koordinasi lintas bidang berjalan baik",
+     "Keterlambatan data dari perangkat daerah", "Rapat koordinasi bulanan dengan perangkat daerah",
+     "Laporan kegiatan dan notulen rapat"),
+    ("Ketersediaan anggaran sesuai jadwal", "Keterbatasan jumlah tenaga teknis",
+     "Penambahan tenaga pendamping pada triwulan IV", "Dokumen hasil kegiatan"),
+)
+
+
+def _texts(data, row: int, col: dict, share: float) -> None:
+    texts = TEXTS[0] if share >= 0.9 else TEXTS[1]
+    for key, text in zip(L.INPUT_TEXT_KEYS, texts):
+        data.cell(row, col[key]).value = text
+
+
+def _log(sheet, arrived: datetime, sign: bool) -> None:
+    """Steps 4-8 over the fortnight before the file arrives, in office hours."""
+    start = (arrived - timedelta(days=9)).replace(hour=8, minute=0, tzinfo=None)
+    durations = {4: (0, 1, 30), 5: (0, 2, 0), 6: (2, 1, 0), 7: (1, 3, 0), 8: (1, 0, 20)}
+    day = start
+    for row in range(L.LOG_HEADER_ROW + 2, sheet.max_row + 1):
+        step = sheet.cell(row, 1).value
+        if step not in durations:
+            continue
+        gap_days, hours, minutes = durations[step]
+        day = (day + timedelta(days=gap_days)).replace(hour=8 + step % 3, minute=0)
+        sheet.cell(row, 4).value = day
+        sheet.cell(row, 5).value = day + timedelta(hours=hours, minutes=minutes)
+        if step == 7 and not sign:
+            sheet.cell(row, 5).value = None

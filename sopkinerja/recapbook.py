@@ -1,0 +1,234 @@
+"""The recap workbook (product.md §3.7), written with xlsxwriter: native charts, Indonesian formats.
+
+No value that came from a unit's file is written as a formula: every cell is
+written with an explicit type (write_string / write_number), so a unit's text
+such as ``=HYPERLINK(...)`` stays text.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from sopkinerja.consolidate import KATEGORI, Recap
+
+MAX_UNIT_SHEETS = 100  # beyond this the agency table and the CSV carry the detail
+BAND_FILL = {"Sangat Tinggi": "#C6EFCE", "Tinggi": "#E2EFDA", "Sedang": "#FFF2CC", "Rendah": "#FCE4D6",
+             "Sangat Rendah": "#F8CBAD"}
+
+
+def write_recap_workbook(path: Path, recap: Recap, view, issues, sop, messages, created) -> None:
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                               "strings_to_urls": False, "nan_inf_to_errors": False})
+    # The run's time, not the wall clock: the same inputs give the same bytes.
+    workbook.set_properties({"title": view.title, "author": "sopkinerja", "company": view.agency,
+                             "created": created})
+    f = _formats(workbook)
+    summary = workbook.add_worksheet(messages("recap.sheet_summary"))
+    _summary(workbook, summary, recap, view, f, messages)
+    agency = workbook.add_worksheet(messages("recap.sheet_agency"))
+    _indicator_table(agency, recap.table, f, messages, view.title)
+    for unit in recap.units[:MAX_UNIT_SHEETS]:
+        sheet = workbook.add_worksheet(_sheet_name(unit.code))
+        _indicator_table(sheet, recap.table[recap.table["kode_unit"] == unit.code], f, messages,
+                         f"{unit.code} {unit.name}")
+    _completeness(workbook.add_worksheet(messages("recap.sheet_completeness")), recap, view, f, messages)
+    _issues(workbook.add_worksheet(messages("recap.sheet_issues")), view, f, messages)
+    _steps(workbook.add_worksheet(messages("recap.sheet_timing")), view, f, messages)
+    workbook.close()
+
+
+def _sheet_name(code: str) -> str:
+    name = "".join("_" if ch in "[]:*?/\\" else ch for ch in code)[:31]
+    return name if name not in ("Ringkasan", "Rekap Badan", "Kelengkapan", "Masalah", "Log Waktu SOP") else f"{name}_"
+
+
+def _formats(workbook) -> dict:
+    border = {"border": 1, "border_color": "#BFBFBF", "valign": "top"}
+    spec = {
+        "title": {"bold": True, "font_size": 14}, "note": {"italic": True, "font_color": "#595959"},
+        "header": {**border, "bold": True, "text_wrap": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF"},
+        "text": {**border, "text_wrap": True}, "int": {**border, "num_format": "#,##0"},
+        "dec": {**border, "num_format": "#,##0.00"}, "pct": {**border, "num_format": "#,##0.00"},
+        "rp": {**border, "num_format": '"Rp "#,##0'}, "blank": {**border},
+        "total_text": {**border, "bold": True, "bg_color": "#F2F2F2"},
+        "total_int": {**border, "bold": True, "bg_color": "#F2F2F2", "num_format": "#,##0"},
+        "total_pct": {**border, "bold": True, "bg_color": "#F2F2F2", "num_format": "#,##0.00"},
+        "total_rp": {**border, "bold": True, "bg_color": "#F2F2F2", "num_format": '"Rp "#,##0'},
+    }
+    formats = {name: workbook.add_format(props) for name, props in spec.items()}
+    for label, colour in BAND_FILL.items():
+        formats[label] = workbook.add_format({**border, "bg_color": colour})
+    return formats
+
+
+def _num(sheet, row, col, value, fmt, blank) -> None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        sheet.write_blank(row, col, None, blank)
+    else:
+        sheet.write_number(row, col, float(value), fmt)
+
+
+def _page(sheet, header_row: int, last_col: int) -> None:
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_row)
+    sheet.freeze_panes(header_row + 1, 0)
+
+
+def _header(sheet, row: int, labels: list[str], f) -> None:
+    for col, label in enumerate(labels):
+        sheet.write_string(row, col, label, f["header"])
+
+
+def _summary(workbook, sheet, recap: Recap, view, f, m) -> None:
+    sheet.write_string(0, 0, view.title, f["title"])
+    sheet.write_string(1, 0, f"{view.agency} {view.region} - {view.period_label}", f["note"])
+    sheet.write_string(2, 0, f"{m('recap.generated')}: {view.generated}", f["note"])
+    labels = [m("recap.code"), m("recap.unit"), m("recap.status"), m("recap.on_time"), m("recap.indicators"),
+              m("recap.filled"), m("recap.average"), *KATEGORI, m("recap.budget"), m("recap.spent"),
+              m("recap.absorption"), m("recap.errors"), m("recap.warnings")]
+    top = 4
+    _header(sheet, top, labels, f)
+    sheet.set_row(top, 30)
+    for index, (unit, shown) in enumerate(zip(recap.units, view.units), top + 1):
+        n = unit.numbers
+        sheet.write_string(index, 0, unit.code, f["text"])
+        sheet.write_string(index, 1, unit.name, f["text"])
+        sheet.write_string(index, 2, shown.status, f["text"])
+        sheet.write_string(index, 3, shown.on_time, f["text"])
+        sheet.write_number(index, 4, n.indicators, f["int"])
+        sheet.write_number(index, 5, n.filled, f["int"])
+        _num(sheet, index, 6, n.average, f["pct"], f["blank"])
+        for offset, label in enumerate(KATEGORI):
+            sheet.write_number(index, 7 + offset, n.per_kategori[label], f["int"])
+        _num(sheet, index, 12, n.budget or None, f["rp"], f["blank"])
+        answered = unit.status == "accepted"  # spending is known only from an accepted answer
+        _num(sheet, index, 13, n.spent if n.budget and answered else None, f["rp"], f["blank"])
+        _num(sheet, index, 14, n.absorption if answered else None, f["pct"], f["blank"])
+        sheet.write_number(index, 15, unit.errors, f["int"])
+        sheet.write_number(index, 16, unit.warnings, f["int"])
+    last = top + len(recap.units)
+    _totals(sheet, last + 1, recap, f, m)
+    for col, width in enumerate((10, 42, 14, 11, 10, 9, 12, 9, 9, 9, 9, 9, 18, 18, 11, 8, 10)):
+        sheet.set_column(col, col, width)
+    _page(sheet, top, len(labels) - 1)
+    if recap.units:
+        _charts(workbook, sheet, top, last, m)
+
+
+def _totals(sheet, row: int, recap: Recap, f, m) -> None:
+    t = recap.total
+    sheet.write_string(row, 0, "", f["total_text"])
+    sheet.write_string(row, 1, m("recap.total"), f["total_text"])
+    sheet.write_string(row, 2, "", f["total_text"])
+    sheet.write_string(row, 3, "", f["total_text"])
+    sheet.write_number(row, 4, t.indicators, f["total_int"])
+    sheet.write_number(row, 5, t.filled, f["total_int"])
+    _num(sheet, row, 6, t.average, f["total_pct"], f["total_text"])
+    for offset, label in enumerate(KATEGORI):
+        sheet.write_number(row, 7 + offset, t.per_kategori[label], f["total_int"])
+    _num(sheet, row, 12, t.budget or None, f["total_rp"], f["total_text"])
+    _num(sheet, row, 13, t.spent if t.budget else None, f["total_rp"], f["total_text"])
+    _num(sheet, row, 14, t.absorption, f["total_pct"], f["total_text"])
+    sheet.write_number(row, 15, sum(u.errors for u in recap.units), f["total_int"])
+    sheet.write_number(row, 16, sum(u.warnings for u in recap.units), f["total_int"])
+
+
+def _charts(workbook, sheet, top: int, last: int, m) -> None:
+    name = sheet.get_name().replace("'", "''")
+    average = workbook.add_chart({"type": "bar"})
+    average.add_series({"name": m("recap.average"), "categories": [name, top + 1, 0, last, 0],
+                        "values": [name, top + 1, 6, last, 6], "fill": {"color": "#1F4E78"},
+                        "data_labels": {"value": True, "num_format": "0.0"}})
+    average.set_title({"name": m("recap.chart_average")})
+    average.set_legend({"none": True})
+    average.set_x_axis({"min": 0})  # capaian from zero, or small differences look huge
+    average.set_y_axis({"reverse": True})
+    sheet.insert_chart(last + 3, 0, average, {"x_scale": 1.4, "y_scale": 1.2})
+    kategori = workbook.add_chart({"type": "bar", "subtype": "stacked"})
+    for offset, label in enumerate(KATEGORI):
+        kategori.add_series({"name": [name, top, 7 + offset], "categories": [name, top + 1, 0, last, 0],
+                             "values": [name, top + 1, 7 + offset, last, 7 + offset],
+                             "fill": {"color": BAND_FILL[label]}, "border": {"color": "#7F7F7F"}})
+    kategori.set_title({"name": m("recap.chart_kategori")})
+    kategori.set_y_axis({"reverse": True})
+    sheet.insert_chart(last + 3, 8, kategori, {"x_scale": 1.4, "y_scale": 1.2})
+
+
+def _indicator_table(sheet, table, f, m, title: str) -> None:
+    sheet.write_string(0, 0, title, f["title"])
+    labels = [m("recap.unit"), m("recap.code"), m("recap.indicator"), m("recap.measure"), "+/-", m("recap.target"),
+              m("recap.actual"), m("recap.capaian"), m("recap.kategori"), m("recap.budget"), m("recap.spent"),
+              m("recap.absorption"), m("recap.previous"), m("recap.change"), m("recap.unit_status")]
+    top = 2
+    _header(sheet, top, labels, f)
+    for index, row in enumerate(table.itertuples(index=False), top + 1):
+        sheet.write_string(index, 0, str(row.kode_unit), f["text"])
+        sheet.write_string(index, 1, str(row.kode_indikator), f["text"])
+        sheet.write_string(index, 2, str(row.indikator), f["text"])
+        sheet.write_string(index, 3, str(row.satuan), f["text"])
+        sheet.write_string(index, 4, str(row.polaritas), f["text"])
+        for col, value, fmt in ((5, row.target, "dec"), (6, row.realisasi, "dec"), (7, row.capaian_persen, "pct")):
+            _num(sheet, index, col, value, f[fmt], f["blank"])
+        band = row.kategori if isinstance(row.kategori, str) else None
+        sheet.write_string(index, 8, band or "-", f[band] if band else f["text"])
+        for col, value, fmt in ((9, row.pagu, "rp"), (10, row.realisasi_anggaran, "rp"),
+                                (11, row.serapan_persen, "pct"), (12, row.capaian_sebelumnya, "pct"),
+                                (13, row.perubahan_capaian, "pct")):
+            _num(sheet, index, col, value, f[fmt], f["blank"])
+        sheet.write_string(index, 14, str(row.status_unit), f["text"])
+    for col, width in enumerate((10, 12, 50, 11, 5, 12, 12, 11, 14, 18, 18, 11, 11, 11, 14)):
+        sheet.set_column(col, col, width)
+    sheet.autofilter(top, 0, top + max(len(table), 1), len(labels) - 1)
+    _page(sheet, top, len(labels) - 1)
+
+
+def _completeness(sheet, recap: Recap, view, f, m) -> None:
+    sheet.write_string(0, 0, m("recap.completeness"), f["title"])
+    c = recap.completeness
+    rows = [(m("recap.expected"), c.expected, "int"), (m("recap.received"), c.received, "int"),
+            (m("recap.accepted"), c.accepted, "int"), (m("recap.on_time_count"), c.on_time, "int"),
+            (m("recap.reporting_rate"), c.reporting_rate, "pct"), (m("recap.on_time_rate"), c.on_time_rate, "pct")]
+    for index, (label, value, fmt) in enumerate(rows, 2):
+        sheet.write_string(index, 0, label, f["text"])
+        _num(sheet, index, 1, value, f[fmt], f["blank"])
+    row = len(rows) + 3
+    sheet.write_string(row, 0, m("recap.missing_units"), f["header"])
+    sheet.write_string(row, 1, ", ".join(view.missing) or "-", f["text"])
+    sheet.write_string(row + 1, 0, m("recap.rejected_units"), f["header"])
+    sheet.write_string(row + 1, 1, ", ".join(view.rejected) or "-", f["text"])
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, 1, 80)
+
+
+def _issues(sheet, view, f, m) -> None:
+    sheet.write_string(0, 0, m("recap.issues"), f["title"])
+    labels = [m("recap.level"), m("recap.unit"), m("recap.file"), m("recap.where"), m("recap.issue_code"),
+              m("recap.message")]
+    _header(sheet, 2, labels, f)
+    for index, issue in enumerate(view.issues, 3):
+        for col, value in enumerate((issue.severity, issue.unit, issue.file, issue.where, issue.code, issue.message)):
+            sheet.write_string(index, col, value, f["text"])
+    for col, width in enumerate((11, 10, 40, 22, 22, 90)):
+        sheet.set_column(col, col, width)
+    sheet.autofilter(2, 0, 2 + max(len(view.issues), 1), len(labels) - 1)
+    _page(sheet, 2, len(labels) - 1)
+
+
+def _steps(sheet, view, f, m) -> None:
+    sheet.write_string(0, 0, m("recap.timing"), f["title"])
+    labels = [m("recap.step"), m("recap.description"), m("recap.actor"), m("recap.standard"), m("recap.scope")]
+    _header(sheet, 2, labels, f)
+    for index, step in enumerate(view.steps, 3):
+        sheet.write_number(index, 0, int(step.number), f["int"])
+        sheet.write_string(index, 1, step.description, f["text"])
+        sheet.write_string(index, 2, step.actor, f["text"])
+        sheet.write_number(index, 3, int(step.standard.replace(".", "")), f["int"])
+        sheet.write_string(index, 4, step.scope, f["text"])
+    for col, width in enumerate((8, 70, 24, 14, 10)):
+        sheet.set_column(col, col, width)
+    _page(sheet, 2, len(labels) - 1)

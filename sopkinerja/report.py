@@ -1,0 +1,94 @@
+"""Stage ``report``: write the recap (Excel, HTML, CSV) for a period, all or nothing.
+
+All files are written into a staging folder first and moved into place only
+when every one of them is complete, so a failed run leaves the previous
+outputs as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from sopkinerja.consolidate import CSV_COLUMNS, EXTRA_COLUMNS, Recap
+
+
+@dataclass(frozen=True)
+class Outputs:
+    recap_xlsx: Path
+    recap_html: Path
+    recap_csv: Path
+
+
+def output_names(period: str) -> dict[str, str]:
+    return {"recap_xlsx": f"Rekap Kinerja {period}.xlsx", "recap_html": f"Rekap Kinerja {period}.html",
+            "recap_csv": f"rekap-kinerja-{period}.csv"}
+
+
+def environment(user_templates: Path | None):
+    """The one jinja2 Environment: the workspace's templates first, then the shipped ones."""
+    import jinja2
+
+    loaders = []
+    if user_templates is not None and Path(user_templates).is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(user_templates)))
+    loaders.append(jinja2.FileSystemLoader(str(_shipped_templates())))
+    return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def _shipped_templates() -> Path:
+    try:
+        return Path(str(resources.files("sopkinerja.templates")))
+    except ModuleNotFoundError:  # running from a source tree that was not installed
+        return Path(__file__).resolve().parent.parent / "templates"
+
+
+def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages) -> Outputs:
+    from sopkinerja.i18n import format_datetime
+
+    from sopkinerja.recapbook import write_recap_workbook
+    from sopkinerja.view import build_view
+
+    folder = workspace.period_output()
+    names = output_names(recap.period)
+    stage = folder / f".sementara-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    try:
+        generated = format_datetime(generated_at, workspace.config.language)
+        view = build_view(recap, workspace.config, issues, sop, generated, messages)
+        env = environment(workspace.config.paths.templates)
+        view.css = env.loader.get_source(env, "recap.css")[0]
+        labels = {key.split(".", 1)[1]: text for key, text in _labels(messages).items()}
+        html = env.get_template("recap.html.j2").render(v=view, t=labels)
+        (stage / names["recap_html"]).write_text(html, encoding="utf-8")
+        write_csv(recap, stage / names["recap_csv"])
+        write_recap_workbook(stage / names["recap_xlsx"], recap, view, issues, sop, messages,
+                             generated_at.replace(tzinfo=None))
+        for name in names.values():
+            _fsync(stage / name)
+            os.replace(stage / name, folder / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return Outputs(*(folder / names[key] for key in ("recap_xlsx", "recap_html", "recap_csv")))
+
+
+def _labels(messages) -> dict[str, str]:
+    from sopkinerja.i18n import catalogue
+
+    return {key: messages(key) for key in catalogue("id") if key.startswith("recap.")}
+
+
+def write_csv(recap: Recap, path: Path) -> None:
+    """UTF-8 with BOM (Excel opens it right), dot decimals, the product.md §3.7 columns first."""
+    table = recap.table[list(CSV_COLUMNS + EXTRA_COLUMNS)]
+    table.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g", lineterminator="\r\n")
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
