@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from sopkinerja.consolidate import CSV_COLUMNS, EXTRA_COLUMNS, Recap
+from sopkinerja.consolidate import CSV_COLUMNS, Recap
 
 
 @dataclass(frozen=True)
@@ -84,8 +84,8 @@ def _labels(messages) -> dict[str, str]:
 
 
 def write_csv(recap: Recap, path: Path) -> None:
-    """UTF-8 with BOM (Excel opens it right), dot decimals, the product.md §3.7 columns first."""
-    table = recap.table[list(CSV_COLUMNS + EXTRA_COLUMNS)]
+    """UTF-8 with BOM (Excel opens it right), dot decimals, exactly the product.md §3.7 columns."""
+    table = recap.table[list(CSV_COLUMNS)]
     table.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g", lineterminator="\r\n")
 
 

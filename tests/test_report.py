@@ -47,7 +47,7 @@ def test_csv_loads_with_the_documented_columns_and_hand_checkable_values(demo_ws
     path = _outputs(root)[2]
     assert path.read_bytes()[:3] == b"\xef\xbb\xbf"  # BOM: Excel opens it as UTF-8
     table = pd.read_csv(path, encoding="utf-8-sig")
-    assert list(table.columns[:len(CSV_COLUMNS)]) == list(CSV_COLUMNS)
+    assert list(table.columns) == list(CSV_COLUMNS)
     assert len(table) == 60 and set(table["periode"]) == {"2026-TW3"}
     row = table[table["kode_indikator"] == "SEK-05"].iloc[0]  # % indicator, lower is better
     assert row["polaritas"] == "-" and row["target"] == 5
@@ -67,11 +67,46 @@ def test_csv_numbers_are_machine_format(demo_ws):
 
 
 def test_ppm_typed_indonesian_numbers_are_read(demo_ws):
+    from sopkinerja.workspace import open_workspace
+
     root, _ = demo_ws
     table = pd.read_csv(_outputs(root)[2], encoding="utf-8-sig")
-    ppm = table[table["kode_unit"] == "PPM"]
-    assert ppm["realisasi"].notna().all()
-    assert ppm["teks_asli_realisasi"].str.contains(",").any()
+    assert table[table["kode_unit"] == "PPM"]["realisasi"].notna().all()
+    with open_workspace(root).ledger() as ledger:
+        originals = [r[0] for r in ledger.db.execute(
+            "SELECT original FROM submission_values v JOIN submissions s USING (sha256) "
+            "WHERE s.unit_code = 'PPM' AND v.field = 'actual'")]
+    assert originals and all("," in text or text.isdigit() for text in originals)  # the text as typed
+
+
+def test_completeness_numbers(demo_ws):
+    root, _ = demo_ws
+    sheet = openpyxl.load_workbook(_outputs(root)[0])["Kelengkapan"]
+    values = {row[0]: row[1] for row in sheet.iter_rows(min_row=3, values_only=True) if row[0]}
+    assert values["Unit diharapkan"] == 6 and values["Unit mengirim"] == 5
+    assert values["Unit diterima"] == 4 and values["Diterima tepat waktu"] == 3
+    assert values["Tingkat pelaporan"] == pytest.approx(400 / 6) and values["Tingkat ketepatan waktu"] == 50
+    assert values["Belum mengirim"].startswith("LITBANG") and values["Ditolak"].startswith("IPW")
+
+
+def test_the_cap_applies_to_averages_only(round_ws):
+    root, paths = round_ws
+    config = root / "sopkinerja.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[capaian]\nbatas_rata_rata = 100\n", encoding="utf-8")
+
+    def over(workbook, rows):
+        workbook["Data Kinerja"].cell(row=rows["SEK-01"], column=7).value = 4.5  # 150% of 3
+
+    fill_workbook(paths["SEK"], root / "input" / "masuk" / "SEK.xlsx", over)
+    run_round(root)
+    table = pd.read_csv(_outputs(root)[2], encoding="utf-8-sig")
+    sek_rows = table[table["kode_unit"] == "SEK"]
+    assert sek_rows[sek_rows["kode_indikator"] == "SEK-01"]["capaian_persen"].iloc[0] == pytest.approx(150)  # raw
+    expected = sek_rows["capaian_persen"].dropna().clip(upper=100).mean()
+    assert expected < sek_rows["capaian_persen"].dropna().mean()
+    summary = openpyxl.load_workbook(_outputs(root)[0])["Ringkasan"]
+    sek = next(r for r in summary.iter_rows(min_row=6, values_only=True) if r[0] == "SEK")
+    assert sek[6] == pytest.approx(expected)  # capped only in the average
 
 
 def test_recap_workbook_sheets_and_charts(demo_ws):
@@ -193,11 +228,10 @@ def test_history_shows_the_previous_period(round_ws):
     fill_workbook(tw4.workbooks[0].path, root / "input" / "masuk" / "SEK-tw4.xlsx", better,
                   received="2027-01-05T10:00:00+07:00")
     run_round(root, "2027-01-10T09:00:00+07:00")
-    table = pd.read_csv(root / "output" / "2026-TW4" / "rekap-kinerja-2026-TW4.csv", encoding="utf-8-sig")
-    row = table[table["kode_indikator"] == "SEK-01"].iloc[0]
-    # TW3: 2.7 of 3 = 90%; TW4: 4 of 4 = 100%.
-    assert row["periode_sebelumnya"] == "2026-TW3" and row["capaian_sebelumnya"] == pytest.approx(90.0)
-    assert row["capaian_persen"] == pytest.approx(100.0) and row["perubahan_capaian"] == pytest.approx(10.0)
+    sheet = openpyxl.load_workbook(root / "output" / "2026-TW4" / "Rekap Kinerja 2026-TW4.xlsx")["Rekap Badan"]
+    row = next(r for r in sheet.iter_rows(min_row=4, values_only=True) if r[1] == "SEK-01")
+    # TW3: 2.7 of 3 = 90%; TW4: 4 of 4 = 100%: capaian, previous, change.
+    assert (row[7], row[12], row[13]) == (pytest.approx(100.0), pytest.approx(90.0), pytest.approx(10.0))
 
 
 def test_demo_repeats_with_identical_outputs(demo_ws):
