@@ -279,7 +279,48 @@ def status(ctx, project, as_json, debug) -> None:
                          late=msg("status.late") if unit.on_time is False else ""))
         if unit.superseded:
             lines.append(msg("status.superseded", files=", ".join(unit.superseded)))
+    for unit in report.units:
+        lines.append(msg("status.steps", unit=unit.unit, steps=", ".join(map(str, unit.steps)) or "-"))
     _emit(state, report.document(), lines)
+
+
+@cli.command()
+@click.argument("number", type=int)
+@click.option("--start", "start_text", required=True, metavar="WAKTU", help="Mulai, mis. \"09/10/2026 08.30\".")
+@click.option("--end", "end_text", metavar="WAKTU", help="Selesai (boleh dicatat belakangan).")
+@click.option("--unit", "unit_code", metavar="KODE", help="Unit, untuk langkah yang dikerjakan setiap unit.")
+@click.option("--by", "by", metavar="NAMA", help="Siapa yang mengerjakan.")
+@_common
+@click.pass_context
+def step(ctx, number: int, start_text: str, end_text: str | None, unit_code: str | None, by: str | None,
+         project, as_json, debug) -> None:
+    """Catat langkah SOP yang dikerjakan orang (mis. langkah 1 disposisi, langkah 4 rapat).
+
+    Example:
+
+        sopkinerja step 1 --start "25/09/2026 09.00" --end "25/09/2026 09.10" --by "Kepala Bappedalitbang"
+    """
+    from sopkinerja.clock import now
+    from sopkinerja.i18n import format_datetime
+    from sopkinerja.timing import record_step
+    from sopkinerja.times import parse_datetime
+    from sopkinerja.workspace import open_workspace
+
+    state = _state(ctx, project, as_json, debug)
+    workspace = open_workspace(state.project)
+    msg = state.messages = Messages(workspace.config.language)
+    moments = []
+    for option, text in (("--start", start_text), ("--end", end_text)):
+        moment = parse_datetime(text, workspace.config.calendar.tz) if text is not None else None
+        if text is not None and moment is None:
+            raise click.BadParameter(msg("timing.unreadable", value=text), param_hint=option)
+        moments.append(moment)
+    event = record_step(workspace, number, moments[0], moments[1], unit_code, by, now())
+    _emit(state, event, [msg("timing.recorded", step=number, unit=event["unit_code"] or "badan",
+                             start=format_datetime(moments[0], msg.language),
+                             end=format_datetime(moments[1], msg.language) if moments[1] else "-",
+                             working=event["working_minutes"] if event["working_minutes"] is not None else "-",
+                             standard=event["standard_minutes"])])
 
 
 @cli.command()

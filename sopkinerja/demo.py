@@ -76,6 +76,7 @@ def run_demo(root: Path, messages) -> DemoResult:
         target = inbox / workbook.path.name
         if not target.exists():  # a unit answers once; repeating the demo adds nothing
             demofill.fill(workbook.path, target, workbook.unit)
+    _record_disposition(workspace)
     result = run(workspace, _at(RUN_AT))
     with workspace.ledger() as ledger:
         version = ledger.schema_version
@@ -89,6 +90,24 @@ def run_demo(root: Path, messages) -> DemoResult:
         warnings=[w.render(messages) for w in generated.warnings],
         run=result.document(messages, root),
     )
+
+
+def _record_disposition(workspace) -> None:
+    """SOP step 1 happens on paper: the Kepala's disposition, recorded as `sopkinerja step 1` would."""
+    from datetime import datetime
+
+    from sopkinerja.timing import record_step
+
+    step = workspace.sop().by_role("disposisi")
+    if step is None:
+        return
+    with workspace.ledger() as ledger:
+        done = ledger.db.execute("SELECT 1 FROM step_events WHERE period = ? AND step = ? AND source = 'manual'",
+                                 (workspace.config.period.code, step.number)).fetchone()
+    if not done:
+        record_step(workspace, step.number, datetime.fromisoformat("2026-09-25T09:00:00+07:00"),
+                    datetime.fromisoformat("2026-09-25T09:10:00+07:00"), None, "Kepala Bappedalitbang",
+                    datetime.fromisoformat("2026-09-25T09:15:00+07:00"))
 
 
 def _at(moment: str):

@@ -95,18 +95,25 @@ def _texts(data, row: int, col: dict, share: float) -> None:
         data.cell(row, col[key]).value = text
 
 
+# Steps 4-8 on the working days after the requests went out (Monday 28 September 2026):
+# (step, day index, start hour:minute, end day index, end hour:minute).
+LOG_PLAN = ((4, 0, (9, 0), 0, (10, 15)), (5, 0, (10, 30), 2, (11, 0)), (6, 2, (13, 0), 3, (10, 0)),
+            (7, 3, (13, 0), 4, (11, 0)))
+WORKING_DAYS = tuple(datetime(2026, 9, 29) + timedelta(days=d) for d in (0, 1, 2, 3, 6, 7, 8, 9))
+
+
 def _log(sheet, arrived: datetime, sign: bool) -> None:
-    """Steps 4-8 over the fortnight before the file arrives, in office hours."""
-    start = (arrived - timedelta(days=9)).replace(hour=8, minute=0, tzinfo=None)
-    durations = {4: (0, 1, 30), 5: (0, 2, 0), 6: (2, 1, 0), 7: (1, 3, 0), 8: (1, 0, 20)}
-    day = start
+    """Steps 4-7 over the first working week, step 8 just before the file arrives."""
+    naive_arrival = arrived.replace(tzinfo=None)
     for row in range(L.LOG_HEADER_ROW + 2, sheet.max_row + 1):
         step = sheet.cell(row, 1).value
-        if step not in durations:
-            continue
-        gap_days, hours, minutes = durations[step]
-        day = (day + timedelta(days=gap_days)).replace(hour=8 + step % 3, minute=0)
-        sheet.cell(row, 4).value = day
-        sheet.cell(row, 5).value = day + timedelta(hours=hours, minutes=minutes)
+        plan = next((p for p in LOG_PLAN if p[0] == step), None)
+        if plan is not None:
+            _, day, (h1, m1), end_day, (h2, m2) = plan
+            sheet.cell(row, 4).value = WORKING_DAYS[day].replace(hour=h1, minute=m1)
+            sheet.cell(row, 5).value = WORKING_DAYS[end_day].replace(hour=h2, minute=m2)
+        elif step == 8:
+            sheet.cell(row, 4).value = naive_arrival - timedelta(minutes=20)
+            sheet.cell(row, 5).value = naive_arrival
         if step == 7 and not sign:
             sheet.cell(row, 5).value = None

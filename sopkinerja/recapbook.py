@@ -17,7 +17,7 @@ BAND_FILL = {"Sangat Tinggi": "#C6EFCE", "Tinggi": "#E2EFDA", "Sedang": "#FFF2CC
              "Sangat Rendah": "#F8CBAD"}
 
 
-def write_recap_workbook(path: Path, recap: Recap, view, issues, sop, messages, created) -> None:
+def write_recap_workbook(path: Path, recap: Recap, view, issues, sop, messages, created, timing=None) -> None:
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
@@ -220,15 +220,58 @@ def _issues(sheet, view, f, m) -> None:
 
 
 def _steps(sheet, view, f, m) -> None:
+    """Per step (agency), the whole cycle, the PermenPANRB 35/2012 form, then every step per unit."""
     sheet.write_string(0, 0, m("recap.timing"), f["title"])
-    labels = [m("recap.step"), m("recap.description"), m("recap.actor"), m("recap.standard"), m("recap.scope")]
+    labels = [m("recap.step"), m("recap.description"), m("recap.actor"), m("recap.standard"), m("recap.scope"),
+              m("recap.median"), m("recap.maximum"), m("recap.exceeded"), m("recap.unrecorded")]
     _header(sheet, 2, labels, f)
+    summaries = view.timing_steps or []
     for index, step in enumerate(view.steps, 3):
         sheet.write_number(index, 0, int(step.number), f["int"])
         sheet.write_string(index, 1, step.description, f["text"])
         sheet.write_string(index, 2, step.actor, f["text"])
         sheet.write_number(index, 3, int(step.standard.replace(".", "")), f["int"])
         sheet.write_string(index, 4, step.scope, f["text"])
-    for col, width in enumerate((8, 70, 24, 14, 10)):
+        summary = summaries[index - 3] if index - 3 < len(summaries) else None
+        for col, text in enumerate((summary.median, summary.maximum, summary.exceeded, summary.unrecorded)
+                                   if summary else (), 5):
+            _text_number(sheet, index, col, text, f)
+    row = 3 + len(view.steps)
+    sheet.write_string(row, 1, m("recap.total"), f["total_text"])
+    sheet.write_number(row, 3, int(view.sop_total.replace(".", "")), f["total_int"])
+    row += 2
+    for key in ("cycle_start", "cycle_end", "cycle_working", "cycle_standard", "cycle_difference"):
+        sheet.write_string(row, 1, m(f"recap.{key}"), f["text"])
+        sheet.write_string(row, 2, view.cycle.get(key.replace("cycle_", ""), "-"), f["text"])
+        row += 1
+    row += 1
+    sheet.write_string(row, 0, m("recap.monitoring"), f["title"])
+    row += 1
+    _header(sheet, row, [m("recap.step"), m("recap.description"), m("recap.good"), m("recap.note"), m("recap.action")], f)
+    for item in view.monitoring:
+        row += 1
+        for col, value in enumerate((item.step, item.description, item.good, item.note, item.action)):
+            sheet.write_string(row, col, value, f["text"])
+    row += 2
+    sheet.write_string(row, 0, m("recap.timing_detail"), f["title"])
+    row += 1
+    _header(sheet, row, [m("recap.step"), m("recap.unit"), m("recap.start"), m("recap.end"), m("recap.working"),
+                         m("recap.calendar"), m("recap.standard"), m("recap.difference"), m("recap.status"),
+                         m("recap.source")], f)
+    for item in view.timing_rows:
+        row += 1
+        values = (item.step, item.unit, item.start, item.end, item.working, item.calendar, item.standard,
+                  item.difference, item.status, item.source)
+        for col, value in enumerate(values):
+            sheet.write_string(row, col, value, f["text"])
+    for col, width in enumerate((8, 60, 24, 14, 14, 14, 14, 12, 14, 10)):
         sheet.set_column(col, col, width)
     _page(sheet, 2, len(labels) - 1)
+
+
+def _text_number(sheet, row: int, col: int, text: str, f) -> None:
+    """A number the view formatted Indonesian-style ("1.234,5"), written back as a number."""
+    if text in ("", "-"):
+        sheet.write_blank(row, col, None, f["blank"])
+    else:
+        sheet.write_number(row, col, float(text.replace(".", "").replace(",", ".")), f["dec"])

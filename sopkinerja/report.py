@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from sopkinerja.consolidate import CSV_COLUMNS, Recap
+from sopkinerja.timing import write_csv as write_timing_csv
 
 
 @dataclass(frozen=True)
@@ -21,11 +22,12 @@ class Outputs:
     recap_xlsx: Path
     recap_html: Path
     recap_csv: Path
+    timing_csv: Path
 
 
 def output_names(period: str) -> dict[str, str]:
     return {"recap_xlsx": f"Rekap Kinerja {period}.xlsx", "recap_html": f"Rekap Kinerja {period}.html",
-            "recap_csv": f"rekap-kinerja-{period}.csv"}
+            "recap_csv": f"rekap-kinerja-{period}.csv", "timing_csv": f"log-waktu-sop-{period}.csv"}
 
 
 def environment(user_templates: Path | None):
@@ -47,7 +49,7 @@ def _shipped_templates() -> Path:
         return Path(__file__).resolve().parent.parent / "templates"
 
 
-def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages) -> Outputs:
+def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, timing) -> Outputs:
     from sopkinerja.i18n import format_datetime
 
     from sopkinerja.recapbook import write_recap_workbook
@@ -60,21 +62,22 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages) 
     stage.mkdir(parents=True)
     try:
         generated = format_datetime(generated_at, workspace.config.language)
-        view = build_view(recap, workspace.config, issues, sop, generated, messages)
+        view = build_view(recap, workspace.config, issues, sop, generated, messages, timing)
         env = environment(workspace.config.paths.templates)
         view.css = env.loader.get_source(env, "recap.css")[0]
         labels = {key.split(".", 1)[1]: text for key, text in _labels(messages).items()}
         html = env.get_template("recap.html.j2").render(v=view, t=labels)
         (stage / names["recap_html"]).write_text(html, encoding="utf-8")
         write_csv(recap, stage / names["recap_csv"])
+        write_timing_csv(timing, stage / names["timing_csv"])
         write_recap_workbook(stage / names["recap_xlsx"], recap, view, issues, sop, messages,
-                             generated_at.replace(tzinfo=None))
+                             generated_at.replace(tzinfo=None), timing)
         for name in names.values():
             _fsync(stage / name)
             os.replace(stage / name, folder / name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return Outputs(*(folder / names[key] for key in ("recap_xlsx", "recap_html", "recap_csv")))
+    return Outputs(*(folder / names[key] for key in ("recap_xlsx", "recap_html", "recap_csv", "timing_csv")))
 
 
 def _labels(messages) -> dict[str, str]:

@@ -19,6 +19,8 @@ from sopkinerja.i18n import Messages
 from sopkinerja.issues import ERROR, INFO, WARNING, Issue, count
 from sopkinerja.reader import PARSER_VERSION, parse_file
 from sopkinerja.report import Outputs, write_reports
+from sopkinerja.timing import events, timing_log
+from sopkinerja.workcalendar import WorkCalendar
 from sopkinerja.validate import Context, StepEvent, Value, load_issued, validate
 from sopkinerja.workspace import Workspace
 
@@ -90,7 +92,8 @@ class RunResult:
                        "superseded": u.superseded} for u in self.units],
             "issues": [i.document(messages) for i in self.issues],
             "outputs": {
-                **({key: rel(getattr(self.outputs, key)) for key in ("recap_xlsx", "recap_html", "recap_csv")}
+                **({key: rel(getattr(self.outputs, key))
+                    for key in ("recap_xlsx", "recap_html", "recap_csv", "timing_csv")}
                    if self.outputs else {}),
                 "feedback": {unit: rel(path) for unit, path in sorted(self.feedback.items())}},
         }
@@ -118,11 +121,14 @@ def run(workspace: Workspace, clock: Callable[[], datetime], progress: Progress 
             _validate(workspace, ledger, outcome, signoff.number if signoff else None)
         current = _round(ledger, outcomes, config.period.code)
         units, issues = _decide(master, current, config.deadline)
-        _persist(ledger, current, config.period.code, clock().isoformat())
+        _persist(ledger, current, config.period.code, clock().isoformat(), _system_steps(sop))
         feedback = _feedback(workspace, current, units)
         recap = consolidate(ledger, master, config.period.code, units, config.capaian_cap)
+        _system_events(ledger, sop, config.period.code, units, started, clock())
+        calendar = WorkCalendar(config.calendar)
+        timing = timing_log(events(ledger, config.period.code), sop, [u.code for u in master.units], calendar)
         outputs = write_reports(workspace, recap, issues, sop, started.astimezone(config.calendar.tz),
-                                Messages(config.language))
+                                Messages(config.language), timing)
         ledger.finish_run(run_id, clock().isoformat(), "ok")
     return RunResult(config.period.code, units, issues, feedback, new_files, outputs)
 
@@ -348,13 +354,24 @@ def _decide(master, current: list[FileOutcome], deadline: datetime) -> tuple[lis
     return units, sorted(issues, key=Issue.sort_key)
 
 
-def _persist(ledger, current: list[FileOutcome], period: str, now: str) -> None:
-    """Rewrite this round's submissions, values, issues and declared step events in one transaction."""
+def _system_steps(sop) -> list[int]:
+    return [s.number for s in (sop.by_role("serah-data"), sop.by_role("rekap-badan")) if s is not None]
+
+
+def _persist(ledger, current: list[FileOutcome], period: str, now: str, system_steps: list[int]) -> None:
+    """Rewrite this round's submissions, values, issues and step events in one transaction.
+
+    Everything run derives is deleted first and inserted again in the same
+    order, so the same files give the same rows (ids included).
+    """
     import json
 
     with ledger.transaction():
         shas = [o.sha256 for o in current]
         marks = ",".join("?" * len(shas))
+        for step in system_steps:
+            ledger.db.execute("DELETE FROM step_events WHERE period = ? AND step = ? AND source = 'sistem'",
+                              (period, step))
         ledger.db.execute(f"DELETE FROM issues WHERE period = ? OR sha256 IN ({marks})", (period, *shas))
         ledger.db.execute(f"DELETE FROM submission_values WHERE sha256 IN ({marks})", shas)
         ledger.db.execute(f"DELETE FROM step_events WHERE source = 'berkas' AND sha256 IN ({marks})", shas)
@@ -383,6 +400,23 @@ def _persist(ledger, current: list[FileOutcome], period: str, now: str) -> None:
                     "ended_at": step.ended_at.isoformat() if step.ended_at else None,
                     "actor": step.actor or None, "nip": step.nip or None, "sha256": o.sha256,
                     "recorded_at": o.received_at.isoformat()})
+
+
+def _system_events(ledger, sop, period: str, units: list[UnitStatus], started: datetime, ended: datetime) -> None:
+    """``sistem`` events of run: each unit's file received (delivery) and the agency recap itself."""
+    delivery, recap = sop.by_role("serah-data"), sop.by_role("rekap-badan")
+    with ledger.transaction():  # the previous run's are gone already (_persist)
+        if delivery is not None:
+            for unit in units:
+                if unit.received_at is not None:
+                    ledger.add_step_event({"period": period, "step": delivery.number, "unit_code": unit.unit,
+                                           "ended_at": unit.received_at.isoformat(), "source": "sistem",
+                                           "actor": "sopkinerja", "note": unit.file,
+                                           "recorded_at": unit.received_at.isoformat()})
+        if recap is not None:
+            ledger.add_step_event({"period": period, "step": recap.number, "started_at": started.isoformat(),
+                                   "ended_at": ended.isoformat(), "source": "sistem", "actor": "sopkinerja",
+                                   "note": "run", "recorded_at": ended.isoformat()})
 
 
 def _feedback(workspace: Workspace, current: list[FileOutcome], units: list[UnitStatus]) -> dict[str, Path]:

@@ -19,9 +19,11 @@ class UnitReport:
     errors: int = 0
     warnings: int = 0
     superseded: list[str] = field(default_factory=list)
+    steps: list[int] = field(default_factory=list)  # unit-level SOP steps with a start and an end
 
     def document(self) -> dict:
         return {"unit": self.unit, "name": self.name, "status": self.status, "file": self.file,
+                "steps_recorded": self.steps,
                 "received_at": self.received_at.isoformat() if self.received_at else None,
                 "on_time": self.on_time, "errors": self.errors, "warnings": self.warnings,
                 "superseded": self.superseded}
@@ -54,16 +56,25 @@ def status(workspace: Workspace) -> StatusReport:
             "AS path, (SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 AND i.severity = 'error') AS errors, "
             "(SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 AND i.severity = 'warning') AS warnings "
             "FROM submissions s WHERE s.period = ? ORDER BY s.received_at, s.sha256", (period,)).fetchall()
+    from sopkinerja.timing import events
+
+    with workspace.ledger() as ledger:
+        found = events(ledger, period)
+    recorded: dict[str, set[int]] = {}
+    for event in found:
+        if event["unit_code"] and (event["started_at"] or event["ended_at"]):
+            recorded.setdefault(event["unit_code"], set()).add(event["step"])
     units = []
     for unit in master.units:
         mine = [r for r in rows if r["unit_code"] == unit.code]
         current = next((r for r in reversed(mine) if r["status"] in ("accepted", "rejected")), None)
         if current is None:
-            units.append(UnitReport(unit.code, unit.name, "missing"))
+            units.append(UnitReport(unit.code, unit.name, "missing", steps=sorted(recorded.get(unit.code, ()))))
             continue
         received = datetime.fromisoformat(current["received_at"])
         units.append(UnitReport(
             unit.code, unit.name, current["status"], f"{inbox}/{current['path']}", received,
             received <= config.deadline, current["errors"], current["warnings"],
-            [f"{inbox}/{r['path']}" for r in mine if r["status"] == "superseded"]))
+            [f"{inbox}/{r['path']}" for r in mine if r["status"] == "superseded"],
+            sorted(recorded.get(unit.code, ()))))
     return StatusReport(period, config.deadline, has_run, units)

@@ -8,6 +8,7 @@ rupiah to whole rupiah, counts as integers; an undefined value shows as ``-``.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from dataclasses import dataclass, field
 
 from sopkinerja.consolidate import KATEGORI, Recap
@@ -119,6 +120,56 @@ class StepRow:
 
 
 @dataclass
+class TimingStepRow:
+    number: str
+    description: str
+    actor: str
+    standard: str
+    scope: str
+    median: str
+    maximum: str
+    exceeded: str
+    unrecorded: str
+    ok_class: str
+
+
+@dataclass
+class TimingDetailRow:
+    step: str
+    unit: str
+    start: str
+    end: str
+    working: str
+    calendar: str
+    standard: str
+    difference: str
+    status: str
+    status_class: str
+    source: str
+
+
+@dataclass
+class GanttBar:
+    label: str
+    y: float
+    x: float
+    width: float
+    standard_x: float
+    standard_width: float
+    colour: str
+    title: str
+
+
+@dataclass
+class MonitoringRow:
+    step: str
+    description: str
+    good: str
+    note: str
+    action: str
+
+
+@dataclass
 class RecapView:
     """Everything ``recap.html.j2`` shows, in one declared type."""
 
@@ -145,10 +196,17 @@ class RecapView:
     kategori_chart: list[StackRow]
     kategori_chart_height: float
     legend: list[tuple[str, str]] = field(default_factory=list)
+    timing_steps: list[TimingStepRow] = field(default_factory=list)
+    timing_rows: list[TimingDetailRow] = field(default_factory=list)
+    monitoring: list[MonitoringRow] = field(default_factory=list)
+    cycle: dict[str, str] = field(default_factory=dict)
+    gantt: list[GanttBar] = field(default_factory=list)
+    gantt_height: float = 0
+    gantt_ticks: list[tuple[float, str]] = field(default_factory=list)
     css: str = ""
 
 
-def build_view(recap: Recap, config, issues, sop, generated: str, messages) -> RecapView:
+def build_view(recap: Recap, config, issues, sop, generated: str, messages, timing=None) -> RecapView:
     from sopkinerja.i18n import format_datetime
 
     units = [_unit_row(u.code, u.name, u.status, u.on_time, u.numbers, u.errors, u.warnings) for u in recap.units]
@@ -173,7 +231,71 @@ def build_view(recap: Recap, config, issues, sop, generated: str, messages) -> R
         average_chart=_average_bars(recap), average_chart_height=28 * max(len(recap.units), 1) + 30,
         kategori_chart=_kategori_rows(recap), kategori_chart_height=28 * max(len(recap.units), 1) + 10,
         legend=[(k, BAND_COLOUR[BAND_CLASS[k]]) for k in KATEGORI],
+        **(_timing(timing, messages) if timing is not None else {}),
     )
+
+
+def when(moment) -> str:
+    return moment.strftime("%d/%m/%Y %H.%M") if moment else "-"
+
+
+def minutes(value: float | None) -> str:
+    return "-" if value is None else format_number(round(value, 1), 1)
+
+
+STATUS_CLASS = {"sesuai": "accepted", "melebihi": "rejected", "tidak-tercatat": "missing"}
+
+
+def _timing(timing, messages) -> dict:
+    from sopkinerja.timing import monitoring
+
+    steps = [TimingStepRow(str(s.step.number), s.step.description, s.step.actor,
+                           format_number(float(s.step.standard_minutes), 0), s.step.scope, minutes(s.median),
+                           minutes(s.maximum), str(s.exceeded), str(s.unrecorded),
+                           "accepted" if s.ok else ("missing" if s.unrecorded == len(s.rows) else "rejected"))
+             for s in timing.steps]
+    rows = [TimingDetailRow(str(r.step.number), r.unit or "-", when(r.start), when(r.end), minutes(r.working),
+                            minutes(r.calendar), format_number(float(r.step.standard_minutes), 0),
+                            minutes(r.difference), messages(f"timing.status_{r.status.replace('-', '_')}"),
+                            STATUS_CLASS[r.status], r.source or "-") for r in timing.rows]
+    difference = (timing.cycle_working - timing.cycle_standard) if timing.cycle_working is not None else None
+    cycle = {"start": when(timing.cycle_start), "end": when(timing.cycle_end),
+             "working": minutes(timing.cycle_working), "standard": format_number(float(timing.cycle_standard), 0),
+             "difference": minutes(difference)}
+    bars, ticks, height = _gantt(timing)
+    return {"timing_steps": steps, "timing_rows": rows, "cycle": cycle, "gantt": bars, "gantt_ticks": ticks,
+            "gantt_height": height,
+            "monitoring": [MonitoringRow(str(m["step"]), m["description"], m["good"], m["note"], m["action"])
+                           for m in monitoring(timing, messages)]}
+
+
+def _gantt(timing) -> tuple[list[GanttBar], list[tuple[float, str]], float]:
+    """Each step from its earliest start to its latest end (calendar time), with its standard as a frame."""
+    moments = [m for s in timing.steps for m in (s.start, s.end, s.standard_end) if m]
+    height = 26 * max(len(timing.steps), 1) + 30
+    if not moments:
+        return [], [], height
+    first, last = min(moments), max(moments)
+    span = max((last - first).total_seconds(), 60.0)
+    left, width = LABEL_WIDTH - 60, CHART_WIDTH * 1.6 - (LABEL_WIDTH - 60) - 10
+    x = lambda m: round(left + (m - first).total_seconds() / span * width, 1)  # noqa: E731
+    bars = []
+    for index, s in enumerate(timing.steps):
+        y = 6 + 26 * index
+        colour = BAND_COLOUR["na"] if s.start is None else (BAND_COLOUR["sr"] if s.exceeded else BAND_COLOUR["st"])
+        start_x = x(s.start) if s.start else left
+        end_x = x(s.end) if s.end else start_x
+        std_end = x(s.standard_end) if s.standard_end else start_x
+        bars.append(GanttBar(f"{s.step.number}", y, start_x, max(round(end_x - start_x, 1), 2.0), start_x,
+                             max(round(std_end - start_x, 1), 1.0), colour,
+                             f"{s.step.number}. {s.step.description}: {when(s.start)} - {when(s.end)}"))
+    days = max(int(span // 86400), 1)
+    step = max(days // 6, 1)
+    ticks = []
+    for offset in range(0, days + 1, step):
+        moment = first + timedelta(days=offset)
+        ticks.append((x(moment), moment.strftime("%d/%m")))
+    return bars, ticks, height
 
 
 def _band(value: float | None) -> tuple[str, str]:

@@ -58,3 +58,22 @@ class WorkCalendar:
     @staticmethod
     def calendar_minutes(start: datetime, end: datetime) -> float:
         return round(max((end - start).total_seconds(), 0) / 60, 2)
+
+    def add_working_minutes(self, start: datetime, minutes: float) -> datetime:
+        """The moment ``minutes`` of office time after ``start`` (for drawing the standard)."""
+        moment = start.astimezone(self.tz)
+        left = minutes
+        for _ in range(3660):  # at most ten years of days
+            day = moment.date()
+            if not self.is_day_off(day):
+                for opens, closes in self.config.hours[day.weekday()]:
+                    span_start = max(moment, datetime.combine(day, opens, self.tz))
+                    span_end = datetime.combine(day, closes, self.tz)
+                    available = (span_end - span_start).total_seconds() / 60
+                    if available <= 0:
+                        continue
+                    if left <= available:
+                        return span_start + timedelta(minutes=left)
+                    left -= available
+            moment = datetime.combine(day + timedelta(days=1), datetime.min.time(), self.tz)
+        return moment
