@@ -67,3 +67,35 @@ def _parse_text(text: str, tz: tzinfo) -> datetime | None:
 
 def is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+_TIME_ONLY = re.compile(r"^(?:pukul|jam|pk\.?)?\s*(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*(?:wib|wita|wit)?$", re.IGNORECASE)
+
+
+def parse_time_only(raw: object) -> time | None:
+    """A time without a date: a time cell, a day fraction (Excel) or text like ``15.30``."""
+    if isinstance(raw, time):
+        return raw
+    if isinstance(raw, timedelta):
+        raw = raw.total_seconds() / 86400
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw < 1:
+        seconds = round(raw * 86400)
+        return time(seconds // 3600 % 24, seconds // 60 % 60, seconds % 60)
+    if isinstance(raw, str):
+        match = _TIME_ONLY.match(" ".join(raw.split()))
+        if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
+            return time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
+    return None
+
+
+def parse_pair(start_raw: object, end_raw: object, tz: tzinfo) -> tuple[datetime | None, datetime | None]:
+    """Start and end of one row; a time-only side takes its date from the other side."""
+    start = None if is_blank(start_raw) else parse_datetime(start_raw, tz)
+    end = None if is_blank(end_raw) else parse_datetime(end_raw, tz)
+    if start is None and end is not None and not is_blank(start_raw):
+        clock = parse_time_only(start_raw)
+        start = datetime.combine(end.date(), clock, tz) if clock else None
+    if end is None and start is not None and not is_blank(end_raw):
+        clock = parse_time_only(end_raw)
+        end = datetime.combine(start.date(), clock, tz) if clock else None
+    return start, end

@@ -15,7 +15,7 @@ from sopkinerja.cells import clean_text
 from sopkinerja.issues import ERROR, Issue
 from sopkinerja.numbers import BLANK, INVALID, parse_number
 from sopkinerja.reader import address, decode
-from sopkinerja.times import is_blank, parse_datetime
+from sopkinerja.times import is_blank, parse_pair
 
 REQUIRED_COLUMNS = ("code", "name", "measure", "target", "actual", "budget", "spent")
 TEXT_KEYS = L.INPUT_TEXT_KEYS
@@ -240,10 +240,11 @@ def check_log(ctx: Context):
         step = _step_number(decode(row["cells"].get("step")))
         if step is None:
             continue
-        times = {}
+        raws = {key: decode(row["cells"].get(key)) for key in ("start", "end")}
+        pair = parse_pair(raws["start"], raws["end"], ctx.tz)  # "15.30" beside a full date is that day
+        times = dict(zip(("start", "end"), pair))
         for key in ("start", "end"):
-            raw = decode(row["cells"].get(key))
-            times[key] = None if is_blank(raw) else parse_datetime(raw, ctx.tz)
+            raw = raws[key]
             if not is_blank(raw) and times[key] is None:
                 yield ctx.issue("unreadable-time", sheet=log["sheet"], cell=address(log, row["row"], key),
                                 value=clean_text(raw)[:60], step=step)

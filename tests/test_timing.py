@@ -149,3 +149,33 @@ def test_the_demo_log_has_all_nine_steps_with_a_source(tmp_path):
         assert any(r["sumber"] for r in rows if r["langkah"] == str(step)), step
     # Step 5 for SEK: Tue 29/9 10:30 -> Thu 1/10 11:00 = 270 + 450 + 210 working minutes.
     assert _row(rows, 5, "SEK")["menit_kerja"] == "930.0"
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    ("01/10/2026 08.00", "15.30", ("2026-10-01T08:00:00+07:00", "2026-10-01T15:30:00+07:00")),
+    ("08:00", "1 Oktober 2026 15:30", ("2026-10-01T08:00:00+07:00", "2026-10-01T15:30:00+07:00")),
+    ("01/10/2026 08.00", 0.6458333333, ("2026-10-01T08:00:00+07:00", "2026-10-01T15:30:00+07:00")),
+    ("Kamis, 1 Okt 2026 pukul 08.00", "2/10/2026 9.15", ("2026-10-01T08:00:00+07:00", "2026-10-02T09:15:00+07:00")),
+    (46296.333333333, 46296.645833333, ("2026-10-01T08:00:00+07:00", "2026-10-01T15:30:00+07:00")),
+    ("08.00", "15.30", (None, None)),  # no date anywhere: cannot be placed
+])
+def test_dates_and_times_as_people_type_them(start, end, expected):
+    from zoneinfo import ZoneInfo
+    from sopkinerja.times import parse_pair
+
+    pair = parse_pair(start, end, ZoneInfo("Asia/Jakarta"))
+    assert tuple(m.isoformat() if m else None for m in pair) == expected
+
+
+def test_a_time_only_cell_in_log_proses_counts(round_ws):
+    root, paths = round_ws
+
+    def times(workbook, rows):
+        log = workbook["Log Proses"]
+        log["D5"], log["E5"] = "01/10/2026 08.00", "10.30"  # step 4, the end typed as a time only
+
+    fill_workbook(paths["SEK"], root / "input" / "masuk" / "SEK.xlsx", times)
+    result = run_round(root)
+    assert [i.code for i in result.issues if i.unit == "SEK"] == []
+    row = _row(_timing(root), 4, "SEK")
+    assert (row["selesai"], row["menit_kerja"]) == ("2026-10-01T10:30:00+07:00", "150.0")
