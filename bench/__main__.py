@@ -9,7 +9,7 @@ import platform
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("which", nargs="*", default=["generate"], help="benchmarks to run: generate")
+    parser.add_argument("which", nargs="*", default=["generate", "run"], help="benchmarks to run: generate, run")
     parser.add_argument("--units", type=int, default=1000)
     parser.add_argument("--indicators", type=int, default=500)
     parser.add_argument("--json", action="store_true")
@@ -19,11 +19,18 @@ def main() -> None:
         from bench import generate_bench
 
         results.append(("generate", generate_bench.run(args.units, args.indicators)))
+    if "run" in args.which:
+        from bench import run_bench
+
+        results.append(("run", run_bench.run(args.units, args.indicators)))
     if args.json:
         print(json.dumps(dict(results), indent=2))
         return
     print(f"machine: {platform.machine()}, {results[0][1]['cores']} cores, Python {platform.python_version()}")
     for name, r in results:
+        if name == "run":
+            _print_run(r)
+            continue
         print(f"\n## {name}: {r['units']} units x {r['indicators']} indicators")
         print("| what | total (s) | per workbook (ms) |")
         print("|---|---:|---:|")
@@ -31,6 +38,22 @@ def main() -> None:
         print(f"| sopkinerja generate | {r['generate_total_s']:.1f} | {r['generate_per_workbook_ms']:.1f} |")
         verdict = "met" if r["ratio"] <= r["target_ratio"] else "NOT met"
         print(f"\nratio {r['ratio']:.2f}x (target <= {r['target_ratio']}x): {verdict}")
+
+
+def _print_run(r: dict) -> None:
+    cold, floor, naive = r["cold"][0], r["floor"][0], r["naive"][0]
+    print(f"\n## run: {r['units']} units x {r['indicators']} indicators ({r['files']} returned files)")
+    print("| what | wall (s) | per file (ms) | peak memory (MiB) |")
+    print("|---|---:|---:|---:|")
+    for label, key in (("floor: calamine read + constant-memory xlsxwriter write", "floor"),
+                       ("naive: pandas.read_excel each + concat + to_excel", "naive"),
+                       ("sopkinerja run, cold", "cold"), ("sopkinerja run, nothing changed", "unchanged"),
+                       ("sopkinerja run, one resubmission", "resubmitted")):
+        wall, rss = r[key]
+        print(f"| {label} | {wall:.1f} | {wall / r['files'] * 1000:.1f} | {rss:.0f} |")
+    print(f"\ncold / floor = {cold / floor:.2f}x (target <= 1.5x); naive / cold = {naive / cold:.2f}x (target >= 3x)")
+    print(f"unchanged / cold = {r['unchanged'][0] / cold:.2%} (target <= 10%); "
+          f"resubmitted / cold = {r['resubmitted'][0] / cold:.2%}; peak {r['cold'][1]:.0f} MiB (target < 1024)")
 
 
 if __name__ == "__main__":
