@@ -95,22 +95,9 @@ def _summary(workbook, sheet, recap: Recap, view, f, m) -> None:
     _header(sheet, top, labels, f)
     sheet.set_row(top, 30)
     for index, (unit, shown) in enumerate(zip(recap.units, view.units), top + 1):
-        n = unit.numbers
-        sheet.write_string(index, 0, unit.code, f["text"])
-        sheet.write_string(index, 1, unit.name, f["text"])
-        sheet.write_string(index, 2, shown.status, f["text"])
-        sheet.write_string(index, 3, shown.on_time, f["text"])
-        sheet.write_number(index, 4, n.indicators, f["int"])
-        sheet.write_number(index, 5, n.filled, f["int"])
-        _num(sheet, index, 6, n.average, f["pct"], f["blank"])
-        for offset, label in enumerate(KATEGORI):
-            sheet.write_number(index, 7 + offset, n.per_kategori[label], f["int"])
-        _num(sheet, index, 12, n.budget or None, f["rp"], f["blank"])
-        answered = unit.status == "accepted"  # spending is known only from an accepted answer
-        _num(sheet, index, 13, n.spent if n.budget and answered else None, f["rp"], f["blank"])
-        _num(sheet, index, 14, n.absorption if answered else None, f["pct"], f["blank"])
-        sheet.write_number(index, 15, unit.errors, f["int"])
-        sheet.write_number(index, 16, unit.warnings, f["int"])
+        # Spending is known only from an accepted answer.
+        _numbers_row(sheet, index, (unit.code, unit.name, shown.status, shown.on_time), unit.numbers,
+                     unit.errors, unit.warnings, unit.status == "accepted", f, "")
     last = top + len(recap.units)
     _totals(sheet, last + 1, recap, f, m)
     for col, width in enumerate((10, 42, 14, 11, 10, 9, 12, 9, 9, 9, 9, 9, 18, 18, 11, 8, 10)):
@@ -121,21 +108,26 @@ def _summary(workbook, sheet, recap: Recap, view, f, m) -> None:
 
 
 def _totals(sheet, row: int, recap: Recap, f, m) -> None:
-    t = recap.total
-    sheet.write_string(row, 0, "", f["total_text"])
-    sheet.write_string(row, 1, m("recap.total"), f["total_text"])
-    sheet.write_string(row, 2, "", f["total_text"])
-    sheet.write_string(row, 3, "", f["total_text"])
-    sheet.write_number(row, 4, t.indicators, f["total_int"])
-    sheet.write_number(row, 5, t.filled, f["total_int"])
-    _num(sheet, row, 6, t.average, f["total_pct"], f["total_text"])
+    _numbers_row(sheet, row, ("", m("recap.total"), "", ""), recap.total, sum(u.errors for u in recap.units),
+                 sum(u.warnings for u in recap.units), True, f, "total_")
+
+
+def _numbers_row(sheet, row: int, texts, n, errors: int, warnings: int, answered: bool, f, style: str) -> None:
+    """One row of ``Ringkasan``: a unit's or, with style ``total_``, the agency's (a sum of Numbers)."""
+    text, whole = f[f"{style}text"], f[f"{style}int"]
+    blank = f["blank"] if not style else text
+    for col, value in enumerate(texts):
+        sheet.write_string(row, col, value, text)
+    sheet.write_number(row, 4, n.indicators, whole)
+    sheet.write_number(row, 5, n.filled, whole)
+    _num(sheet, row, 6, n.average, f[f"{style}pct"], blank)
     for offset, label in enumerate(KATEGORI):
-        sheet.write_number(row, 7 + offset, t.per_kategori[label], f["total_int"])
-    _num(sheet, row, 12, t.budget or None, f["total_rp"], f["total_text"])
-    _num(sheet, row, 13, t.spent if t.budget else None, f["total_rp"], f["total_text"])
-    _num(sheet, row, 14, t.absorption, f["total_pct"], f["total_text"])
-    sheet.write_number(row, 15, sum(u.errors for u in recap.units), f["total_int"])
-    sheet.write_number(row, 16, sum(u.warnings for u in recap.units), f["total_int"])
+        sheet.write_number(row, 7 + offset, n.per_kategori[label], whole)
+    _num(sheet, row, 12, n.budget or None, f[f"{style}rp"], blank)
+    _num(sheet, row, 13, n.spent if n.budget and answered else None, f[f"{style}rp"], blank)
+    _num(sheet, row, 14, n.absorption if answered else None, f[f"{style}pct"], blank)
+    sheet.write_number(row, 15, errors, whole)
+    sheet.write_number(row, 16, warnings, whole)
 
 
 def _charts(workbook, sheet, top: int, last: int, m) -> None:
