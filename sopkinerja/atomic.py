@@ -19,7 +19,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
-        _fsync(temp)
+        fsync(temp)
         os.replace(temp, target)
     finally:
         if temp.exists():
@@ -35,6 +35,7 @@ def write_text(target: Path, text: str, encoding: str = "utf-8") -> None:
     write_bytes(target, text.encode(encoding))
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Flush a file to disk before it is moved into place."""
     with open(path, "rb+") as handle:
         os.fsync(handle.fileno())

@@ -218,7 +218,7 @@ def run(ctx, project, as_json, debug) -> None:
     state.messages = Messages(workspace.config.language)
     with _progress(state) as progress:
         result = run_stage(workspace, now, (lambda stage, done, total: progress(done, total)) if progress else None)
-    _emit(state, result.document(state.messages, workspace.root), _run_lines(result, workspace, state.messages))
+    _emit(state, result.document(state.messages, workspace), _run_lines(result, workspace, state.messages))
     sys.exit(EXIT_OK if result.complete else EXIT_INCOMPLETE)
 
 

@@ -88,7 +88,7 @@ def run_demo(root: Path, messages) -> DemoResult:
         ledger=workspace.ledger_path, schema_version=version,
         requests=generated.document(messages)["workbooks"], request_folder=generated.folder,
         warnings=[w.render(messages) for w in generated.warnings],
-        run=result.document(messages, root),
+        run=result.document(messages, workspace),
     )
 
 

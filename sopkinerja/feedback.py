@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sopkinerja import layout as L
 from sopkinerja.atomic import write_bytes
+from sopkinerja.cells import column_letter
 from sopkinerja.i18n import Messages, format_datetime
 from sopkinerja.issues import ERROR, INFO, WARNING
 from sopkinerja.reader import decode
@@ -62,7 +63,7 @@ def _rebuild(parsed: dict):
             continue
         sheet = workbook.create_sheet(table["sheet"][:31])
         for key, column in table["columns"].items():
-            label = L.LABELS.get(key) or dict((k, v) for k, v, _ in L.LOG_COLUMNS).get(key, key)
+            label = L.LABELS.get(key) or L.LOG_LABELS.get(key, key)
             sheet.cell(row=table["header_row"] + 1, column=column + 1, value=label)
         for row in table["rows"]:
             for key, value in row["cells"].items():
@@ -105,7 +106,7 @@ def _ensure_validations(workbook, parsed: dict, msg) -> None:
     if not data or data["sheet"] not in workbook.sheetnames or "actual" not in data["columns"]:
         return
     sheet = workbook[data["sheet"]]
-    letter_of = {key: _letter(col) for key, col in data["columns"].items()}
+    letter_of = {key: column_letter(col) for key, col in data["columns"].items()}
     covered = " ".join(str(v.sqref) for v in sheet.data_validations.dataValidation)
     rows = [r["row"] + 1 for r in data["rows"] if r["cells"].get("row_key") or r["cells"].get("code")]
     if not rows:
@@ -121,12 +122,6 @@ def _ensure_validations(workbook, parsed: dict, msg) -> None:
         for row in rows:
             rule.add(f"{letter_of[key]}{row}")
         sheet.add_data_validation(rule)
-
-
-def _letter(column: int) -> str:
-    from sopkinerja.cells import column_letter
-
-    return column_letter(column)
 
 
 def _summary_sheet(workbook, workspace, outcome, unit, issues, msg) -> None:

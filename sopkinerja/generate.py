@@ -13,7 +13,6 @@ import dataclasses
 import gc
 import hashlib
 import json
-import os
 import re
 import secrets
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from pathlib import Path
 from sopkinerja import layout as L
 from sopkinerja.errors import Problem, SopkinerjaError
 from sopkinerja.models import Indicator, Master, Sop, Unit
+from sopkinerja.pool import spawn_pool, worker_count
 from sopkinerja.requestbook import LogRow, RequestSpec, SheetRow, write_request_workbook
 from sopkinerja.workspace import Workspace
 
@@ -238,8 +238,7 @@ def sheet_rows(indicators: tuple[Indicator, ...], period) -> tuple[SheetRow, ...
                     rows.append(SheetRow("group", 3, sub))
                 for indicator in members:
                     number += 1
-                    rows.append(SheetRow("indicator", number=number, values=_prefilled(indicator, period),
-                                         is_percentage=indicator.is_percentage))
+                    rows.append(SheetRow("indicator", number=number, values=_prefilled(indicator, period)))
     return tuple(rows)
 
 
@@ -283,12 +282,8 @@ class _Writer:
         self.pending: dict = {}
         self.pool = None
         if total >= PARALLEL_FROM:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            self.workers = min(os.cpu_count() or 1, total)
-            # spawn everywhere: the start method Windows has, so Linux tests prove it works.
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self.workers = worker_count(total)
+            self.pool = spawn_pool(self.workers)
 
     def __enter__(self) -> _Writer:
         return self

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sopkinerja.cells import cell_address, clean_text, column_letter, header_key
+from sopkinerja.cells import cell_address, clean_text, header_key
 from sopkinerja.errors import MasterError, Problem
 from sopkinerja.models import PERIOD_TARGETS, POLARITIES, Indicator, Master, Unit
 from sopkinerja.numbers import parse_number

@@ -116,7 +116,15 @@ class Indicator:
 
     @property
     def is_percentage(self) -> bool:
-        return self.measure.strip().lower() in {"%", "persen", "persentase", "percent"}
+        return is_percentage_measure(self.measure)
+
+
+PERCENT_MEASURES = {"%", "persen", "persentase", "percent"}
+
+
+def is_percentage_measure(measure: str) -> bool:
+    """A ``satuan`` meaning percent (product.md §3.6 ``out-of-range``: 0-100)."""
+    return measure.strip().lower() in PERCENT_MEASURES
 
 
 @dataclass(frozen=True)

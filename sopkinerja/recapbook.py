@@ -17,7 +17,7 @@ BAND_FILL = {"Sangat Tinggi": "#C6EFCE", "Tinggi": "#E2EFDA", "Sedang": "#FFF2CC
              "Sangat Rendah": "#F8CBAD"}
 
 
-def write_recap_workbook(path: Path, recap: Recap, view, issues, sop, messages, created, timing=None) -> None:
+def write_recap_workbook(path: Path, recap: Recap, view, sop, messages, created, timing=None) -> None:
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
@@ -36,7 +36,7 @@ def write_recap_workbook(path: Path, recap: Recap, view, issues, sop, messages, 
                          f"{unit.code} {unit.name}")
     _completeness(workbook.add_worksheet(messages("recap.sheet_completeness")), recap, view, f, messages)
     _issues(workbook.add_worksheet(messages("recap.sheet_issues")), view, f, messages)
-    _steps(workbook.add_worksheet(messages("recap.sheet_timing")), view, f, messages)
+    _steps(workbook.add_worksheet(messages("recap.sheet_timing")), view, sop, timing, f, messages)
     workbook.close()
 
 
@@ -211,26 +211,27 @@ def _issues(sheet, view, f, m) -> None:
     _page(sheet, 2, len(labels) - 1)
 
 
-def _steps(sheet, view, f, m) -> None:
+def _steps(sheet, view, sop, timing, f, m) -> None:
     """Per step (agency), the whole cycle, the PermenPANRB 35/2012 form, then every step per unit."""
     sheet.write_string(0, 0, m("recap.timing"), f["title"])
     labels = [m("recap.step"), m("recap.description"), m("recap.actor"), m("recap.standard"), m("recap.scope"),
               m("recap.median"), m("recap.maximum"), m("recap.exceeded"), m("recap.unrecorded")]
     _header(sheet, 2, labels, f)
-    summaries = view.timing_steps or []
-    for index, step in enumerate(view.steps, 3):
-        sheet.write_number(index, 0, int(step.number), f["int"])
+    summaries = {s.step.number: s for s in timing.steps} if timing is not None else {}
+    for index, step in enumerate(sop.steps, 3):
+        sheet.write_number(index, 0, step.number, f["int"])
         sheet.write_string(index, 1, step.description, f["text"])
         sheet.write_string(index, 2, step.actor, f["text"])
-        sheet.write_number(index, 3, int(step.standard.replace(".", "")), f["int"])
+        sheet.write_number(index, 3, step.standard_minutes, f["int"])
         sheet.write_string(index, 4, step.scope, f["text"])
-        summary = summaries[index - 3] if index - 3 < len(summaries) else None
-        for col, text in enumerate((summary.median, summary.maximum, summary.exceeded, summary.unrecorded)
-                                   if summary else (), 5):
-            _text_number(sheet, index, col, text, f)
-    row = 3 + len(view.steps)
+        summary = summaries.get(step.number)
+        if summary is not None:
+            minutes = [None if v is None else round(v, 1) for v in (summary.median, summary.maximum)]
+            for col, value in enumerate((*minutes, summary.exceeded, summary.unrecorded), 5):
+                _num(sheet, index, col, value, f["dec"], f["blank"])
+    row = 3 + len(sop.steps)
     sheet.write_string(row, 1, m("recap.total"), f["total_text"])
-    sheet.write_number(row, 3, int(view.sop_total.replace(".", "")), f["total_int"])
+    sheet.write_number(row, 3, sop.total_minutes, f["total_int"])
     row += 2
     for key in ("cycle_start", "cycle_end", "cycle_working", "cycle_standard", "cycle_difference"):
         sheet.write_string(row, 1, m(f"recap.{key}"), f["text"])
@@ -260,10 +261,3 @@ def _steps(sheet, view, f, m) -> None:
         sheet.set_column(col, col, width)
     _page(sheet, 2, len(labels) - 1)
 
-
-def _text_number(sheet, row: int, col: int, text: str, f) -> None:
-    """A number the view formatted Indonesian-style ("1.234,5"), written back as a number."""
-    if text in ("", "-"):
-        sheet.write_blank(row, col, None, f["blank"])
-    else:
-        sheet.write_number(row, col, float(text.replace(".", "").replace(",", ".")), f["dec"])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from sopkinerja.atomic import fsync
 from sopkinerja.consolidate import CSV_COLUMNS, Recap
 from sopkinerja.timing import write_csv as write_timing_csv
 
@@ -70,10 +71,10 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, 
         (stage / names["recap_html"]).write_text(html, encoding="utf-8")
         write_csv(recap, stage / names["recap_csv"])
         write_timing_csv(timing, stage / names["timing_csv"])
-        write_recap_workbook(stage / names["recap_xlsx"], recap, view, issues, sop, messages,
+        write_recap_workbook(stage / names["recap_xlsx"], recap, view, sop, messages,
                              generated_at.replace(tzinfo=None), timing)
         for name in names.values():
-            _fsync(stage / name)
+            fsync(stage / name)
             os.replace(stage / name, folder / name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
@@ -91,7 +92,3 @@ def write_csv(recap: Recap, path: Path) -> None:
     table = recap.table[list(CSV_COLUMNS)]
     table.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g", lineterminator="\r\n")
 
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb+") as handle:
-        os.fsync(handle.fileno())

@@ -30,7 +30,6 @@ class SheetRow:
     text: str = ""
     number: int = 0
     values: dict = field(default_factory=dict)  # layout key -> pre-filled value
-    is_percentage: bool = False
 
 
 @dataclass(frozen=True)

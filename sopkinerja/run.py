@@ -7,7 +7,6 @@ the same files give the same ledger and the same outputs.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +15,7 @@ from pathlib import Path
 from sopkinerja import ingest
 from sopkinerja.consolidate import consolidate
 from sopkinerja.i18n import Messages
+from sopkinerja.pool import spawn_pool, worker_count
 from sopkinerja.issues import ERROR, INFO, WARNING, Issue, count
 from sopkinerja.reader import PARSER_VERSION, parse_file
 from sopkinerja.report import Outputs, write_reports
@@ -82,8 +82,8 @@ class RunResult:
     def complete(self) -> bool:
         return all(u.status == "accepted" for u in self.units)
 
-    def document(self, messages, root: Path) -> dict:
-        rel = lambda p: _relative(p, root)  # noqa: E731
+    def document(self, messages, workspace: Workspace) -> dict:
+        rel = workspace.relative
         return {
             "period": self.period,
             "units": [{"unit": u.unit, "status": u.status, "on_time": u.on_time, "errors": u.errors,
@@ -97,13 +97,6 @@ class RunResult:
                    if self.outputs else {}),
                 "feedback": {unit: rel(path) for unit, path in sorted(self.feedback.items())}},
         }
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def run(workspace: Workspace, clock: Callable[[], datetime], progress: Progress | None = None) -> RunResult:
@@ -152,7 +145,7 @@ def _ingest(workspace: Workspace, ledger, run_id: int, inbox: Path) -> int:
 def _receive(workspace, ledger, run_id, path, rel, stat, received_at, limit) -> int:
     config = workspace.config
     too_large = stat.st_size > limit
-    data = path.read_bytes() if not too_large else _large_copy(path)
+    data = path.read_bytes()  # an oversized file too, to archive it (issue 8: stream it instead)
     sha256 = ingest.digest(data)
     fmt = "too-large" if too_large else ingest.sniff(data, path.name)
     extension = path.suffix.lstrip(".").lower()[:8] or fmt
@@ -176,14 +169,9 @@ def _receive(workspace, ledger, run_id, path, rel, stat, received_at, limit) -> 
     return added
 
 
-def _large_copy(path: Path) -> bytes:
-    # Issue 8 streams oversized files; until then they are read whole to be archived.
-    return path.read_bytes()
-
-
 def _outcomes(workspace: Workspace, ledger) -> list[FileOutcome]:
     """One outcome per content; later receipts of the same bytes are duplicates of the first."""
-    inbox_rel = _relative(workspace.config.paths.inbox, workspace.root)
+    inbox_rel = workspace.relative(workspace.config.paths.inbox)
     first: dict[str, FileOutcome] = {}
     for receipt in ledger.receipts():
         shown = f"{inbox_rel}/{receipt['original_path']}"
@@ -224,23 +212,15 @@ def _map(function, jobs: list):
     """Results in job order; in a spawn pool on both cores when there are many jobs."""
     if len(jobs) < PARALLEL_FROM:
         return map(function, jobs)
-    return _pooled(function, jobs, min(os.cpu_count() or 1, len(jobs)))
-
-
-def _pool(workers: int):
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn everywhere: the start method Windows has, so Linux tests prove it works.
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    return _pooled(function, jobs, worker_count(len(jobs)))
 
 
 def _pooled(function, jobs: list, workers: int):
     from concurrent.futures.process import BrokenProcessPool
 
-    with _pool(workers) as pool:
+    with spawn_pool(workers) as pool:
         futures = [pool.submit(function, job) for job in jobs]
-        for index, (job, future) in enumerate(zip(jobs, futures)):
+        for index, future in enumerate(futures):
             try:
                 yield future.result()
             except BrokenProcessPool:
@@ -257,7 +237,7 @@ def _isolated(function, job):
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        with _pool(1) as pool:
+        with spawn_pool(1) as pool:
             return pool.submit(function, job).result()
     except BrokenProcessPool:
         return {"error": "unreadable-file", "detail": "pembaca berkas berhenti mendadak"}

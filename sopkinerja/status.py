@@ -46,8 +46,7 @@ def status(workspace: Workspace) -> StatusReport:
     config = workspace.config
     master = workspace.master().master
     period = config.period.code
-    inbox = config.paths.inbox.relative_to(workspace.root).as_posix() if config.paths.inbox.is_relative_to(
-        workspace.root) else str(config.paths.inbox)
+    inbox = workspace.relative(config.paths.inbox)
     with workspace.ledger() as ledger:
         has_run = ledger.db.execute("SELECT 1 FROM runs WHERE command = 'run' AND period = ? LIMIT 1",
                                     (period,)).fetchone() is not None

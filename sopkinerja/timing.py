@@ -104,7 +104,8 @@ def timing_log(found: list[dict], sop: Sop, unit_codes: list[str], calendar: Wor
 
 
 def _row(step: SopStep, unit: str | None, candidates: list[dict], calendar: WorkCalendar) -> TimingRow:
-    ordered = sorted(candidates, key=lambda e: (SOURCES.index(e["source"]), _desc(e["recorded_at"]), -e["id"]))
+    newest_first = sorted(candidates, key=lambda e: (e["recorded_at"] or "", e["id"]), reverse=True)
+    ordered = sorted(newest_first, key=lambda e: SOURCES.index(e["source"]))  # stable: newest first per source
     start = next((e["started_at"] for e in ordered if e["started_at"]), None)
     end = next((e["ended_at"] for e in ordered if e["ended_at"]), None)
     source = ordered[0]["source"] if ordered else None
@@ -116,11 +117,6 @@ def _row(step: SopStep, unit: str | None, candidates: list[dict], calendar: Work
     status = SESUAI if working <= step.standard_minutes else MELEBIHI
     return TimingRow(step, unit, start_at, end_at, working, calendar.calendar_minutes(start_at, end_at),
                      status, source)
-
-
-def _desc(text: str) -> str:
-    """Newest first within one source."""
-    return "".join(chr(0x10FFFF - ord(ch)) for ch in text or "")
 
 
 def _summary(step: SopStep, rows: list[TimingRow], calendar: WorkCalendar) -> StepSummary:

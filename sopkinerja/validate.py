@@ -13,6 +13,7 @@ from datetime import datetime
 from sopkinerja import layout as L
 from sopkinerja.cells import clean_text
 from sopkinerja.issues import ERROR, Issue
+from sopkinerja.models import is_percentage_measure
 from sopkinerja.numbers import BLANK, INVALID, parse_number
 from sopkinerja.reader import address, decode
 from sopkinerja.times import is_blank, parse_pair
@@ -166,18 +167,16 @@ def check_values(ctx: Context):
     percent_cells = set(ctx.parsed.get("percent_cells") or ())
     for code, row in ctx.rows.items():
         issued = ctx.issued[code]
-        cell = lambda key: address(data, row["row"], key)  # noqa: E731
         actual = yield from _number(ctx, data, row, code, "actual", issued, percent_cells)
-        spent = None
         if issued["budget"] is not None and "spent" in data["columns"]:
             spent = yield from _number(ctx, data, row, code, "spent", issued, percent_cells)
             if spent is not None and spent > issued["budget"] + TOLERANCE:
-                yield ctx.issue("over-budget", sheet=data["sheet"], cell=cell("spent"), value=spent,
+                yield ctx.issue("over-budget", sheet=data["sheet"], cell=address(data, row["row"], "spent"), value=spent,
                                 budget=float(issued["budget"]))
         for key in TEXT_KEYS:
             text = clean_text(decode(row["cells"].get(key)))
             if text:
-                ctx.values.append(Value(code, key, text=text, cell=cell(key)))
+                ctx.values.append(Value(code, key, text=text, cell=address(data, row["row"], key)))
         if actual is not None:
             yield from _achievement(ctx, data, row, code, actual, issued)
 
@@ -194,7 +193,7 @@ def _number(ctx, data, row, code, key, issued, percent_cells):
         yield ctx.issue("not-a-number", **where, column=column, value=clean_text(raw)[:100], code=code)
         return None
     value = parsed.value
-    percentage = key == "actual" and _is_percentage(issued["measure"])
+    percentage = key == "actual" and is_percentage_measure(issued["measure"])
     if percentage and where["cell"] in percent_cells:
         value = value * 100  # "90%" typed into a number cell is stored as 0.9
     if parsed.ambiguous:
@@ -211,10 +210,6 @@ def _number(ctx, data, row, code, key, issued, percent_cells):
         original = f"{raw} (format %)"
     ctx.values.append(Value(code, key, number=value, original=original, cell=where["cell"]))
     return value
-
-
-def _is_percentage(measure: str) -> bool:
-    return measure.strip().lower() in {"%", "persen", "persentase", "percent"}
 
 
 def _achievement(ctx, data, row, code, actual, issued):

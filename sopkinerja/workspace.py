@@ -31,6 +31,13 @@ class Workspace:
     def ledger_path(self) -> Path:
         return self.config.paths.archive / LEDGER_NAME
 
+    def relative(self, path: Path) -> str:
+        """A path as the planner sees it from the workspace (``input/masuk/x.xlsx``), else in full."""
+        try:
+            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
     def period_output(self, period: Period | None = None) -> Path:
         return self.config.paths.outbox / (period or self.config.period).code
 

@@ -282,7 +282,7 @@ def test_unit_without_indicators_long_names_and_unsafe_characters(example_ws):
     long_name = "Persentase " + "capaian sangat panjang " * 100
     huge_name = "x" * 40000
     _custom_master(example_ws, [unit_row("SEK", "Sekretariat / Umum: Keuangan?"), unit_row("KOSONG", "Bidang Kosong")],
-                   [indicator_row("SEK", "I-01", name_placeholder := 5), indicator_row("SEK", "I-02")])
+                   [indicator_row("SEK", "I-01", target=5), indicator_row("SEK", "I-02")])
     import openpyxl as xl
     book = xl.load_workbook(example_ws / "input" / "master.xlsx")
     book["Indikator"]["G2"] = long_name

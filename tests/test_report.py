@@ -1,16 +1,14 @@
 """The recap end to end: CSV, workbook, HTML, run --json, demo (issue 5)."""
 
-import io
 import os
 import re
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from conftest import REPO, data_rows, fill_all, fill_workbook, run_round
+from conftest import REPO, fill_all, fill_workbook, run_round
 from sopkinerja.consolidate import CSV_COLUMNS
 
 GOLDEN = REPO / "tests" / "golden" / "recap-demo.html"

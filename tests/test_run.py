@@ -2,7 +2,6 @@
 
 import email.message
 import io
-import json
 import os
 import shutil
 import sqlite3
