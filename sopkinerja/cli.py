@@ -227,6 +227,8 @@ def _run_lines(result, workspace, msg) -> list[str]:
 
     tally = {s: sum(u.status == s for u in result.units) for s in ("accepted", "rejected", "missing")}
     lines = [msg("run.summary", period=result.period, new=result.new_files, **tally)]
+    if result.unchanged:
+        lines.append(msg("run.unchanged"))
     for unit in result.units:
         late = msg("run.late") if unit.on_time is False else ""
         lines.append(msg(f"run.unit_{unit.status}", unit=unit.unit, name=unit.name, file=unit.file,

@@ -133,8 +133,30 @@ MIGRATIONS: tuple[str, ...] = (
         result BLOB NOT NULL
     );
     """,
+    # 4: what the last complete run saw (a fingerprint of its inputs) and what it
+    # answered, so a run with nothing changed answers at once (issue 7).
+    """
+    CREATE TABLE state (
+        key TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def pack_parse(result: dict) -> bytes:
+    import json
+    import zlib
+
+    return zlib.compress(json.dumps(result, ensure_ascii=False, sort_keys=True).encode())
+
+
+def unpack_parse(blob: bytes) -> dict:
+    import json
+    import zlib
+
+    return json.loads(zlib.decompress(blob))
 
 
 class Ledger:
@@ -167,6 +189,13 @@ class Ledger:
         if migrate and version < SCHEMA_VERSION:
             ledger.migrate()
         return ledger
+
+    @classmethod
+    def open_readonly(cls, path: Path) -> Ledger:
+        """A read-only connection (the checking workers): never migrates, never writes."""
+        connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        connection.row_factory = sqlite3.Row
+        return cls(connection, Path(path))
 
     @property
     def schema_version(self) -> int:
@@ -204,6 +233,14 @@ class Ledger:
         with self.transaction():
             self.db.execute("UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?",
                             (finished_at, outcome, run_id))
+
+    def get_state(self, key: str) -> bytes | None:
+        row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_state(self, key: str, value: bytes) -> None:
+        """Call inside a transaction."""
+        self.db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
 
     # --- requests (SOP steps 2-3) ---------------------------------------------
 
@@ -261,18 +298,17 @@ class Ledger:
             "JOIN files f ON f.sha256 = r.sha256 ORDER BY r.received_at, r.id").fetchall()
 
     def parse_result(self, sha256: str, parser_version: str) -> dict | None:
-        import json
-        import zlib
+        blob = self.parse_blob(sha256, parser_version)
+        return None if blob is None else unpack_parse(blob)
 
+    def parse_blob(self, sha256: str, parser_version: str) -> bytes | None:
         row = self.db.execute("SELECT result FROM parses WHERE sha256 = ? AND parser_version = ?",
                               (sha256, parser_version)).fetchone()
-        return None if row is None else json.loads(zlib.decompress(row[0]))
+        return None if row is None else row[0]
 
-    def save_parse(self, sha256: str, parser_version: str, parsed_at: str, result: dict) -> None:
-        import json
-        import zlib
-
-        blob = zlib.compress(json.dumps(result, ensure_ascii=False, sort_keys=True).encode())
+    def save_parse(self, sha256: str, parser_version: str, parsed_at: str, result: dict | bytes) -> None:
+        """Store a parse (a dict, or the bytes ``pack_parse`` made of it in a worker)."""
+        blob = result if isinstance(result, bytes) else pack_parse(result)
         self.db.execute("INSERT OR REPLACE INTO parses (sha256, parser_version, parsed_at, result) "
                         "VALUES (?, ?, ?, ?)", (sha256, parser_version, parsed_at, blob))
 

@@ -59,12 +59,71 @@ class MasterReport:
     warnings: list[Problem]
 
 
-def load_master(path: Path, locale: str = "id") -> MasterReport:
-    """Read a master and raise MasterError listing every problem at once."""
-    report = read_master(path, locale)
+CACHE_VERSION = "1"  # change when Master, Indicator or the reading rules change
+
+
+def load_master(path: Path, locale: str = "id", cache: Path | None = None) -> MasterReport:
+    """Read a master and raise MasterError listing every problem at once.
+
+    With ``cache`` (a folder), a master read once is kept there as a pickle
+    named by the digest of its bytes, its locale and CACHE_VERSION: reading a
+    master of 500,000 indicators costs tens of seconds, loading it back about
+    one. The folder is the workspace's own (``arsip/cache``); a damaged entry
+    is read again from the source.
+    """
+    digest = source_digest(path, locale) if cache is not None else None
+    report = _cached(cache, digest)
+    if report is None:
+        report = read_master(path, locale)
+        if cache is not None and not report.errors:
+            _store(cache, digest, report)
     if report.errors:
         raise MasterError("master.invalid", problems=tuple(report.errors), path=str(path))
     return report
+
+
+def source_digest(path: Path, locale: str) -> str:
+    import hashlib
+
+    path = Path(path)
+    digest = hashlib.sha256(f"{CACHE_VERSION}\0{locale}\0".encode())
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        digest.update(file.name.encode("utf-8") + b"\0")
+        try:
+            with open(file, "rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
+def _cached(cache: Path | None, digest: str | None) -> MasterReport | None:
+    import pickle
+
+    if cache is None:
+        return None
+    try:
+        with open(cache / f"master-{digest}.pickle", "rb") as handle:
+            report = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    return report if isinstance(report, MasterReport) else None
+
+
+def _store(cache: Path, digest: str, report: MasterReport) -> None:
+    import pickle
+
+    from sopkinerja.atomic import write_bytes
+
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        for old in cache.glob("master-*.pickle"):
+            old.unlink(missing_ok=True)
+        write_bytes(cache / f"master-{digest}.pickle", pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass  # a cache that cannot be written only costs time
 
 
 def read_master(path: Path, locale: str = "id") -> MasterReport:

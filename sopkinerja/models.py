@@ -79,7 +79,7 @@ class Period:
         return self.code
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """An organisational unit that returns data: the Sekretariat or a Bidang."""
 
@@ -90,7 +90,7 @@ class Unit:
     email: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Indicator:
     """One performance indicator of one unit, as the master defines it."""
 

@@ -10,14 +10,24 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from sopkinerja.bigsheet import BlockCache, Block, Column, Splice, rows_xml, splice
 from sopkinerja.consolidate import KATEGORI, Recap
 
 MAX_UNIT_SHEETS = 100  # beyond this the agency table and the CSV carry the detail
+TABLE_TOP = 2  # the indicator tables' header row (0-based); rows start below it
+TABLE_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "satuan", "polaritas", "target", "realisasi",
+                 "capaian_persen", "kategori", "pagu", "realisasi_anggaran", "serapan_persen",
+                 "capaian_sebelumnya", "perubahan_capaian", "status_unit")
+TABLE_FORMATS = ("text", "text", "text", "text", "text", "dec", "dec", "pct", "text", "rp", "rp", "pct", "pct",
+                 "pct", "text")
+LAYOUT_VERSION = "1"  # part of every cached block's key: change it when the row XML changes
 BAND_FILL = {"Sangat Tinggi": "#C6EFCE", "Tinggi": "#E2EFDA", "Sedang": "#FFF2CC", "Rendah": "#FCE4D6",
              "Sangat Rendah": "#F8CBAD"}
 
 
-def write_recap_workbook(path: Path, recap: Recap, view, sop, messages, created, timing=None) -> None:
+def write_recap_workbook(path: Path, recap: Recap, view, sop, messages, created, timing=None,
+                         cache: BlockCache | None = None) -> None:
+    """The workbook; the indicator tables' rows are spliced in afterwards (bigsheet), one block per unit."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
@@ -28,16 +38,67 @@ def write_recap_workbook(path: Path, recap: Recap, view, sop, messages, created,
     f = _formats(workbook)
     summary = workbook.add_worksheet(messages("recap.sheet_summary"))
     _summary(workbook, summary, recap, view, f, messages)
-    agency = workbook.add_worksheet(messages("recap.sheet_agency"))
-    _indicator_table(agency, recap.table, f, messages, view.title)
-    for unit in recap.units[:MAX_UNIT_SHEETS]:
-        sheet = workbook.add_worksheet(_sheet_name(unit.code))
-        _indicator_table(sheet, recap.table[recap.table["kode_unit"] == unit.code], f, messages,
-                         f"{unit.code} {unit.name}")
+    slices = _unit_slices(recap)
+    by_code = dict(slices)
+    tables = [(messages("recap.sheet_agency"), view.title, [code for code, _ in slices])]
+    tables += [(_sheet_name(u.code), f"{u.code} {u.name}", [u.code]) for u in recap.units[:MAX_UNIT_SHEETS]]
+    placed = []
+    for name, title, codes in tables:
+        sheet = workbook.add_worksheet(name)
+        _indicator_table(sheet, sum(len(by_code[c][1]) for c in codes if c in by_code), f, messages, title)
+        placed.append((len(workbook.worksheets()), codes))
     _completeness(workbook.add_worksheet(messages("recap.sheet_completeness")), recap, view, f, messages)
     _issues(workbook.add_worksheet(messages("recap.sheet_issues")), view, f, messages)
     _steps(workbook.add_worksheet(messages("recap.sheet_timing")), view, sop, timing, f, messages)
     workbook.close()
+    layout = _layout(f)
+    cache = cache or BlockCache(None)
+    splices = []
+    for number, codes in placed:
+        first, blocks = TABLE_TOP + 2, []
+        for code in (c for c in codes if c in by_code):
+            blocks.append(_block(cache, recap.table, by_code[code], first, layout))
+            first += len(by_code[code][1])
+        splices.append(Splice(f"xl/worksheets/sheet{number}.xml", TABLE_TOP + 1, blocks, first - 1,
+                              len(TABLE_COLUMNS) - 1))
+    splice(path, splices)
+
+
+def _unit_slices(recap: Recap) -> list[tuple[str, tuple[bytes, range]]]:
+    """Per unit in table order: a digest of its rows' content and their positions in the table."""
+    import pandas as pd
+
+    table = recap.table
+    hashes = pd.util.hash_pandas_object(table[list(TABLE_COLUMNS)], index=False).to_numpy()
+    codes = table["kode_unit"].to_numpy()
+    slices, start = [], 0
+    for index in range(1, len(table) + 1):
+        if index == len(table) or codes[index] != codes[start]:
+            slices.append((str(codes[start]), (hashes[start:index].tobytes(), range(start, index))))
+            start = index
+    return slices
+
+
+def _layout(f) -> list[Column]:
+    # xlsxwriter gives a format its style index when a cell uses it; a format equal to an
+    # earlier one shares that index, which only _get_xf_index() answers (tested: test_report).
+    style = {name: fmt._get_xf_index() for name, fmt in f.items()}
+    bands = {label: style[label] for label in BAND_FILL}
+    return [Column("text", style["text"], style["blank"], bands if name == "kategori" else None) if fmt == "text"
+            else Column("number", style[fmt], style["blank"]) for name, fmt in zip(TABLE_COLUMNS, TABLE_FORMATS)]
+
+
+def _block(cache: BlockCache, table, unit_slice, first_row: int, layout: list[Column]) -> Block:
+    digest, rows = unit_slice
+    key = cache.key(LAYOUT_VERSION, first_row, tuple(layout), digest)
+    block = cache.get(key)
+    if block is None:
+        part = table.iloc[rows.start:rows.stop]
+        columns = [part[name].tolist() for name in TABLE_COLUMNS]
+        columns[8] = [band if isinstance(band, str) else "-" for band in columns[8]]
+        block = Block.of(rows_xml(first_row, columns, layout))
+        cache.put(key, block)
+    return block
 
 
 def _sheet_name(code: str) -> str:
@@ -151,31 +212,23 @@ def _charts(workbook, sheet, top: int, last: int, m) -> None:
     sheet.insert_chart(last + 3, 8, kategori, {"x_scale": 1.4, "y_scale": 1.2})
 
 
-def _indicator_table(sheet, table, f, m, title: str) -> None:
+def _indicator_table(sheet, rows: int, f, m, title: str) -> None:
+    """Title, header and settings of an indicator table of ``rows`` rows; the rows are spliced in later.
+
+    One blank cell per body format sits in the first body row so xlsxwriter
+    gives each format its style index; that row is replaced by the real rows.
+    """
     sheet.write_string(0, 0, title, f["title"])
     labels = [m("recap.unit"), m("recap.code"), m("recap.indicator"), m("recap.measure"), "+/-", m("recap.target"),
               m("recap.actual"), m("recap.capaian"), m("recap.kategori"), m("recap.budget"), m("recap.spent"),
               m("recap.absorption"), m("recap.previous"), m("recap.change"), m("recap.unit_status")]
-    top = 2
+    top = TABLE_TOP
     _header(sheet, top, labels, f)
-    for index, row in enumerate(table.itertuples(index=False), top + 1):
-        sheet.write_string(index, 0, str(row.kode_unit), f["text"])
-        sheet.write_string(index, 1, str(row.kode_indikator), f["text"])
-        sheet.write_string(index, 2, str(row.indikator), f["text"])
-        sheet.write_string(index, 3, str(row.satuan), f["text"])
-        sheet.write_string(index, 4, str(row.polaritas), f["text"])
-        for col, value, fmt in ((5, row.target, "dec"), (6, row.realisasi, "dec"), (7, row.capaian_persen, "pct")):
-            _num(sheet, index, col, value, f[fmt], f["blank"])
-        band = row.kategori if isinstance(row.kategori, str) else None
-        sheet.write_string(index, 8, band or "-", f[band] if band else f["text"])
-        for col, value, fmt in ((9, row.pagu, "rp"), (10, row.realisasi_anggaran, "rp"),
-                                (11, row.serapan_persen, "pct"), (12, row.capaian_sebelumnya, "pct"),
-                                (13, row.perubahan_capaian, "pct")):
-            _num(sheet, index, col, value, f[fmt], f["blank"])
-        sheet.write_string(index, 14, str(row.status_unit), f["text"])
+    for col, fmt in enumerate(("blank", *sorted(set(TABLE_FORMATS)), *BAND_FILL)):
+        sheet.write_blank(top + 1, col, None, f[fmt])
     for col, width in enumerate((10, 12, 50, 11, 5, 12, 12, 11, 14, 18, 18, 11, 11, 11, 14)):
         sheet.set_column(col, col, width)
-    sheet.autofilter(top, 0, top + max(len(table), 1), len(labels) - 1)
+    sheet.autofilter(top, 0, top + max(rows, 1), len(labels) - 1)
     _page(sheet, top, len(labels) - 1)
 
 

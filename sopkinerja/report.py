@@ -38,12 +38,12 @@ def environment(user_templates: Path | None):
     loaders = []
     if user_templates is not None and Path(user_templates).is_dir():
         loaders.append(jinja2.FileSystemLoader(str(user_templates)))
-    loaders.append(jinja2.FileSystemLoader(str(_shipped_templates())))
+    loaders.append(jinja2.FileSystemLoader(str(shipped_templates())))
     return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
-def _shipped_templates() -> Path:
+def shipped_templates() -> Path:
     try:
         return Path(str(resources.files("sopkinerja.templates")))
     except ModuleNotFoundError:  # running from a source tree that was not installed
@@ -53,6 +53,7 @@ def _shipped_templates() -> Path:
 def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, timing) -> Outputs:
     from sopkinerja.i18n import format_datetime
 
+    from sopkinerja.bigsheet import BlockCache
     from sopkinerja.recapbook import write_recap_workbook
     from sopkinerja.view import build_view
 
@@ -71,14 +72,21 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, 
         (stage / names["recap_html"]).write_text(html, encoding="utf-8")
         write_csv(recap, stage / names["recap_csv"])
         write_timing_csv(timing, stage / names["timing_csv"])
+        cache = BlockCache(cache_folder(workspace, recap.period))
         write_recap_workbook(stage / names["recap_xlsx"], recap, view, sop, messages,
-                             generated_at.replace(tzinfo=None), timing)
+                             generated_at.replace(tzinfo=None), timing, cache)
+        cache.prune()
         for name in names.values():
             fsync(stage / name)
             os.replace(stage / name, folder / name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return Outputs(*(folder / names[key] for key in ("recap_xlsx", "recap_html", "recap_csv", "timing_csv")))
+
+
+def cache_folder(workspace, period: str) -> Path:
+    """Derived data that makes the next run faster; deleting it only costs time."""
+    return workspace.cache_folder / f"rekap-{period}"
 
 
 def _labels(messages) -> dict[str, str]:

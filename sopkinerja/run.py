@@ -8,7 +8,7 @@ the same files give the same ledger and the same outputs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from sopkinerja.i18n import Messages
 from sopkinerja.pool import spawn_pool, worker_count
 from sopkinerja.issues import ERROR, INFO, WARNING, Issue, count
 from sopkinerja.reader import PARSER_VERSION, parse_file
-from sopkinerja.report import Outputs, write_reports
+from sopkinerja.report import Outputs, output_names, write_reports
 from sopkinerja.timing import events, timing_log
 from sopkinerja.workcalendar import WorkCalendar
 from sopkinerja.validate import Context, StepEvent, Value, load_issued, validate
@@ -77,6 +77,7 @@ class RunResult:
     feedback: dict[str, Path]
     new_files: int
     outputs: Outputs | None = None
+    unchanged: bool = False  # nothing changed since the last run: its answer, outputs untouched
 
     @property
     def complete(self) -> bool:
@@ -90,6 +91,7 @@ class RunResult:
                        "warnings": u.warnings, "file": u.file,
                        "received_at": u.received_at.isoformat() if u.received_at else None,
                        "superseded": u.superseded} for u in self.units],
+            "unchanged": self.unchanged,
             "issues": [i.document(messages) for i in self.issues],
             "outputs": {
                 **({key: rel(getattr(self.outputs, key))
@@ -101,29 +103,129 @@ class RunResult:
 
 def run(workspace: Workspace, clock: Callable[[], datetime], progress: Progress | None = None) -> RunResult:
     config = workspace.config
-    master = workspace.master().master
     sop = workspace.sop()
     started = clock()
     with workspace.lock(), workspace.ledger() as ledger:
+        inputs = _fingerprint(workspace, ledger, sop)
+        previous = _previous(ledger, config.period.code, inputs + _outputs_fingerprint(workspace))
+        if previous is not None:
+            run_id = ledger.start_run("run", config.period.code, started.isoformat())
+            ledger.finish_run(run_id, clock().isoformat(), "unchanged")
+            return previous
+        master = workspace.master().master
         run_id = ledger.start_run("run", config.period.code, started.isoformat())
         new_files = _ingest(workspace, ledger, run_id, config.paths.inbox)
         outcomes = _outcomes(workspace, ledger)
-        _parse_new(workspace, ledger, outcomes, clock, progress)
         signoff = sop.by_role("validasi")
-        for outcome in outcomes:
-            _validate(workspace, ledger, outcome, signoff.number if signoff else None)
+        _check(workspace, ledger, outcomes, signoff.number if signoff else None, clock, progress)
         current = _round(ledger, outcomes, config.period.code)
         units, issues = _decide(master, current, config.deadline)
         _persist(ledger, current, config.period.code, clock().isoformat(), _system_steps(sop))
-        feedback = _feedback(workspace, current, units)
+        feedback = _feedback(workspace, ledger, current, units)
         recap = consolidate(ledger, master, config.period.code, units, config.capaian_cap)
         _system_events(ledger, sop, config.period.code, units, started, clock())
         calendar = WorkCalendar(config.calendar)
         timing = timing_log(events(ledger, config.period.code), sop, [u.code for u in master.units], calendar)
         outputs = write_reports(workspace, recap, issues, sop, started.astimezone(config.calendar.tz),
                                 Messages(config.language), timing)
+        result = RunResult(config.period.code, units, issues, feedback, new_files, outputs)
+        # The inputs as this run found them (a file dropped in meanwhile is new next time),
+        # the outputs as it left them.
+        _remember(ledger, config.period.code, inputs + _outputs_fingerprint(workspace), result)
         ledger.finish_run(run_id, clock().isoformat(), "ok")
-    return RunResult(config.period.code, units, issues, feedback, new_files, outputs)
+    return result
+
+
+class _Digest:
+    """sha256 of file sizes and modification times (not contents: cheap on every run)."""
+
+    def __init__(self):
+        import hashlib
+
+        self.digest = hashlib.sha256()
+
+    def add(self, *parts) -> None:
+        self.digest.update(repr(parts).encode("utf-8", "surrogatepass"))
+
+    def stat(self, path: Path) -> None:
+        try:
+            info = path.stat()
+            self.add(str(path), info.st_size, info.st_mtime_ns)
+        except OSError:
+            self.add(str(path), None)
+
+    def tree(self, path: Path, suffixes: tuple[str, ...] = ()) -> None:
+        if not path.is_dir():
+            self.stat(path)
+            return
+        for child in sorted(path.rglob("*")):
+            if child.is_file() and (not suffixes or child.suffix in suffixes):
+                self.stat(child)
+
+    def hexdigest(self) -> str:
+        return self.digest.hexdigest()
+
+
+def _fingerprint(workspace: Workspace, ledger, sop) -> str:
+    """What a run's outputs depend on: the code, the workspace's place and language, the
+    configuration, SOP, templates and master files, every inbox file, and what other
+    commands wrote to the ledger (requests from ``generate``, step events from
+    ``generate`` and ``step``; run's own rows are left out)."""
+    import sopkinerja
+    from sopkinerja.report import shipped_templates
+
+    config = workspace.config
+    d = _Digest()
+    d.add(sopkinerja.__version__, PARSER_VERSION, str(workspace.root.resolve()), config.language)
+    d.tree(Path(sopkinerja.__file__).parent, (".py", ".toml"))
+    d.tree(shipped_templates(), (".j2", ".css"))
+    for path in (config.root / "sopkinerja.toml", config.sop_file, config.paths.templates, config.paths.master):
+        if path is not None:
+            d.tree(Path(path))
+    for path in ingest.discover(config.paths.inbox):
+        d.stat(path)
+    add = d.add
+    run_steps = _system_steps(sop) or [-1]
+    marks = ",".join("?" * len(run_steps))
+    add(tuple(ledger.db.execute("SELECT COUNT(*), MAX(rowid), SUM(rowid) FROM requests").fetchone()),
+        tuple(ledger.db.execute(
+            f"SELECT COUNT(*), MAX(id), SUM(id) FROM step_events WHERE source = 'manual' OR "
+            f"(source = 'sistem' AND step NOT IN ({marks}))", run_steps).fetchone()))
+    return d.hexdigest()
+
+
+def _outputs_fingerprint(workspace: Workspace) -> str:
+    """The period's outputs as they are: a deleted or edited recap is written again."""
+    folder = workspace.period_output()
+    d = _Digest()
+    d.tree(folder / "umpan-balik")
+    for name in output_names(workspace.config.period.code).values():
+        d.stat(folder / name)
+    return d.hexdigest()
+
+
+def _previous(ledger, period: str, fingerprint: str) -> RunResult | None:
+    """The last run's answer when nothing it depends on has changed since."""
+    import pickle
+
+    stored = ledger.get_state(f"run:{period}")
+    if stored is None or not stored.startswith(fingerprint.encode() + b"\n"):
+        return None
+    try:
+        result = pickle.loads(stored[len(fingerprint) + 1:])
+    except Exception:  # written by another version: run in full
+        return None
+    if not isinstance(result, RunResult):
+        return None
+    result.unchanged, result.new_files = True, 0
+    return result
+
+
+def _remember(ledger, period: str, fingerprint: str, result: RunResult) -> None:
+    import pickle
+
+    with ledger.transaction():
+        ledger.set_state(f"run:{period}", fingerprint.encode() + b"\n" + pickle.dumps(result))
 
 
 def _ingest(workspace: Workspace, ledger, run_id: int, inbox: Path) -> int:
@@ -186,36 +288,117 @@ def _outcomes(workspace: Workspace, ledger) -> list[FileOutcome]:
     return list(first.values())
 
 
-def _parse_new(workspace: Workspace, ledger, outcomes: list[FileOutcome], clock, progress) -> None:
-    """Parse each workbook once per content and parser version, on both cores when many."""
+@dataclass(frozen=True)
+class Rules:
+    """What checking a file needs from the configuration and the SOP (sent to the workers)."""
+
+    period: str
+    deadline: datetime
+    locale: str
+    extreme: tuple[float, float]
+    tz: object
+    signoff_step: int | None
+
+
+@dataclass(frozen=True)
+class CheckJob:
+    """One workbook to check: parsed from its archived bytes unless a stored parse is given."""
+
+    sha256: str
+    path: str
+    format: str
+    file: str
+    received_at: datetime
+    stored_parse: bytes | None
+    ledger: str
+    rules: Rules
+    reader_died: bool = False
+
+
+@dataclass
+class Checked:
+    request: dict | None
+    issues: list[Issue]
+    values: list[Value]
+    steps: list[StepEvent]
+    new_parse: bytes | None  # to store when the file was parsed now
+
+
+def check_job(job: CheckJob) -> Checked:
+    """Parse (once per content) and validate one workbook; runs in a worker process."""
+    from sopkinerja.ledger import Ledger, pack_parse, unpack_parse
+
+    if job.reader_died:
+        parsed = {"error": "unreadable-file", "detail": "pembaca berkas berhenti mendadak"}
+    elif job.stored_parse is not None:
+        parsed = unpack_parse(job.stored_parse)
+    else:
+        parsed = parse_file(job.path, job.format)
+    new_parse = None if job.stored_parse is not None else pack_parse(parsed)
+    request, issued, newer = None, {}, None
+    request_id = parsed.get("request_id")
+    if request_id:
+        ledger = Ledger.open_readonly(Path(job.ledger))
+        try:
+            request, issued = load_issued(ledger, request_id)
+            if request is not None:
+                latest = ledger.latest_request(request["period"], request["unit_code"])
+                newer = latest["request_id"] if latest and latest["request_id"] != request_id else None
+        finally:
+            ledger.close()
+    rules = job.rules
+    ctx = Context(
+        parsed=parsed, file=job.file, sha256=job.sha256, received_at=job.received_at, request=request,
+        issued=issued, period=rules.period, deadline=rules.deadline, locale=rules.locale, extreme=rules.extreme,
+        tz=rules.tz, signoff_step=rules.signoff_step, newer_request=newer)
+    return Checked(request, validate(ctx), ctx.values, ctx.steps, new_parse)
+
+
+def _check(workspace: Workspace, ledger, outcomes: list[FileOutcome], signoff: int | None, clock,
+           progress) -> None:
+    """Parse and validate every workbook, on both cores when many; store new parses in one transaction."""
+    config = workspace.config
+    rules = Rules(config.period.code, config.deadline, config.number_locale,
+                  (config.extreme_below, config.extreme_above), config.calendar.tz, signoff)
     todo = []
     for outcome in outcomes:
         if outcome.format not in ingest.WORKBOOK_FORMATS:
-            continue
-        outcome.parsed = ledger.parse_result(outcome.sha256, PARSER_VERSION)
-        if outcome.parsed is None:
+            outcome.issues[:0] = _format_issues(outcome)
+        else:
             todo.append(outcome)
-    jobs = [(str(workspace.root / o.archive_path), o.format) for o in todo]
-    for done, (outcome, parsed) in enumerate(zip(todo, _map(parse_job, jobs)), 1):
-        outcome.parsed = parsed
-        with ledger.transaction():
-            ledger.save_parse(outcome.sha256, PARSER_VERSION, clock().isoformat(), parsed)
+    jobs = [CheckJob(o.sha256, str(workspace.root / o.archive_path), o.format, o.file, o.received_at,
+                     ledger.parse_blob(o.sha256, PARSER_VERSION), str(ledger.path), rules) for o in todo]
+    parses = []
+    results = _map(check_job, jobs, lambda job: check_job(replace(job, reader_died=True)))
+    for done, (outcome, checked) in enumerate(zip(todo, results), 1):
+        outcome.request = checked.request
+        duplicates = [i for i in outcome.issues if i.code == "duplicate-file"]
+        unit = checked.request["unit_code"] if checked.request else None
+        outcome.issues = checked.issues + [Issue(d.code, file=d.file, unit=unit, params=d.params, sha256=d.sha256)
+                                           for d in duplicates]
+        outcome.values, outcome.steps = checked.values, checked.steps
+        if checked.new_parse is not None:
+            parses.append((outcome.sha256, checked.new_parse))
         if progress:
             progress("parse", done, len(jobs))
+    if parses:
+        now = clock().isoformat()
+        with ledger.transaction():
+            for sha256, blob in parses:
+                ledger.save_parse(sha256, PARSER_VERSION, now, blob)
 
 
-def parse_job(job: tuple[str, str]) -> dict:
-    return parse_file(*job)
+def _map(function, jobs: list, fallback):
+    """Results in job order; in a spawn pool on both cores when there are many jobs.
 
-
-def _map(function, jobs: list):
-    """Results in job order; in a spawn pool on both cores when there are many jobs."""
+    ``fallback(job)`` answers for a job whose worker process died.
+    """
     if len(jobs) < PARALLEL_FROM:
         return map(function, jobs)
-    return _pooled(function, jobs, worker_count(len(jobs)))
+    return _pooled(function, jobs, worker_count(len(jobs)), fallback)
 
 
-def _pooled(function, jobs: list, workers: int):
+def _pooled(function, jobs: list, workers: int, fallback):
     from concurrent.futures.process import BrokenProcessPool
 
     with spawn_pool(workers) as pool:
@@ -230,42 +413,17 @@ def _pooled(function, jobs: list, workers: int):
     # A worker died (killed by the OS on a hostile file): each remaining job now
     # runs alone in its own process, so only the file that kills its reader fails.
     for job in jobs[index:]:
-        yield _isolated(function, job)
+        yield _isolated(function, job, fallback)
 
 
-def _isolated(function, job):
+def _isolated(function, job, fallback):
     from concurrent.futures.process import BrokenProcessPool
 
     try:
         with spawn_pool(1) as pool:
             return pool.submit(function, job).result()
     except BrokenProcessPool:
-        return {"error": "unreadable-file", "detail": "pembaca berkas berhenti mendadak"}
-
-
-def _validate(workspace: Workspace, ledger, outcome: FileOutcome, signoff: int | None) -> None:
-    config = workspace.config
-    if outcome.format not in ingest.WORKBOOK_FORMATS:
-        outcome.issues[:0] = _format_issues(outcome)
-        return
-    request_id = (outcome.parsed or {}).get("request_id")
-    request, issued = load_issued(ledger, request_id) if request_id else (None, {})
-    outcome.request = request
-    newer = None
-    if request is not None:
-        latest = ledger.latest_request(request["period"], request["unit_code"])
-        newer = latest["request_id"] if latest and latest["request_id"] != request_id else None
-    ctx = Context(
-        parsed=outcome.parsed or {"error": "unreadable-file"}, file=outcome.file, sha256=outcome.sha256,
-        received_at=outcome.received_at, request=request, issued=issued, period=config.period.code,
-        deadline=config.deadline, locale=config.number_locale,
-        extreme=(config.extreme_below, config.extreme_above), tz=config.calendar.tz,
-        signoff_step=signoff, newer_request=newer)
-    found = validate(ctx)
-    duplicates = [i for i in outcome.issues if i.code == "duplicate-file"]
-    outcome.issues = found + [Issue(d.code, file=d.file, unit=ctx.unit, params=d.params, sha256=d.sha256)
-                              for d in duplicates]
-    outcome.values, outcome.steps = ctx.values, ctx.steps
+        return fallback(job)
 
 
 def _format_issues(outcome: FileOutcome) -> list[Issue]:
@@ -399,7 +557,7 @@ def _system_events(ledger, sop, period: str, units: list[UnitStatus], started: d
                                    "note": "run", "recorded_at": ended.isoformat()})
 
 
-def _feedback(workspace: Workspace, current: list[FileOutcome], units: list[UnitStatus]) -> dict[str, Path]:
+def _feedback(workspace: Workspace, ledger, current: list[FileOutcome], units: list[UnitStatus]) -> dict[str, Path]:
     from sopkinerja.feedback import write_feedback
 
     folder = workspace.period_output() / "umpan-balik"
@@ -409,5 +567,6 @@ def _feedback(workspace: Workspace, current: list[FileOutcome], units: list[Unit
         outcome = by_file.get(unit.file) if unit.file else None
         if outcome is None or not [i for i in outcome.issues if i.severity != INFO]:
             continue
+        outcome.parsed = ledger.parse_result(outcome.sha256, PARSER_VERSION)
         written[unit.unit] = write_feedback(workspace, outcome, unit, folder)
     return written

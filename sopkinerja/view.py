@@ -17,6 +17,7 @@ from sopkinerja.numbers import format_number
 BAND_CLASS = {"Sangat Tinggi": "st", "Tinggi": "t", "Sedang": "s", "Rendah": "r", "Sangat Rendah": "sr"}
 BAND_COLOUR = {"st": "#1a7f37", "t": "#57ab5a", "s": "#d4a72c", "r": "#e16f24", "sr": "#cf222e", "na": "#8c959f"}
 STATUS_LABEL = {"accepted": "Diterima", "rejected": "Ditolak", "missing": "Belum mengirim"}
+HTML_TABLE_ROWS = 2000  # beyond this the page shows the first rows; the workbook and CSV carry all
 
 
 def pct(value: float | None) -> str:
@@ -185,6 +186,7 @@ class RecapView:
     units: list[UnitRow]
     total: UnitRow
     indicators: list[IndicatorRow]
+    indicators_note: str
     completeness: dict[str, str]
     missing: list[str]
     rejected: list[str]
@@ -218,7 +220,11 @@ def build_view(recap: Recap, config, issues, sop, generated: str, messages, timi
         period=recap.period, period_label=config.period.label(config.language),
         deadline=format_datetime(config.deadline, config.language), generated=generated,
         kategori=list(KATEGORI), kategori_classes=[BAND_CLASS[k] for k in KATEGORI],
-        units=units, total=total, indicators=[_indicator_row(r) for r in recap.table.to_dict("records")],
+        units=units, total=total,
+        indicators=[_indicator_row(r) for r in recap.table.head(HTML_TABLE_ROWS).to_dict("records")],
+        indicators_note=messages("recap.table_capped", shown=format_number(float(HTML_TABLE_ROWS), 0),
+                                 total=format_number(float(len(recap.table)), 0))
+        if len(recap.table) > HTML_TABLE_ROWS else "",
         completeness={"expected": str(c.expected), "received": str(c.received), "accepted": str(c.accepted),
                       "on_time": str(c.on_time), "reporting_rate": pct(c.reporting_rate),
                       "on_time_rate": pct(c.on_time_rate)},

@@ -45,7 +45,12 @@ class Workspace:
         return Ledger.open(self.ledger_path)
 
     def master(self) -> MasterReport:
-        return load_master(self.config.paths.master, self.config.number_locale)
+        return load_master(self.config.paths.master, self.config.number_locale, self.cache_folder)
+
+    @property
+    def cache_folder(self) -> Path:
+        """Derived data (master, recap blocks) that makes the next command faster; safe to delete."""
+        return self.config.paths.archive / "cache"
 
     def sop(self) -> Sop:
         return load_sop(self.config.sop_file)

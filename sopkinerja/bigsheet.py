@@ -1,0 +1,267 @@
+"""Tables of hundreds of thousands of rows in a workbook xlsxwriter wrote: rows as XML, spliced in.
+
+xlsxwriter writes everything that is not bulk data (styles, charts, print
+settings, autofilter, defined names) through its public API, with each big
+table's title and header only. Its body rows are then produced here as sheet
+XML, one block per unit, each block deflated on its own, and spliced into the
+package in place of the short placeholder. Why: xlsxwriter costs a Python call
+per cell (7.5 million calls at 1,000 units × 500 indicators), this a list
+comprehension per column; and a block whose rows did not change is not
+compressed again (``BlockCache``), so one unit resubmitting does not pay for
+the other 999 (docs/performance.md).
+
+Cells are written the way xlsxwriter's constant-memory mode writes them
+(inline strings, explicit cell references), which Excel, LibreOffice, WPS,
+calamine and openpyxl all read. Every value is a typed string or number; a
+unit's text such as ``=HYPERLINK(...)`` stays text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+LEVEL = 6  # what zipfile (and so xlsxwriter) uses
+ZIP_TIME = (0, (0 << 9) | (1 << 5) | 1)  # 1980-01-01 00:00: the same bytes on every run
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def escape(text: str) -> str:
+    """XML text as Excel expects it: & < > escaped, control characters as ``_xHHHH_``."""
+    if not _SPECIAL.search(text):
+        return text
+    text = re.sub(r"(_x[0-9a-fA-F]{4}_)", r"_x005F\1", text)
+    text = _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column is written: ``kind`` is ``text`` or ``number``; ``style`` the xf index;
+    ``blank`` the xf index of an empty cell; ``styles`` per text value (e.g. a band colour)."""
+
+    kind: str
+    style: int
+    blank: int = 0
+    styles: dict | None = None
+
+
+def text_cells(letter: str, rows: Sequence[int], values: Sequence, column: Column) -> list[str]:
+    styles = column.styles or {}
+    out = []
+    for row, value in zip(rows, values):
+        value = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+        style = styles.get(value, column.style)
+        if not value:
+            out.append(f'<c r="{letter}{row}" s="{style}"/>')
+            continue
+        space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+        out.append(f'<c r="{letter}{row}" s="{style}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
+    return out
+
+
+def number_cells(letter: str, rows: Sequence[int], values: Sequence, column: Column) -> list[str]:
+    style, blank = column.style, column.blank
+    return [f'<c r="{letter}{row}" s="{blank}"/>' if value is None or value != value or value in (math.inf, -math.inf)
+            else f'<c r="{letter}{row}" s="{style}"><v>{float(value)!r}</v></c>'
+            for row, value in zip(rows, values)]
+
+
+def rows_xml(first_row: int, columns: Sequence[Sequence], layout: Sequence[Column]) -> str:
+    """``<row>`` elements for the values (one sequence per column), starting at Excel row ``first_row``."""
+    count = len(columns[0]) if columns else 0
+    rows = range(first_row, first_row + count)
+    cells = [(text_cells if spec.kind == "text" else number_cells)(column_letter(index), rows, values, spec)
+             for index, (values, spec) in enumerate(zip(columns, layout))]
+    span = f"1:{len(layout)}"
+    return "".join(f'<row r="{row}" spans="{span}">{"".join(parts)}</row>' for row, *parts in zip(rows, *cells))
+
+
+@dataclass(frozen=True)
+class Block:
+    """Rows deflated on their own (byte-aligned, not final): blocks concatenate into one stream."""
+
+    data: bytes
+    crc: int
+    size: int
+
+    @classmethod
+    def of(cls, xml: str) -> Block:
+        raw = xml.encode("utf-8")
+        deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+        return cls(deflate.compress(raw) + deflate.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw))
+
+    def to_bytes(self) -> bytes:
+        return struct.pack("<IQ", self.crc, self.size) + hashlib.blake2b(self.data, digest_size=16).digest() + self.data
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Block | None:
+        """None when the stored bytes do not match their digest (a damaged cache entry)."""
+        crc, size = struct.unpack_from("<IQ", blob)
+        digest, data = blob[12:28], blob[28:]
+        if hashlib.blake2b(data, digest_size=16).digest() != digest:
+            return None
+        return cls(data, crc, size)
+
+
+class BlockCache:
+    """Compressed row blocks on disk by a key of what they show; derived data, safe to delete.
+
+    Blocks not used by the latest write are removed by ``prune``, so the folder
+    holds one recap's worth.
+    """
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.used: set[str] = set()
+
+    @staticmethod
+    def key(*parts) -> str:
+        digest = hashlib.sha256()
+        for part in parts:
+            digest.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+    def get(self, key: str) -> Block | None:
+        self.used.add(key)
+        if self.folder is None:
+            return None
+        try:
+            return Block.from_bytes((self.folder / f"{key}.blok").read_bytes())
+        except (OSError, struct.error):
+            return None
+
+    def put(self, key: str, block: Block) -> None:
+        self.used.add(key)
+        if self.folder is None:
+            return
+        from sopkinerja.atomic import write_bytes
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_bytes(self.folder / f"{key}.blok", block.to_bytes())
+
+    def prune(self) -> None:
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.glob("*.blok"):
+            if path.stem not in self.used:
+                path.unlink(missing_ok=True)
+
+
+_POLY = 0xEDB88320
+
+
+def _multmodp(a: int, b: int) -> int:
+    """a * b modulo the CRC-32 polynomial (reflected), as zlib's multmodp."""
+    m, p = 1 << 31, 0
+    while True:
+        if a & m:
+            p ^= b
+            if not a & (m - 1):
+                return p
+        m >>= 1
+        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
+
+
+def _powers() -> list[int]:
+    table, p = [], 1 << 30  # x^1
+    for _ in range(32):
+        table.append(p)
+        p = _multmodp(p, p)
+    return table
+
+
+_X2N = _powers()  # x^(2^n) modulo the polynomial
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """zlib's crc32_combine (1.2.12 and later): the CRC of A+B from crc(A), crc(B) and len(B)."""
+    p, k, n = 1 << 31, 3, len2  # x^(8 * len2)
+    while n:
+        if n & 1:
+            p = _multmodp(_X2N[k & 31], p)
+        n >>= 1
+        k += 1
+    return _multmodp(p, crc1) ^ crc2
+
+
+@dataclass
+class Splice:
+    """Rows for one placeholder sheet: drop its rows after ``keep_rows`` (Excel rows), add ``blocks``."""
+
+    part: str  # e.g. xl/worksheets/sheet2.xml
+    keep_rows: int
+    blocks: list[Block]
+    last_row: int
+    last_column: int
+
+
+def splice(path: Path, splices: list[Splice]) -> None:
+    """Rewrite the package at ``path`` with each placeholder's body replaced by its blocks."""
+    by_part = {s.part: s for s in splices}
+    with zipfile.ZipFile(path) as source:
+        members = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+    entries: list[tuple[str, list[Block]]] = []
+    for name, data in members:
+        wanted = by_part.get(name)
+        if wanted is None:
+            entries.append((name, [_final(data)]))
+            continue
+        head, tail = _cut(data.decode("utf-8"), wanted)
+        entries.append((name, [Block.of(head), *wanted.blocks, _final(tail.encode("utf-8"))]))
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as out:
+        central, offset = [], 0
+        for name, blocks in entries:
+            crc, size = 0, 0
+            for block in blocks:
+                crc, size = crc32_combine(crc, block.crc, block.size), size + block.size
+            packed = sum(len(b.data) for b in blocks)
+            if size >= 0xFFFFFFFF or packed >= 0xFFFFFFFF or offset >= 0xFFFFFFFF:
+                raise ValueError("recap sheet larger than 4 GiB: beyond the ZIP format without ZIP64")
+            encoded = name.encode("utf-8")
+            out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, *ZIP_TIME, crc, packed, size,
+                                  len(encoded), 0) + encoded)
+            for block in blocks:
+                out.write(block.data)
+            central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, *ZIP_TIME, crc, packed,
+                                       size, len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+            offset += 30 + len(encoded) + packed
+        directory = b"".join(central)
+        out.write(directory)
+        out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), len(directory), offset, 0))
+    temporary.replace(path)
+
+
+def _final(raw: bytes) -> Block:
+    deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    return Block(deflate.compress(raw) + deflate.flush(zlib.Z_FINISH), zlib.crc32(raw), len(raw))
+
+
+def _cut(xml: str, wanted: Splice) -> tuple[str, str]:
+    """The placeholder up to its last kept row, and from ``</sheetData>`` on; dimension widened."""
+    end = xml.index("</sheetData>")
+    drop = re.search(rf'<row r="{wanted.keep_rows + 1}"[ >]', xml)
+    head = xml[:drop.start() if drop and drop.start() < end else end]
+    ref = f"A1:{column_letter(wanted.last_column)}{max(wanted.last_row, wanted.keep_rows, 1)}"
+    head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>', head, count=1)
+    return head, xml[end:]

@@ -1,0 +1,231 @@
+"""What makes run fast at provincial scale must never change what it answers (issue 7).
+
+The bulk-row writer (bigsheet), its block cache, the master cache and the
+"nothing changed" answer each get a test that fails if they give a result a
+full, uncached run would not.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import zipfile
+import zlib
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from conftest import fill_all, fill_workbook, run_round
+from sopkinerja import bigsheet
+from sopkinerja.bigsheet import Block, BlockCache, Column, Splice, crc32_combine, rows_xml, splice
+
+RECAP = "Rekap Kinerja 2026-TW3.xlsx"
+
+
+def test_crc32_combine_matches_zlib():
+    rng = random.Random(7)
+    for length in (0, 1, 2, 3, 8, 255, 4096, 65537, 1_000_003):
+        first, second = rng.randbytes(rng.randint(0, 300)), rng.randbytes(length)
+        assert crc32_combine(zlib.crc32(first), zlib.crc32(second), length) == zlib.crc32(first + second)
+
+
+def test_blocks_concatenate_into_one_deflate_stream():
+    parts = ["<a>" * 1000, "héllo wörld " * 500, "", "x"]
+    blocks = [Block.of(p) for p in parts]
+    tail = zlib.compressobj(6, zlib.DEFLATED, -15)
+    stream = b"".join(b.data for b in blocks) + tail.compress(b"end") + tail.flush()
+    assert zlib.decompressobj(-15).decompress(stream) == ("".join(parts) + "end").encode()
+
+
+def test_escape_keeps_text_as_excel_reads_it():
+    assert bigsheet.escape("a<b & c>d") == "a&lt;b &amp; c&gt;d"
+    assert bigsheet.escape("bel\x07") == "bel_x0007_"
+    assert bigsheet.escape("_x0041_") == "_x005F_x0041_"
+    assert bigsheet.escape("biasa saja") == "biasa saja"
+
+
+def _placeholder(path, rows: int):
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path))
+    text, number, blank = (workbook.add_format(p) for p in ({"bold": True}, {"num_format": "0.00"}, {"border": 1}))
+    sheet = workbook.add_worksheet("Tabel")
+    sheet.write_string(0, 0, "Judul")
+    for col, fmt in enumerate((text, number, blank)):
+        sheet.write_blank(1, col, None, fmt)
+    sheet.autofilter(0, 0, rows, 2)
+    workbook.add_worksheet("Lain").write_string(0, 0, "tetap")
+    workbook.close()
+    return [Column("text", text._get_xf_index(), blank._get_xf_index()),
+            Column("number", number._get_xf_index(), blank._get_xf_index())]
+
+
+def test_spliced_rows_read_back_in_openpyxl_and_calamine(tmp_path):
+    path = tmp_path / "t.xlsx"
+    texts = ["=HYPERLINK(\"http://x\")", "  spasi  ", "a&b<c>", "kontrol\x01", None, "+cmd|' /C calc'!A0"]
+    numbers = [1.5, float("nan"), None, -2.25, 1e16, 0.1 + 0.2]
+    layout = _placeholder(path, 1 + len(texts))
+    blocks = [Block.of(rows_xml(2, [texts[:3], numbers[:3]], layout)),
+              Block.of(rows_xml(5, [texts[3:], numbers[3:]], layout))]
+    splice(path, [Splice("xl/worksheets/sheet1.xml", 1, blocks, 1 + len(texts), 1)])
+    with zipfile.ZipFile(path) as package:
+        assert package.testzip() is None
+    sheet = openpyxl.load_workbook(path)["Tabel"]
+    # Excel turns _x0001_ back into the control character; openpyxl leaves the escape as it is.
+    assert [sheet.cell(row=r, column=1).value for r in range(2, 8)] == [
+        "=HYPERLINK(\"http://x\")", "  spasi  ", "a&b<c>", "kontrol_x0001_", None, "+cmd|' /C calc'!A0"]
+    assert sheet.cell(row=2, column=1).data_type == "s"  # text, never a formula
+    assert [sheet.cell(row=r, column=2).value for r in range(2, 8)] == [1.5, None, None, -2.25, 1e16, 0.1 + 0.2]
+    assert sheet.cell(row=2, column=2).number_format == "0.00"
+    assert openpyxl.load_workbook(path)["Lain"]["A1"].value == "tetap"
+    grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Tabel").to_python()
+    assert grid[0][0] == "Judul" and grid[1][0].startswith("=HYPERLINK") and grid[4][1] == -2.25
+
+
+def test_block_cache_rejects_damaged_entries_and_prunes(tmp_path):
+    cache = BlockCache(tmp_path / "c")
+    block = Block.of("<row/>" * 100)
+    cache.put("k1", block)
+    cache.put("k2", block)
+    assert BlockCache(tmp_path / "c").get("k1") == block
+    damaged = tmp_path / "c" / "k1.blok"
+    data = bytearray(damaged.read_bytes())
+    data[-1] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    fresh = BlockCache(tmp_path / "c")
+    assert fresh.get("k1") is None
+    fresh.prune()
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["k1.blok"]
+
+
+def _outputs(root):
+    folder = root / "output" / "2026-TW3"
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def test_cached_blocks_give_the_bytes_of_a_fresh_write(round_ws):
+    """A resubmission reuses the other units' blocks; the recap equals one written from nothing."""
+    root, paths = round_ws
+    fill_all(root, paths)
+    run_round(root)
+    first_code = []
+
+    def change(workbook, rows):
+        first_code.append(next(iter(rows)))
+        workbook["Data Kinerja"].cell(row=rows[first_code[0]], column=7, value=3.5)
+
+    fill_workbook(paths["PPM"], root / "input" / "masuk" / "PPM-2.xlsx", received="2026-10-06T10:00:00+07:00",
+                  mutate=change)
+    cache = root / "arsip" / "cache" / "rekap-2026-TW3"
+    before = {p.name for p in cache.iterdir()}
+    incremental = run_round(root)
+    after = {p.name for p in cache.iterdir()}
+    assert len(after - before) == 2, "only PPM's blocks (agency sheet and its own sheet) are new"
+    cached = _outputs(root)
+    shutil.rmtree(root / "arsip" / "cache")
+    (root / "output" / "2026-TW3" / RECAP).unlink()
+    fresh = run_round(root)
+    assert not incremental.unchanged and not fresh.unchanged
+    assert _outputs(root)[RECAP] == cached[RECAP]
+    sheet = openpyxl.load_workbook(root / "output" / "2026-TW3" / RECAP)["PPM"]
+    assert [c.value for c in sheet[4]][:2] == ["PPM", first_code[0]] and sheet["G4"].value == 3.5
+
+
+def test_nothing_changed_answers_at_once_and_touches_nothing(round_ws, run_cli, monkeypatch):
+    import sopkinerja.run as run_module
+
+    root, paths = round_ws
+    fill_all(root, paths, skip=("LITBANG",))
+    first = run_cli("run", "--project", root, "--json")
+    before = {p: p.stat().st_mtime_ns for p in (root / "output").rglob("*") if p.is_file()}
+    monkeypatch.setattr(run_module, "consolidate", lambda *a: pytest.fail("recomputed"))
+    second = run_cli("run", "--project", root, "--json")
+    assert second.exit_code == first.exit_code == 3
+    document, again = first.json(), second.json()
+    assert again.pop("unchanged") is True and document.pop("unchanged") is False
+    assert document == again
+    assert {p: p.stat().st_mtime_ns for p in (root / "output").rglob("*") if p.is_file()} == before
+    text = run_cli("run", "--project", root)
+    assert "Tidak ada yang berubah" in text.stdout
+
+
+@pytest.mark.parametrize("change", ["new-file", "output-deleted", "step-recorded", "config-edited"])
+def test_any_change_runs_in_full(round_ws, run_cli, change):
+    root, paths = round_ws
+    fill_all(root, paths, skip=("LITBANG",))
+    assert run_round(root).unchanged is False
+    assert run_round(root).unchanged is True
+    if change == "new-file":
+        fill_all(root, {"LITBANG": paths["LITBANG"]})
+    elif change == "output-deleted":
+        (root / "output" / "2026-TW3" / RECAP).unlink()
+    elif change == "step-recorded":
+        result = run_cli("step", "--project", root, "1", "--start", "28/09/2026 08.00",
+                         "--end", "28/09/2026 09.00")
+        assert result.exit_code == 0, result.stdout + result.stderr
+    else:
+        config = root / "sopkinerja.toml"
+        config.write_text(config.read_text(encoding="utf-8") + "\n# catatan\n", encoding="utf-8")
+        os.utime(config, ns=(config.stat().st_atime_ns, config.stat().st_mtime_ns + 10**9))
+    again = run_round(root)
+    assert again.unchanged is False
+    assert (root / "output" / "2026-TW3" / RECAP).is_file()
+    if change == "new-file":
+        assert {u.unit: u.status for u in again.units}["LITBANG"] == "accepted"
+
+
+def test_full_run_after_a_change_parses_nothing_again(round_ws, monkeypatch):
+    import sopkinerja.run as run_module
+
+    root, paths = round_ws
+    fill_all(root, paths)
+    first = run_round(root)
+    outputs = _outputs(root)
+    (root / "output" / "2026-TW3" / RECAP).unlink()
+    monkeypatch.setattr(run_module, "parse_file", lambda *a: pytest.fail("parsed again"))
+    second = run_round(root)
+    assert not second.unchanged
+    assert [u.status for u in first.units] == [u.status for u in second.units]
+    assert _outputs(root) == outputs
+
+
+def test_master_cache_is_used_and_follows_the_master(example_ws, monkeypatch):
+    from sopkinerja import master as master_module
+    from sopkinerja.workspace import open_workspace
+
+    workspace = open_workspace(example_ws)
+    first = workspace.master().master
+    assert list((example_ws / "arsip" / "cache").glob("master-*.pickle"))
+    monkeypatch.setattr(master_module, "read_master", lambda *a: pytest.fail("read again"))
+    assert workspace.master().master == first
+    monkeypatch.undo()
+    for pickle in (example_ws / "arsip" / "cache").glob("master-*.pickle"):
+        pickle.write_bytes(b"rusak")
+    assert workspace.master().master == first  # a damaged cache entry is read again from the source
+    path = workspace.config.paths.master
+    source = openpyxl.load_workbook(path)
+    source["Indikator"]["J2"].value = 12345
+    source.save(path)
+    changed = workspace.master().master
+    assert changed.indicators[0].target == 12345
+    assert len(list((example_ws / "arsip" / "cache").glob("master-*.pickle"))) == 1
+
+
+def test_recap_workbook_opens_in_libreoffice(round_ws, tmp_path):
+    """The spliced package is opened and re-saved by LibreOffice with every row intact."""
+    from conftest import soffice_convert
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed; CI installs it (.ci/run)")
+    root, paths = round_ws
+    fill_all(root, paths)
+    run_round(root)
+    converted = soffice_convert(soffice, root / "output" / "2026-TW3" / RECAP, tmp_path / "lo", "ods")
+    grid = CalamineWorkbook.from_path(str(converted)).get_sheet_by_name("Rekap Badan").to_python()
+    original = CalamineWorkbook.from_path(str(root / "output" / "2026-TW3" / RECAP)).get_sheet_by_name(
+        "Rekap Badan").to_python()
+    assert len(grid) == len(original) > 60
+    assert [row[:3] for row in grid] == [row[:3] for row in original]
