@@ -64,11 +64,21 @@ class Column:
     styles: dict | None = None
 
 
+_EDGE_SPACE = re.compile(r"(?m)^[^\S\n]|[^\S\n]$")
+
+
 def text_cells(letter: str, rows: Sequence[int], values: Sequence, column: Column) -> list[str]:
+    texts = ["" if v is None or v != v else v if isinstance(v, str) else str(v) for v in values]
+    joined = "\n".join(texts)
+    simple = (column.styles is None and not _SPECIAL.search(joined) and not _EDGE_SPACE.search(joined)
+              and "" not in texts)
+    if simple:  # the usual column: one f-string per cell, nothing to check
+        style = column.style
+        return [f'<c r="{letter}{row}" s="{style}" t="inlineStr"><is><t>{text}</t></is></c>'
+                for row, text in zip(rows, texts)]
     styles = column.styles or {}
     out = []
-    for row, value in zip(rows, values):
-        value = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    for row, value in zip(rows, texts):
         style = styles.get(value, column.style)
         if not value:
             out.append(f'<c r="{letter}{row}" s="{style}"/>')
@@ -91,8 +101,7 @@ def rows_xml(first_row: int, columns: Sequence[Sequence], layout: Sequence[Colum
     rows = range(first_row, first_row + count)
     cells = [(text_cells if spec.kind == "text" else number_cells)(column_letter(index), rows, values, spec)
              for index, (values, spec) in enumerate(zip(columns, layout))]
-    span = f"1:{len(layout)}"
-    return "".join(f'<row r="{row}" spans="{span}">{"".join(parts)}</row>' for row, *parts in zip(rows, *cells))
+    return "".join([f'<row r="{row}">{"".join(parts)}</row>' for row, *parts in zip(rows, *cells)])
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,10 @@ class BlockCache:
             digest.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))
             digest.update(b"\0")
         return digest.hexdigest()
+
+    def has(self, keys: list[str]) -> bool:
+        """Whether every key has an entry (not read; ``get`` checks its bytes)."""
+        return self.folder is not None and all((self.folder / f"{key}.blok").is_file() for key in keys)
 
     def get(self, key: str) -> Block | None:
         self.used.add(key)

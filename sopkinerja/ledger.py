@@ -7,7 +7,6 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from filelock import FileLock, Timeout
 
 from sopkinerja.errors import LedgerError, WorkspaceBusy
 
@@ -342,6 +341,8 @@ def _statements(script: str) -> list[str]:
 def workspace_lock(archive_dir: Path, wait_seconds: float = 10.0) -> Iterator[None]:
     """One writer per workspace; the OS frees the lock if the process dies."""
     archive_dir.mkdir(parents=True, exist_ok=True)
+    from filelock import FileLock, Timeout  # here: commands that take no lock start faster
+
     lock = FileLock(str(archive_dir / LOCK_NAME))
     try:
         lock.acquire(timeout=wait_seconds)

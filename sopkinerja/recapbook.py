@@ -10,24 +10,25 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from sopkinerja.bigsheet import BlockCache, Block, Column, Splice, rows_xml, splice
+from sopkinerja.bigsheet import Column, Splice, splice
 from sopkinerja.consolidate import KATEGORI, Recap
+from sopkinerja.recaprows import TABLE_COLUMNS, Placement, UnitPieces
 
 MAX_UNIT_SHEETS = 100  # beyond this the agency table and the CSV carry the detail
 TABLE_TOP = 2  # the indicator tables' header row (0-based); rows start below it
-TABLE_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "satuan", "polaritas", "target", "realisasi",
-                 "capaian_persen", "kategori", "pagu", "realisasi_anggaran", "serapan_persen",
-                 "capaian_sebelumnya", "perubahan_capaian", "status_unit")
 TABLE_FORMATS = ("text", "text", "text", "text", "text", "dec", "dec", "pct", "text", "rp", "rp", "pct", "pct",
                  "pct", "text")
-LAYOUT_VERSION = "1"  # part of every cached block's key: change it when the row XML changes
 BAND_FILL = {"Sangat Tinggi": "#C6EFCE", "Tinggi": "#E2EFDA", "Sedang": "#FFF2CC", "Rendah": "#FCE4D6",
              "Sangat Rendah": "#F8CBAD"}
 
 
-def write_recap_workbook(path: Path, recap: Recap, view, sop, messages, created, timing=None,
-                         cache: BlockCache | None = None) -> None:
-    """The workbook; the indicator tables' rows are spliced in afterwards (bigsheet), one block per unit."""
+def write_placeholder(path: Path, recap: Recap, view, sop, messages, created, timing=None
+                      ) -> tuple[list[Placement], list[Column]]:
+    """The workbook with its indicator tables' title, header and settings only.
+
+    Returns where each table's rows go and the style of each column; the rows
+    themselves (``recaprows``) are spliced in by ``splice_tables``.
+    """
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
@@ -38,45 +39,32 @@ def write_recap_workbook(path: Path, recap: Recap, view, sop, messages, created,
     f = _formats(workbook)
     summary = workbook.add_worksheet(messages("recap.sheet_summary"))
     _summary(workbook, summary, recap, view, f, messages)
-    slices = _unit_slices(recap)
-    by_code = dict(slices)
-    tables = [(messages("recap.sheet_agency"), view.title, [code for code, _ in slices])]
+    counts = recap.table["kode_unit"].value_counts().to_dict()
+    order = list(dict.fromkeys(recap.table["kode_unit"].tolist()))
+    tables = [(messages("recap.sheet_agency"), view.title, order)]
     tables += [(_sheet_name(u.code), f"{u.code} {u.name}", [u.code]) for u in recap.units[:MAX_UNIT_SHEETS]]
-    placed = []
+    placements = []
     for name, title, codes in tables:
         sheet = workbook.add_worksheet(name)
-        _indicator_table(sheet, sum(len(by_code[c][1]) for c in codes if c in by_code), f, messages, title)
-        placed.append((len(workbook.worksheets()), codes))
+        _indicator_table(sheet, sum(counts.get(c, 0) for c in codes), f, messages, title)
+        placements.append(Placement(f"xl/worksheets/sheet{len(workbook.worksheets())}.xml", tuple(codes)))
     _completeness(workbook.add_worksheet(messages("recap.sheet_completeness")), recap, view, f, messages)
     _issues(workbook.add_worksheet(messages("recap.sheet_issues")), view, f, messages)
     _steps(workbook.add_worksheet(messages("recap.sheet_timing")), view, sop, timing, f, messages)
     workbook.close()
-    layout = _layout(f)
-    cache = cache or BlockCache(None)
+    return placements, _layout(f)
+
+
+def splice_tables(path: Path, placements: list[Placement], pieces: dict[str, UnitPieces]) -> None:
+    """Put each unit's row blocks into the tables ``write_placeholder`` left empty."""
     splices = []
-    for number, codes in placed:
+    for placement in placements:
         first, blocks = TABLE_TOP + 2, []
-        for code in (c for c in codes if c in by_code):
-            blocks.append(_block(cache, recap.table, by_code[code], first, layout))
-            first += len(by_code[code][1])
-        splices.append(Splice(f"xl/worksheets/sheet{number}.xml", TABLE_TOP + 1, blocks, first - 1,
-                              len(TABLE_COLUMNS) - 1))
+        for code in (c for c in placement.codes if c in pieces):
+            blocks.append(pieces[code].blocks[first])
+            first += pieces[code].rows
+        splices.append(Splice(placement.part, TABLE_TOP + 1, blocks, first - 1, len(TABLE_COLUMNS) - 1))
     splice(path, splices)
-
-
-def _unit_slices(recap: Recap) -> list[tuple[str, tuple[bytes, range]]]:
-    """Per unit in table order: a digest of its rows' content and their positions in the table."""
-    import pandas as pd
-
-    table = recap.table
-    hashes = pd.util.hash_pandas_object(table[list(TABLE_COLUMNS)], index=False).to_numpy()
-    codes = table["kode_unit"].to_numpy()
-    slices, start = [], 0
-    for index in range(1, len(table) + 1):
-        if index == len(table) or codes[index] != codes[start]:
-            slices.append((str(codes[start]), (hashes[start:index].tobytes(), range(start, index))))
-            start = index
-    return slices
 
 
 def _layout(f) -> list[Column]:
@@ -86,19 +74,6 @@ def _layout(f) -> list[Column]:
     bands = {label: style[label] for label in BAND_FILL}
     return [Column("text", style["text"], style["blank"], bands if name == "kategori" else None) if fmt == "text"
             else Column("number", style[fmt], style["blank"]) for name, fmt in zip(TABLE_COLUMNS, TABLE_FORMATS)]
-
-
-def _block(cache: BlockCache, table, unit_slice, first_row: int, layout: list[Column]) -> Block:
-    digest, rows = unit_slice
-    key = cache.key(LAYOUT_VERSION, first_row, tuple(layout), digest)
-    block = cache.get(key)
-    if block is None:
-        part = table.iloc[rows.start:rows.stop]
-        columns = [part[name].tolist() for name in TABLE_COLUMNS]
-        columns[8] = [band if isinstance(band, str) else "-" for band in columns[8]]
-        block = Block.of(rows_xml(first_row, columns, layout))
-        cache.put(key, block)
-    return block
 
 
 def _sheet_name(code: str) -> str:

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from sopkinerja.atomic import fsync
-from sopkinerja.consolidate import CSV_COLUMNS, Recap
+from sopkinerja.consolidate import Recap
 from sopkinerja.timing import write_csv as write_timing_csv
 
 
@@ -53,8 +53,8 @@ def shipped_templates() -> Path:
 def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, timing) -> Outputs:
     from sopkinerja.i18n import format_datetime
 
+    from sopkinerja import recapbook, recaprows
     from sopkinerja.bigsheet import BlockCache
-    from sopkinerja.recapbook import write_recap_workbook
     from sopkinerja.view import build_view
 
     folder = workspace.period_output()
@@ -65,16 +65,24 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, 
     try:
         generated = format_datetime(generated_at, workspace.config.language)
         view = build_view(recap, workspace.config, issues, sop, generated, messages, timing)
-        env = environment(workspace.config.paths.templates)
-        view.css = env.loader.get_source(env, "recap.css")[0]
-        labels = {key.split(".", 1)[1]: text for key, text in _labels(messages).items()}
-        html = env.get_template("recap.html.j2").render(v=view, t=labels)
-        (stage / names["recap_html"]).write_text(html, encoding="utf-8")
-        write_csv(recap, stage / names["recap_csv"])
-        write_timing_csv(timing, stage / names["timing_csv"])
+
+        def html_and_timing() -> None:  # while the workers build the table rows
+            env = environment(workspace.config.paths.templates)
+            view.css = env.loader.get_source(env, "recap.css")[0]
+            labels = {key.split(".", 1)[1]: text for key, text in _labels(messages).items()}
+            html = env.get_template("recap.html.j2").render(v=view, t=labels)
+            (stage / names["recap_html"]).write_text(html, encoding="utf-8")
+            write_timing_csv(timing, stage / names["timing_csv"])
+
+        workbook = stage / names["recap_xlsx"]
+        placements, layout = recapbook.write_placeholder(workbook, recap, view, sop, messages,
+                                                         generated_at.replace(tzinfo=None), timing)
         cache = BlockCache(cache_folder(workspace, recap.period))
-        write_recap_workbook(stage / names["recap_xlsx"], recap, view, sop, messages,
-                             generated_at.replace(tzinfo=None), timing, cache)
+        # UTF-8 with BOM (Excel opens it right), dot decimals, exactly the product.md §3.7 columns.
+        with open(stage / names["recap_csv"], "wb") as csv_out:
+            csv_out.write(b"\xef\xbb\xbf" + recaprows.csv_header())
+            pieces = recaprows.build_all(recap, layout, placements, cache, csv_out, html_and_timing)
+        recapbook.splice_tables(workbook, placements, pieces)
         cache.prune()
         for name in names.values():
             fsync(stage / name)
@@ -95,8 +103,5 @@ def _labels(messages) -> dict[str, str]:
     return {key: messages(key) for key in catalogue("id") if key.startswith("recap.")}
 
 
-def write_csv(recap: Recap, path: Path) -> None:
-    """UTF-8 with BOM (Excel opens it right), dot decimals, exactly the product.md §3.7 columns."""
-    table = recap.table[list(CSV_COLUMNS)]
-    table.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g", lineterminator="\r\n")
+
 

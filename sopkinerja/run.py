@@ -25,6 +25,7 @@ from sopkinerja.validate import Context, StepEvent, Value, load_issued, validate
 from sopkinerja.workspace import Workspace
 
 PARALLEL_FROM = 8
+INGEST_BATCH = 64
 UNSUPPORTED = {"empty": ("unreadable-file", "0 byte"), "corrupt": ("unreadable-file", "zip rusak"),
                "encrypted": ("encrypted-file", "")}
 
@@ -121,6 +122,8 @@ def run(workspace: Workspace, clock: Callable[[], datetime], progress: Progress 
         current = _round(ledger, outcomes, config.period.code)
         units, issues = _decide(master, current, config.deadline)
         _persist(ledger, current, config.period.code, clock().isoformat(), _system_steps(sop))
+        for outcome in outcomes:  # in the ledger now; a province's million values need not stay in memory
+            outcome.values = []
         feedback = _feedback(workspace, ledger, current, units)
         recap = consolidate(ledger, master, config.period.code, units, config.capaian_cap)
         _system_events(ledger, sop, config.period.code, units, started, clock())
@@ -233,14 +236,19 @@ def _ingest(workspace: Workspace, ledger, run_id: int, inbox: Path) -> int:
     config = workspace.config
     limit = int(config.max_file_mb * 1024 * 1024)
     added = 0
+    new = []
     for path in ingest.discover(inbox):
         rel = path.relative_to(inbox).as_posix()
         stat = path.stat()
-        if ledger.known_receipt(rel, stat.st_size, stat.st_mtime_ns):
-            continue
-        received_at = datetime.fromtimestamp(stat.st_mtime, config.calendar.tz)
+        if not ledger.known_receipt(rel, stat.st_size, stat.st_mtime_ns):
+            new.append((path, rel, stat))
+    # Each file is archived (and synced) before the transaction that records it; a
+    # transaction per INGEST_BATCH files, not per file (one disk sync each).
+    for start in range(0, len(new), INGEST_BATCH):
         with ledger.transaction():
-            added += _receive(workspace, ledger, run_id, path, rel, stat, received_at, limit)
+            for path, rel, stat in new[start:start + INGEST_BATCH]:
+                received_at = datetime.fromtimestamp(stat.st_mtime, config.calendar.tz)
+                added += _receive(workspace, ledger, run_id, path, rel, stat, received_at, limit)
     return added
 
 

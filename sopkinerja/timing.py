@@ -88,10 +88,12 @@ def events(ledger, period: str) -> list[dict]:
 
 def timing_log(found: list[dict], sop: Sop, unit_codes: list[str], calendar: WorkCalendar) -> TimingLog:
     rows, summaries = [], []
+    by_key: dict[tuple, list[dict]] = {}  # (step, unit) -> events in order; a scan per unit is quadratic
+    for event in found:
+        by_key.setdefault((event["step"], event["unit_code"]), []).append(event)
     for step in sop.steps:
         targets = unit_codes if step.scope == "unit" else [None]
-        step_rows = [_row(step, unit, [e for e in found if e["step"] == step.number and e["unit_code"] == unit],
-                          calendar) for unit in targets]
+        step_rows = [_row(step, unit, by_key.get((step.number, unit), []), calendar) for unit in targets]
         rows += step_rows
         summaries.append(_summary(step, step_rows, calendar))
     starts = [s.start for s in summaries if s.start]

@@ -23,7 +23,7 @@ TEXT_KEYS = L.INPUT_TEXT_KEYS
 TOLERANCE = 1e-9
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     """One accepted input value of one indicator, with where it came from."""
 

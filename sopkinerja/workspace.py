@@ -7,14 +7,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sopkinerja.atomic import write_text
 from sopkinerja.config import CONFIG_NAME, Config, load_config
 from sopkinerja.errors import WorkspaceError
 from sopkinerja.ledger import LEDGER_NAME, Ledger, workspace_lock
-from sopkinerja.master import MasterReport, load_master
 from sopkinerja.models import Period, Sop
 from sopkinerja.sop import load_sop
+
+if TYPE_CHECKING:
+    from sopkinerja.master import MasterReport
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class Workspace:
         return Ledger.open(self.ledger_path)
 
     def master(self) -> MasterReport:
+        from sopkinerja.master import load_master
+
         return load_master(self.config.paths.master, self.config.number_locale, self.cache_folder)
 
     @property

@@ -199,7 +199,7 @@ def test_a_failed_report_leaves_the_previous_outputs(round_ws, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("disk penuh")
 
-    monkeypatch.setattr(recapbook, "write_recap_workbook", broken)
+    monkeypatch.setattr(recapbook, "write_placeholder", broken)
     with pytest.raises(OSError):
         run_round(root)
     assert {p: p.read_bytes() for p in _outputs(root)} == before

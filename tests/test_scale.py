@@ -122,7 +122,7 @@ def test_cached_blocks_give_the_bytes_of_a_fresh_write(round_ws):
     before = {p.name for p in cache.iterdir()}
     incremental = run_round(root)
     after = {p.name for p in cache.iterdir()}
-    assert len(after - before) == 2, "only PPM's blocks (agency sheet and its own sheet) are new"
+    assert len(after - before) == 3, "only PPM's pieces (agency sheet, its own sheet, CSV) are new"
     cached = _outputs(root)
     shutil.rmtree(root / "arsip" / "cache")
     (root / "output" / "2026-TW3" / RECAP).unlink()
@@ -229,3 +229,53 @@ def test_recap_workbook_opens_in_libreoffice(round_ws, tmp_path):
         "Rekap Badan").to_python()
     assert len(grid) == len(original) > 60
     assert [row[:3] for row in grid] == [row[:3] for row in original]
+
+
+def test_csv_pieces_equal_what_pandas_writes(round_ws, tmp_path):
+    """The per-unit CSV text is byte for byte DataFrame.to_csv, the previous writer."""
+    from sopkinerja.consolidate import CSV_COLUMNS
+
+    root, paths = round_ws
+    fill_all(root, paths, skip=("LITBANG",))
+    fill_workbook(paths["PPM"], root / "input" / "masuk" / "PPM.xlsx",
+                  mutate=lambda wb, rows: wb["Data Kinerja"].cell(row=next(iter(rows.values())), column=7,
+                                                                  value="1.234,5"))
+    run_round(root)
+    from sopkinerja.consolidate import consolidate
+    from sopkinerja.workspace import open_workspace
+
+    workspace = open_workspace(root)
+    with workspace.ledger() as ledger:
+        result = run_round(root)
+        recap = consolidate(ledger, workspace.master().master, "2026-TW3", result.units, None)
+    # a text with a comma, a quote and a line break needs quoting
+    recap.table.loc[0, "indikator"] = 'Nilai "SAKIP", rata-rata\nper unit'
+    expected = tmp_path / "pandas.csv"
+    recap.table[list(CSV_COLUMNS)].to_csv(expected, index=False, encoding="utf-8-sig", float_format="%.10g",
+                                          lineterminator="\r\n")
+    from sopkinerja import recaprows
+    from sopkinerja.bigsheet import BlockCache
+
+    ours = tmp_path / "ours.csv"
+    with open(ours, "wb") as out:
+        out.write(b"\xef\xbb\xbf" + recaprows.csv_header())
+        recaprows.build_all(recap, [Column("text", 1, 1)] * 15, [], BlockCache(None), out)
+    assert ours.read_bytes() == expected.read_bytes()
+
+
+def test_rows_built_by_the_worker_pool_equal_rows_built_here(round_ws, monkeypatch):
+    """The spawn-pool path of recaprows gives the same recap bytes as building in-process."""
+    from sopkinerja import recaprows
+
+    root, paths = round_ws
+    fill_all(root, paths, skip=("IPW",))
+    twin = root.parent / "kembar"
+    shutil.copytree(root, twin)
+    monkeypatch.setattr(recaprows, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(recaprows, "CHUNK", 2)
+    run_round(root)
+    monkeypatch.setattr(recaprows, "PARALLEL_FROM", 10_000)
+    run_round(twin)
+    ours, theirs = _outputs(root), _outputs(twin)
+    assert ours[RECAP] == theirs[RECAP]
+    assert ours["rekap-kinerja-2026-TW3.csv"] == theirs["rekap-kinerja-2026-TW3.csv"]

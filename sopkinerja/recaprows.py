@@ -1,0 +1,202 @@
+"""The agency table's rows, unit by unit: sheet-XML blocks for the recap workbook and CSV text.
+
+At provincial scale (1,000 units × 500 indicators) writing these rows is most
+of a run's work, so it is split per unit: each unit's pieces are built in a
+worker process (both cores, while the main process renders the HTML) and kept
+in a cache by what they show (``BlockCache``). A unit whose rows did not change
+is not built again; one resubmission rebuilds one unit (docs/performance.md).
+
+The CSV text is what ``DataFrame.to_csv`` wrote before (tested byte for byte):
+UTF-8 with BOM, ``\\r\\n``, minimal quoting, numbers as ``%.10g``, a missing
+value empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sopkinerja.bigsheet import Block, BlockCache, Column, rows_xml
+from sopkinerja.consolidate import CSV_COLUMNS
+
+# The indicator tables of the workbook (Rekap Badan and one sheet per unit).
+TABLE_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "satuan", "polaritas", "target", "realisasi",
+                 "capaian_persen", "kategori", "pagu", "realisasi_anggaran", "serapan_persen",
+                 "capaian_sebelumnya", "perubahan_capaian", "status_unit")
+NUMBER_COLUMNS = frozenset(("target", "realisasi", "capaian_persen", "pagu", "realisasi_anggaran",
+                            "serapan_persen", "capaian_sebelumnya", "perubahan_capaian"))
+ROWS_VERSION = "1"  # part of every cached piece's key: change it when the XML or CSV of a row changes
+PARALLEL_FROM = 8  # units to build before a worker pool pays off
+CHUNK = 8  # units per worker job
+
+
+@dataclass(frozen=True)
+class UnitJob:
+    """What a worker needs to build one unit's pieces."""
+
+    code: str
+    name: str
+    period: str
+    columns: tuple[list, ...]  # values of TABLE_COLUMNS, this unit's rows
+    first_rows: tuple[int, ...]  # Excel rows where this unit's blocks start (one per sheet)
+    layout: tuple[Column, ...]
+
+
+@dataclass
+class UnitPieces:
+    blocks: dict[int, Block]  # first Excel row -> block
+    csv: bytes
+    rows: int
+
+
+def build(job: UnitJob) -> UnitPieces:
+    columns = list(job.columns)
+    kategori = TABLE_COLUMNS.index("kategori")
+    shown = columns[:kategori] + [[b if isinstance(b, str) else "-" for b in columns[kategori]]] + columns[kategori + 1:]
+    blocks = {first: Block.of(rows_xml(first, shown, job.layout)) for first in job.first_rows}
+    return UnitPieces(blocks, csv_rows(job.period, job.name, job.columns), len(job.columns[0]))
+
+
+def build_chunk(jobs: list[UnitJob]) -> list[UnitPieces]:
+    return [build(job) for job in jobs]
+
+
+def csv_header() -> bytes:
+    return _csv([list(CSV_COLUMNS)])
+
+
+def csv_rows(period: str, name: str, columns) -> bytes:
+    by_name = dict(zip(TABLE_COLUMNS, columns))
+    fields = []
+    for column in CSV_COLUMNS:
+        if column == "periode":
+            fields.append([period] * len(columns[0]))
+        elif column == "nama_unit":
+            fields.append([name] * len(columns[0]))
+        elif column in NUMBER_COLUMNS:
+            fields.append(["" if v is None or v != v else "%.10g" % v for v in by_name[column]])
+        else:
+            fields.append(["" if v is None or (isinstance(v, float) and v != v) else v for v in by_name[column]])
+    return _csv(zip(*fields))
+
+
+def _csv(rows) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the table rows go in the workbook: per sheet part, the units it shows in order."""
+
+    part: str
+    codes: tuple[str, ...]
+
+
+def build_all(recap, layout: list[Column], placements: list[Placement], cache: BlockCache, csv_out,
+              meanwhile: Callable[[], None] = lambda: None) -> dict[str, UnitPieces]:
+    """Every unit's pieces, from the cache or built; each unit's CSV text is written to
+    ``csv_out`` in table order and the workbook blocks are returned (``csv`` left empty).
+
+    With many units the building runs in a spawn pool on both cores, fed a few
+    chunks ahead (so memory holds a window, not the whole table twice), while
+    ``meanwhile`` runs in a thread of this process.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sopkinerja.pool import spawn_pool, worker_count
+
+    table = recap.table
+    spans = unit_spans(table)
+    columns = [table[name].to_numpy() for name in TABLE_COLUMNS]
+    names = dict(zip(table["kode_unit"].tolist(), table["nama_unit"].tolist()))
+    first_rows: dict[str, list[int]] = {}
+    for placement in placements:
+        row = 4  # Excel row below the header (recapbook.TABLE_TOP + 2)
+        for code in placement.codes:
+            if code in spans:
+                first_rows.setdefault(code, []).append(row)
+                row += spans[code][2]
+
+    def plan(code: str):
+        """(keys, cached pieces or None, job or None) for one unit."""
+        digest, start, count = spans[code]
+        block_keys = {first: cache.key(ROWS_VERSION, "xlsx", first, tuple(layout), digest)
+                      for first in first_rows.get(code, [])}
+        csv_key = cache.key(ROWS_VERSION, "csv", recap.period, names[code], digest)
+        blocks = {first: cache.get(key) for first, key in block_keys.items()}
+        csv_block = cache.get(csv_key)
+        if csv_block is not None and all(b is not None for b in blocks.values()):
+            return (block_keys, csv_key), UnitPieces(blocks, _inflate(csv_block), count), None
+        values = tuple(column[start:start + count].tolist() for column in columns)
+        return (block_keys, csv_key), None, UnitJob(code, names[code], recap.period, values,
+                                                    tuple(first_rows.get(code, [])), tuple(layout))
+
+    codes = list(spans)
+    groups = [codes[i:i + CHUNK] for i in range(0, len(codes), CHUNK)]
+    to_build = sum(1 for code in codes if not _cached(cache, recap, spans, names, first_rows, layout, code))
+    pieces: dict[str, UnitPieces] = {}
+
+    def finish(planned, built_pieces) -> None:
+        built = iter(built_pieces)
+        for code, (keys, cached, job) in planned:
+            unit = cached if job is None else next(built)
+            if job is not None:
+                block_keys, csv_key = keys
+                for first, block in unit.blocks.items():
+                    cache.put(block_keys[first], block)
+                cache.put(csv_key, Block.of(unit.csv.decode("utf-8")))
+            csv_out.write(unit.csv)
+            pieces[code] = UnitPieces(unit.blocks, b"", unit.rows)
+
+    if to_build < PARALLEL_FROM:
+        meanwhile()
+        for group in groups:
+            planned = [(code, plan(code)) for code in group]
+            finish(planned, [build(job) for _, (_, _, job) in planned if job is not None])
+        return pieces
+    workers = worker_count(len(groups))
+    with spawn_pool(workers) as pool, ThreadPoolExecutor(1) as side:
+        side_job = side.submit(meanwhile)
+        window: list = []
+        for group in groups:
+            planned = [(code, plan(code)) for code in group]
+            jobs = [job for _, (_, _, job) in planned if job is not None]
+            window.append((planned, pool.submit(build_chunk, jobs) if jobs else None))
+            while len(window) > 3 * workers:
+                done_planned, future = window.pop(0)
+                finish(done_planned, future.result() if future else [])
+        for done_planned, future in window:
+            finish(done_planned, future.result() if future else [])
+        side_job.result()
+    return pieces
+
+
+def _cached(cache: BlockCache, recap, spans, names, first_rows, layout, code) -> bool:
+    digest = spans[code][0]
+    keys = [cache.key(ROWS_VERSION, "xlsx", first, tuple(layout), digest) for first in first_rows.get(code, [])]
+    keys.append(cache.key(ROWS_VERSION, "csv", recap.period, names[code], digest))
+    return cache.has(keys)
+
+
+def unit_spans(table) -> dict[str, tuple[bytes, int, int]]:
+    """Per unit in table order: a digest of its rows' content, its first table row and row count."""
+    import pandas as pd
+
+    hashes = pd.util.hash_pandas_object(table[list(TABLE_COLUMNS)], index=False).to_numpy()
+    codes = table["kode_unit"].tolist()
+    spans, start = {}, 0
+    for index in range(1, len(codes) + 1):
+        if index == len(codes) or codes[index] != codes[start]:
+            spans[str(codes[start])] = (hashes[start:index].tobytes(), start, index - start)
+            start = index
+    return spans
+
+
+def _inflate(block: Block) -> bytes:
+    import zlib
+
+    return zlib.decompressobj(-15).decompress(block.data)
