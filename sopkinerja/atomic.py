@@ -39,3 +39,17 @@ def fsync(path: Path) -> None:
     """Flush a file to disk before it is moved into place."""
     with open(path, "rb+") as handle:
         os.fsync(handle.fileno())
+
+
+def remove_leftovers(folder: Path) -> int:
+    """Delete the temporary files an interrupted write left under ``folder`` (call under the
+    workspace lock, when no write can be in progress). Returns how many were removed."""
+    removed = 0
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    for path in folder.rglob(".*.tmp"):
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

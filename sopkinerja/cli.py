@@ -287,6 +287,32 @@ def status(ctx, project, as_json, debug) -> None:
 
 
 @cli.command()
+@_common
+@click.pass_context
+def verify(ctx, project, as_json, debug) -> None:
+    """Periksa keutuhan catatan: buku besar, arsip berkas, dan asal setiap nilai yang diterima.
+
+    Tidak mengubah apa pun. Kode keluar 3 bila ada yang tidak cocok.
+
+    Example:
+
+        sopkinerja verify --project D:\\kinerja
+    """
+    from sopkinerja.verify import verify as check
+    from sopkinerja.workspace import open_workspace
+
+    state = _state(ctx, project, as_json, debug)
+    workspace = open_workspace(state.project)
+    msg = state.messages = Messages(workspace.config.language)
+    result = check(workspace)
+    lines = [msg("verify.head", files=result.files, values=result.values)]
+    lines += [msg(f"verify.{f.code.replace('-', '_')}", subject=f.subject, detail=f.detail) for f in result.findings]
+    lines.append(msg("verify.clean") if result.clean else msg("verify.problems", count=len(result.findings)))
+    _emit(state, result.document(), lines)
+    sys.exit(EXIT_OK if result.clean else EXIT_INCOMPLETE)
+
+
+@cli.command()
 @click.argument("number", type=int)
 @click.option("--start", "start_text", required=True, metavar="WAKTU", help="Mulai, mis. \"09/10/2026 08.30\".")
 @click.option("--end", "end_text", metavar="WAKTU", help="Selesai (boleh dicatat belakangan).")

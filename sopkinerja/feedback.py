@@ -33,9 +33,13 @@ def write_feedback(workspace, outcome, unit, folder: Path) -> Path:
 
     msg = Messages(workspace.config.language)
     source = workspace.root / outcome.archive_path
-    if outcome.format in ("xlsx", "xlsm"):
-        workbook = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)
-    else:
+    workbook = None
+    if outcome.format in ("xlsx", "xlsm") and _small_enough(source):
+        try:
+            workbook = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)
+        except Exception:  # noqa: BLE001 - read by calamine but not by openpyxl: rebuilt below
+            workbook = None
+    if workbook is None:  # .xls/.ods, a package openpyxl refuses, or a huge sheet: from what was read
         workbook = _rebuild(outcome.parsed)
     issues = sorted((i for i in outcome.issues if i.severity != INFO or i.code == "duplicate-file"),
                     key=lambda i: i.sort_key())
@@ -53,6 +57,21 @@ def write_feedback(workspace, outcome, unit, folder: Path) -> Path:
     return target
 
 
+FEEDBACK_MAX_SHEET_BYTES = 32 * 1024 * 1024  # beyond this (unpacked), rebuild instead of loading it all
+
+
+def _small_enough(source: Path) -> bool:
+    """Whether the unit's own package is worth annotating in place (openpyxl loads all of it)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(source) as package:
+            return sum(i.file_size for i in package.infolist()
+                       if i.filename.startswith("xl/worksheets/")) <= FEEDBACK_MAX_SHEET_BYTES
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
 def _rebuild(parsed: dict):
     import openpyxl
 
@@ -68,16 +87,19 @@ def _rebuild(parsed: dict):
         for row in table["rows"]:
             for key, value in row["cells"].items():
                 if key in table["columns"]:
-                    sheet.cell(row=row["row"] + 1, column=table["columns"][key] + 1, value=_plain(decode(value)))
+                    _put(sheet.cell(row=row["row"] + 1, column=table["columns"][key] + 1), decode(value))
     if not workbook.sheetnames:
         workbook.create_sheet(L.DATA_SHEET)
     return workbook
 
 
-def _plain(value):
-    if isinstance(value, str) and value[:1] in "=+-@":
-        return "'" + value if value[:1] == "=" else value
-    return value
+def _put(cell, value):
+    """Write a value a unit sent as that value: text that looks like a formula (``=HYPERLINK(...)``,
+    ``+cmd|...``, ``@SUM(...)``) stays text, never a formula Excel would run."""
+    cell.value = value
+    if isinstance(value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
 
 
 def _mark_cells(workbook, issues, msg) -> None:
@@ -155,7 +177,7 @@ def _summary_sheet(workbook, workspace, outcome, unit, issues, msg) -> None:
         values = [index, msg(SEVERITY_KEYS[issue.severity]), issue.sheet or "-", issue.cell or "-",
                   issue.message(msg), issue.code]
         for col, value in enumerate(values, 1):
-            cell = sheet.cell(row=row, column=col, value=value)
+            cell = _put(sheet.cell(row=row, column=col), value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.cell(row=row, column=2).fill = PatternFill("solid", fgColor=FILLS[issue.severity])
     for col, width in zip("ABCDEF", (5, 12, 16, 8, 90, 24)):

@@ -192,5 +192,39 @@ def archive(workspace_root: Path, archive_dir: Path, data: bytes, sha256: str, e
         return str(target)
 
 
+def archive_stream(workspace_root: Path, archive_dir: Path, source: Path, extension: str) -> tuple[str, int, str]:
+    """Archive a file too large to hold in memory: hashed and copied in chunks of 1 MiB.
+
+    Returns (sha256, size, path relative to the workspace).
+    """
+    import tempfile
+
+    from sopkinerja.atomic import fsync
+
+    folder = archive_dir / ARCHIVE_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=".masuk.", suffix=".tmp", dir=folder)
+    temp = Path(name)
+    try:
+        hasher, size = hashlib.sha256(), 0
+        with open(source, "rb") as reader, os.fdopen(handle, "wb") as writer:
+            for chunk in iter(lambda: reader.read(1 << 20), b""):
+                hasher.update(chunk)
+                writer.write(chunk)
+                size += len(chunk)
+        sha256 = hasher.hexdigest()
+        target = folder / sha256[:2] / f"{sha256}.{extension or 'bin'}"
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fsync(temp)
+            os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    try:
+        return sha256, size, target.relative_to(workspace_root).as_posix()
+    except ValueError:
+        return sha256, size, str(target)
+
+
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

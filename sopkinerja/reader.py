@@ -15,11 +15,17 @@ from datetime import date, datetime, time, timedelta
 from sopkinerja import layout as L
 from sopkinerja.cells import cell_address, header_key
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: zip packages checked for size before reading; percent formats from the XML
 REQUEST_ID = re.compile(r"^SK-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 HEADER_SCAN_ROWS = 60
 MAX_ROWS = 100_000  # far beyond any real request (500 indicators); a bound for hostile files
 EMPTY_RUN_STOP = 2_000  # consecutive empty rows after the table that end the read
+# A zip package (.xlsx/.xlsm/.ods) is checked before any reader opens it: a part
+# that unpacks beyond MAX_PART_BYTES, or parts beyond MAX_PACKAGE_BYTES in all,
+# is a "zip bomb" or a sheet of millions of formatted rows, refused as too large.
+MAX_PART_BYTES = 256 * 1024 * 1024
+MAX_PACKAGE_BYTES = 1024 * 1024 * 1024
+DEFLATE_MAX_RATIO = 1032  # deflate cannot expand one byte to more than this
 LABEL_KEYS = {header_key(label): key for key, label in L.LABELS.items()}
 LOG_KEYS = {header_key(label): key for key, label, _ in L.LOG_COLUMNS}
 
@@ -60,6 +66,11 @@ def parse_file(path: str, fmt: str) -> dict:
 def _parse(path: str, fmt: str) -> dict:
     from python_calamine import CalamineWorkbook, PasswordError
 
+    if fmt in ("xlsx", "xlsm", "ods"):
+        refused = check_package(path)
+        if refused is not None:
+            return refused
+
     try:
         workbook = CalamineWorkbook.from_path(path)
     except PasswordError:
@@ -87,6 +98,36 @@ def _parse(path: str, fmt: str) -> dict:
     if fmt in ("xlsx", "xlsm") and result["data"]:
         result["percent_cells"] = _percent_cells(path, result["data"])
     return result
+
+
+def check_package(path: str) -> dict | None:
+    """An error dict when the zip package would unpack to too much, else None.
+
+    Declared sizes are checked first; a part whose compressed size could hide
+    more than MAX_PART_BYTES is also unpacked (streamed, never held) and
+    counted, since a hostile package can declare small sizes.
+    """
+    import zipfile
+
+    limit_mb = f"{MAX_PART_BYTES // (1024 * 1024)} MB"
+    try:
+        with zipfile.ZipFile(path) as package:
+            total = 0
+            for info in package.infolist():
+                total += info.file_size
+                if info.file_size > MAX_PART_BYTES or total > MAX_PACKAGE_BYTES:
+                    return {"error": "file-too-large", "detail": info.filename, "limit": limit_mb}
+                if info.compress_size * DEFLATE_MAX_RATIO <= MAX_PART_BYTES:
+                    continue
+                unpacked = 0
+                with package.open(info) as part:
+                    for chunk in iter(lambda: part.read(1 << 20), b""):
+                        unpacked += len(chunk)
+                        if unpacked > MAX_PART_BYTES:
+                            return {"error": "file-too-large", "detail": info.filename, "limit": limit_mb}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        return {"error": "unreadable-file", "detail": f"{type(exc).__name__}: {exc}"[:500]}
+    return None
 
 
 def _meta(sheet) -> dict:
@@ -166,24 +207,68 @@ def address(table: dict, row: int, key: str) -> str | None:
 def _percent_cells(path: str, data: dict) -> list[str]:
     """Realisasi cells typed as ``90%`` in a numeric cell (stored 0.9, formatted as percent).
 
-    Only candidates (a number between 0 and 1) are looked up, with openpyxl,
-    so the slower reader runs only for the few files that need it.
+    Only candidates (a number between 0 and 1) are looked up, in the package's
+    own XML: the sheet's cells are scanned for their style index (a regular
+    expression over bytes, so a sheet of a million formatted empty rows costs
+    a fraction of a second), the styles part says which styles are percent
+    formats. No full workbook load (openpyxl took half a minute on such a sheet).
     """
-    candidates = [address(data, r["row"], "actual") for r in data["rows"]
+    candidates = {address(data, r["row"], "actual") for r in data["rows"]
                   if isinstance(r["cells"].get("actual"), (int, float))
-                  and not isinstance(r["cells"].get("actual"), bool) and 0 < r["cells"]["actual"] <= 1]
+                  and not isinstance(r["cells"].get("actual"), bool) and 0 < r["cells"]["actual"] <= 1}
     if not candidates:
         return []
-    import openpyxl
+    import zipfile
 
-    # Not read-only: random access by address is O(1) there, O(sheet) in read-only mode.
-    workbook = openpyxl.load_workbook(path)
-    try:
-        sheet = workbook[data["sheet"]]
+    with zipfile.ZipFile(path) as package:
+        part = _sheet_part(package, data["sheet"])
+        if part is None or "xl/styles.xml" not in package.namelist():
+            return []
+        percent = _percent_styles(package.read("xl/styles.xml"))
         found = []
-        for cell_ref in candidates:
-            if "%" in (sheet[cell_ref].number_format or ""):
-                found.append(cell_ref)
+        for match in _CELL.finditer(package.read(part)):
+            attributes = match.group(1)
+            where = _REF.search(attributes)
+            if where is None or where.group(1).decode() not in candidates:
+                continue
+            style = _STYLE.search(attributes)
+            if style is not None and int(style.group(1)) in percent:
+                found.append(where.group(1).decode())
         return found
-    finally:
-        workbook.close()
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*)>")
+_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
+_STYLE = re.compile(rb'\bs="([0-9]{1,6})"')
+BUILTIN_PERCENT = {9, 10}  # "0%", "0.00%"
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _sheet_part(package, sheet_name: str) -> str | None:
+    """The part holding a sheet, from the workbook and its relationships (defusedxml)."""
+    from defusedxml.ElementTree import fromstring
+
+    workbook = fromstring(package.read("xl/workbook.xml"))
+    target_id = next((s.get(_REL_ID) for s in workbook.iter(f"{_MAIN}sheet") if s.get("name") == sheet_name), None)
+    if target_id is None:
+        return None
+    for relation in fromstring(package.read("xl/_rels/workbook.xml.rels")):
+        if relation.get("Id") == target_id:
+            target = relation.get("Target", "")
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            return part if part in package.namelist() else None
+    return None
+
+
+def _percent_styles(styles_xml: bytes) -> set[int]:
+    """Indices of the cell styles (``cellXfs``) whose number format shows a percent."""
+    from defusedxml.ElementTree import fromstring
+
+    root = fromstring(styles_xml)
+    custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "") for f in root.iter(f"{_MAIN}numFmt")}
+    formats = BUILTIN_PERCENT | {number for number, code in custom.items() if "%" in code.replace("\\%", "")}
+    cell_xfs = root.find(f"{_MAIN}cellXfs")
+    if cell_xfs is None:
+        return set()
+    return {index for index, xf in enumerate(cell_xfs.findall(f"{_MAIN}xf")) if int(xf.get("numFmtId", 0)) in formats}

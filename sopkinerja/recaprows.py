@@ -8,7 +8,7 @@ is not built again; one resubmission rebuilds one unit (docs/performance.md).
 
 The CSV text is what ``DataFrame.to_csv`` wrote before (tested byte for byte):
 UTF-8 with BOM, ``\\r\\n``, minimal quoting, numbers as ``%.10g``, a missing
-value empty.
+value empty; and a text that would run as a formula gets a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ TABLE_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "satuan", "polarita
                  "capaian_sebelumnya", "perubahan_capaian", "status_unit")
 NUMBER_COLUMNS = frozenset(("target", "realisasi", "capaian_persen", "pagu", "realisasi_anggaran",
                             "serapan_persen", "capaian_sebelumnya", "perubahan_capaian"))
-ROWS_VERSION = "1"  # part of every cached piece's key: change it when the XML or CSV of a row changes
+ROWS_VERSION = "2"  # part of every cached piece's key: change it when the XML or CSV of a row changes
 PARALLEL_FROM = 8  # units to build before a worker pool pays off
 CHUNK = 8  # units per worker job
 
@@ -54,7 +54,8 @@ class UnitPieces:
 def build(job: UnitJob) -> UnitPieces:
     columns = list(job.columns)
     kategori = TABLE_COLUMNS.index("kategori")
-    shown = columns[:kategori] + [[b if isinstance(b, str) else "-" for b in columns[kategori]]] + columns[kategori + 1:]
+    columns[kategori] = [b if isinstance(b, str) else "-" for b in columns[kategori]]  # shown, not in the CSV
+    shown = columns
     blocks = {first: Block.of(rows_xml(first, shown, job.layout)) for first in job.first_rows}
     return UnitPieces(blocks, csv_rows(job.period, job.name, job.columns), len(job.columns[0]))
 
@@ -72,14 +73,32 @@ def csv_rows(period: str, name: str, columns) -> bytes:
     fields = []
     for column in CSV_COLUMNS:
         if column == "periode":
-            fields.append([period] * len(columns[0]))
+            fields.append([neutral(period)] * len(columns[0]))
         elif column == "nama_unit":
-            fields.append([name] * len(columns[0]))
+            fields.append([neutral(name)] * len(columns[0]))
         elif column in NUMBER_COLUMNS:
             fields.append(["" if v is None or v != v else "%.10g" % v for v in by_name[column]])
         else:
-            fields.append(["" if v is None or (isinstance(v, float) and v != v) else v for v in by_name[column]])
+            fields.append([_text(v) for v in by_name[column]])
     return _csv(zip(*fields))
+
+
+def _text(value) -> object:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return neutral(value) if isinstance(value, str) else value
+
+
+FORMULA_START = ("=", "@", "\t", "\r")
+
+
+def neutral(text: str) -> str:
+    """The usual CSV-injection defence: a text a spreadsheet would take for a formula
+    (``=...``, ``@...``, ``+...``, ``-...``) gets a leading apostrophe. A lone ``+`` or
+    ``-`` (the polarity column) is no formula and stays as it is."""
+    if text.startswith(FORMULA_START) or (len(text) > 1 and text[0] in "+-"):
+        return "'" + text
+    return text
 
 
 def _csv(rows) -> bytes:

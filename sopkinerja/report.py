@@ -50,7 +50,21 @@ def shipped_templates() -> Path:
         return Path(__file__).resolve().parent.parent / "templates"
 
 
-def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, timing) -> Outputs:
+FEEDBACK_FOLDER = "umpan-balik"
+
+
+def new_stage(folder: Path) -> Path:
+    """An empty staging folder beside the outputs (same disk, so moving is a rename)."""
+    stage = folder / f".sementara-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    return stage
+
+
+def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, timing,
+                  stage: Path | None = None, also: tuple[str, ...] = ()) -> Outputs:
+    """Write the recap files into ``stage`` and switch them, with what ``also`` names there
+    (the feedback folder), into place as one set."""
     from sopkinerja.i18n import format_datetime
 
     from sopkinerja import recapbook, recaprows
@@ -59,9 +73,7 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, 
 
     folder = workspace.period_output()
     names = output_names(recap.period)
-    stage = folder / f".sementara-{os.getpid()}"
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
+    stage = stage or new_stage(folder)
     try:
         generated = format_datetime(generated_at, workspace.config.language)
         view = build_view(recap, workspace.config, issues, sop, generated, messages, timing)
@@ -84,12 +96,78 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, 
             pieces = recaprows.build_all(recap, layout, placements, cache, csv_out, html_and_timing)
         recapbook.splice_tables(workbook, placements, pieces)
         cache.prune()
-        for name in names.values():
-            fsync(stage / name)
-            os.replace(stage / name, folder / name)
+        switch(folder, stage, [*names.values(), *also])
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return Outputs(*(folder / names[key] for key in ("recap_xlsx", "recap_html", "recap_csv", "timing_csv")))
+
+
+JOURNAL = ".ganti-keluaran.json"
+
+
+def switch(folder: Path, stage: Path, names: list[str]) -> None:
+    """Put a complete staged set of outputs in place as one step that survives interruption.
+
+    Every staged file is synced, then a journal naming the set is written
+    (atomically) before the first file is moved. Moving takes microseconds;
+    if the process dies among the moves, ``recover`` (run first by every
+    command that writes outputs) finishes them from the journal, so the
+    folder never keeps a mix of two runs' files.
+    """
+    import json
+
+    from sopkinerja.atomic import write_text
+
+    for name in names:
+        for path in ([stage / name] if (stage / name).is_file() else sorted((stage / name).rglob("*"))):
+            if path.is_file():
+                fsync(path)
+    journal = folder / JOURNAL
+    write_text(journal, json.dumps({"stage": stage.name, "names": names}))
+    _move(folder, stage, names)
+    journal.unlink()
+
+
+def _move(folder: Path, stage: Path, names: list[str]) -> None:
+    """Move each staged file or folder into place; a folder replaces the old one whole
+    (renamed aside first: Windows cannot replace a folder that exists). Repeatable."""
+    for name in names:
+        source, target = stage / name, folder / name
+        if not source.exists():
+            continue  # moved already (a finished step of an interrupted switch)
+        if source.is_dir():
+            old = folder / f".lama-{name}"
+            shutil.rmtree(old, ignore_errors=True)
+            if target.exists():
+                os.replace(target, old)
+            os.replace(source, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(source, target)
+
+
+def recover(folder: Path) -> bool:
+    """Finish an interrupted switch and remove what an interrupted run left behind.
+
+    Call under the workspace lock (no other run is writing). Returns whether
+    a switch was finished.
+    """
+    import json
+
+    finished = False
+    journal = folder / JOURNAL
+    if journal.exists():
+        try:
+            plan = json.loads(journal.read_text(encoding="utf-8"))
+            _move(folder, folder / plan["stage"], list(plan["names"]))
+            finished = True
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # a journal is written atomically; an unreadable one names nothing to finish
+        journal.unlink(missing_ok=True)
+    if folder.is_dir():
+        for leftover in [*folder.glob(".sementara-*"), *folder.glob(".lama-*")]:
+            shutil.rmtree(leftover, ignore_errors=True)
+    return finished
 
 
 def cache_folder(workspace, period: str) -> Path:

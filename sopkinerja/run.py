@@ -7,6 +7,7 @@ the same files give the same ledger and the same outputs.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -18,7 +19,8 @@ from sopkinerja.i18n import Messages
 from sopkinerja.pool import spawn_pool, worker_count
 from sopkinerja.issues import ERROR, INFO, WARNING, Issue, count
 from sopkinerja.reader import PARSER_VERSION, parse_file
-from sopkinerja.report import Outputs, output_names, write_reports
+from sopkinerja.atomic import remove_leftovers
+from sopkinerja.report import FEEDBACK_FOLDER, Outputs, new_stage, output_names, recover, write_reports
 from sopkinerja.timing import events, timing_log
 from sopkinerja.workcalendar import WorkCalendar
 from sopkinerja.validate import Context, StepEvent, Value, load_issued, validate
@@ -107,6 +109,10 @@ def run(workspace: Workspace, clock: Callable[[], datetime], progress: Progress 
     sop = workspace.sop()
     started = clock()
     with workspace.lock(), workspace.ledger() as ledger:
+        # What an interrupted run left: a half-done switch of outputs is finished, temporary files go.
+        recover(workspace.period_output())
+        for folder in (config.paths.archive, workspace.period_output()):
+            remove_leftovers(folder)
         inputs = _fingerprint(workspace, ledger, sop)
         previous = _previous(ledger, config.period.code, inputs + _outputs_fingerprint(workspace))
         if previous is not None:
@@ -124,13 +130,18 @@ def run(workspace: Workspace, clock: Callable[[], datetime], progress: Progress 
         _persist(ledger, current, config.period.code, clock().isoformat(), _system_steps(sop))
         for outcome in outcomes:  # in the ledger now; a province's million values need not stay in memory
             outcome.values = []
-        feedback = _feedback(workspace, ledger, current, units)
-        recap = consolidate(ledger, master, config.period.code, units, config.capaian_cap)
-        _system_events(ledger, sop, config.period.code, units, started, clock())
-        calendar = WorkCalendar(config.calendar)
-        timing = timing_log(events(ledger, config.period.code), sop, [u.code for u in master.units], calendar)
-        outputs = write_reports(workspace, recap, issues, sop, started.astimezone(config.calendar.tz),
-                                Messages(config.language), timing)
+        # Feedback and recap are staged together and switched in as one set (report.switch).
+        stage = new_stage(workspace.period_output())
+        try:
+            feedback = _feedback(workspace, ledger, current, units, stage / FEEDBACK_FOLDER)
+            recap = consolidate(ledger, master, config.period.code, units, config.capaian_cap)
+            _system_events(ledger, sop, config.period.code, units, started, clock())
+            calendar = WorkCalendar(config.calendar)
+            timing = timing_log(events(ledger, config.period.code), sop, [u.code for u in master.units], calendar)
+            outputs = write_reports(workspace, recap, issues, sop, started.astimezone(config.calendar.tz),
+                                    Messages(config.language), timing, stage, (FEEDBACK_FOLDER,))
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
         result = RunResult(config.period.code, units, issues, feedback, new_files, outputs)
         # The inputs as this run found them (a file dropped in meanwhile is new next time),
         # the outputs as it left them.
@@ -201,7 +212,7 @@ def _outputs_fingerprint(workspace: Workspace) -> str:
     """The period's outputs as they are: a deleted or edited recap is written again."""
     folder = workspace.period_output()
     d = _Digest()
-    d.tree(folder / "umpan-balik")
+    d.tree(folder / FEEDBACK_FOLDER)
     for name in output_names(workspace.config.period.code).values():
         d.stat(folder / name)
     return d.hexdigest()
@@ -254,12 +265,15 @@ def _ingest(workspace: Workspace, ledger, run_id: int, inbox: Path) -> int:
 
 def _receive(workspace, ledger, run_id, path, rel, stat, received_at, limit) -> int:
     config = workspace.config
-    too_large = stat.st_size > limit
-    data = path.read_bytes()  # an oversized file too, to archive it (issue 8: stream it instead)
+    extension = path.suffix.lstrip(".").lower()[:8]
+    if stat.st_size > limit:  # archived in chunks, never read whole, never opened as a workbook
+        sha256, size, stored = ingest.archive_stream(workspace.root, config.paths.archive, path, extension)
+        received = ingest.Received(sha256, size, rel, path.name, received_at, "too-large", stored)
+        return int(ledger.add_receipt(received, run_id, stat.st_mtime_ns))
+    data = path.read_bytes()
     sha256 = ingest.digest(data)
-    fmt = "too-large" if too_large else ingest.sniff(data, path.name)
-    extension = path.suffix.lstrip(".").lower()[:8] or fmt
-    stored = ingest.archive(workspace.root, config.paths.archive, data, sha256, extension)
+    fmt = ingest.sniff(data, path.name)
+    stored = ingest.archive(workspace.root, config.paths.archive, data, sha256, extension or fmt)
     received = ingest.Received(sha256, len(data), rel, path.name, received_at, fmt, stored)
     added = int(ledger.add_receipt(received, run_id, stat.st_mtime_ns))
     if fmt in ingest.EMAIL_FORMATS:
@@ -371,7 +385,7 @@ def _check(workspace: Workspace, ledger, outcomes: list[FileOutcome], signoff: i
     todo = []
     for outcome in outcomes:
         if outcome.format not in ingest.WORKBOOK_FORMATS:
-            outcome.issues[:0] = _format_issues(outcome)
+            outcome.issues[:0] = _format_issues(outcome, config.max_file_mb)
         else:
             todo.append(outcome)
     jobs = [CheckJob(o.sha256, str(workspace.root / o.archive_path), o.format, o.file, o.received_at,
@@ -434,13 +448,14 @@ def _isolated(function, job, fallback):
         return fallback(job)
 
 
-def _format_issues(outcome: FileOutcome) -> list[Issue]:
+def _format_issues(outcome: FileOutcome, limit_mb: float) -> list[Issue]:
     fmt = outcome.format
     if fmt in UNSUPPORTED:
         code, detail = UNSUPPORTED[fmt]
         return [Issue(code, file=outcome.file, params={"detail": detail}, sha256=outcome.sha256)]
     if fmt == "too-large":
-        return [Issue("file-too-large", file=outcome.file, sha256=outcome.sha256)]
+        return [Issue("file-too-large", file=outcome.file, params={"limit": f"{limit_mb:g} MB"},
+                      sha256=outcome.sha256)]
     if fmt in ingest.EMAIL_FORMATS:
         return []  # its attachments are files of their own
     what = fmt.split(":", 1)[-1]
@@ -565,10 +580,15 @@ def _system_events(ledger, sop, period: str, units: list[UnitStatus], started: d
                                    "note": "run", "recorded_at": ended.isoformat()})
 
 
-def _feedback(workspace: Workspace, ledger, current: list[FileOutcome], units: list[UnitStatus]) -> dict[str, Path]:
+def _feedback(workspace: Workspace, ledger, current: list[FileOutcome], units: list[UnitStatus],
+              staged: Path) -> dict[str, Path]:
+    """Feedback for every unit whose current file has problems, written into ``staged``; the
+    paths returned are where the files will be once the set is switched in. A unit without
+    problems has none (an older one goes with the old folder)."""
     from sopkinerja.feedback import write_feedback
 
-    folder = workspace.period_output() / "umpan-balik"
+    staged.mkdir(parents=True, exist_ok=True)
+    final = workspace.period_output() / FEEDBACK_FOLDER
     by_file = {o.file: o for o in current}
     written = {}
     for unit in units:
@@ -576,5 +596,5 @@ def _feedback(workspace: Workspace, ledger, current: list[FileOutcome], units: l
         if outcome is None or not [i for i in outcome.issues if i.severity != INFO]:
             continue
         outcome.parsed = ledger.parse_result(outcome.sha256, PARSER_VERSION)
-        written[unit.unit] = write_feedback(workspace, outcome, unit, folder)
+        written[unit.unit] = final / write_feedback(workspace, outcome, unit, staged).name
     return written

@@ -85,7 +85,8 @@ def load_issued(ledger, request_id: str) -> tuple[dict | None, dict[str, dict]]:
 def check_identity(ctx: Context):
     parsed = ctx.parsed
     if parsed.get("error"):
-        yield ctx.issue(parsed["error"], detail=parsed.get("detail", ""))
+        extra = {"limit": parsed["limit"]} if "limit" in parsed else {}
+        yield ctx.issue(parsed["error"], detail=parsed.get("detail", ""), **extra)
         return
     if parsed.get("request_id") is None:
         yield ctx.issue("not-a-request-workbook")
