@@ -28,19 +28,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sopkinerja.cells import column_letter
+
 LEVEL = 6  # what zipfile (and so xlsxwriter) uses
 ZIP_TIME = (0, (0 << 9) | (1 << 5) | 1)  # 1980-01-01 00:00: the same bytes on every run
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def escape(text: str) -> str:

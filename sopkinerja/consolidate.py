@@ -167,15 +167,16 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None) -
         value[np.isnan(actual) | np.isnan(target) | (target == 0)] = np.nan
         absorbed = spent / budget * 100
         absorbed[np.isnan(spent) | np.isnan(budget) | (budget == 0)] = np.nan
-    table["target"], table["realisasi"], table["capaian_persen"] = _col(target), _col(actual), _col(value)
+    # float64 columns: a missing number is NaN (an empty cell in the CSV, ``-`` on the page)
+    table["target"], table["realisasi"], table["capaian_persen"] = target, actual, value
     table["kategori"] = _bands(value)
-    table["pagu"], table["realisasi_anggaran"], table["serapan_persen"] = _col(budget), _col(spent), _col(absorbed)
+    table["pagu"], table["realisasi_anggaran"], table["serapan_persen"] = budget, spent, absorbed
     table["status_unit"] = table["kode_unit"].map({code: UNIT_STATUS[s.status] for code, s in statuses.items()})
     history = _history(ledger, master, period)
     previous = np.array([_nan(history.get(code, (None, None))[0]) for code in table["kode_indikator"]], dtype=float)
-    table["capaian_sebelumnya"] = _col(previous)
+    table["capaian_sebelumnya"] = previous
     table["periode_sebelumnya"] = [history[code][1] if code in history else None for code in table["kode_indikator"]]
-    table["perubahan_capaian"] = _col(value - previous)
+    table["perubahan_capaian"] = value - previous
     table["sel_realisasi"] = _texts(found["cell"])
     table["teks_asli_realisasi"] = _texts(found["original"])
     table = table[list(CSV_COLUMNS + EXTRA_COLUMNS)]
@@ -186,11 +187,6 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None) -
 
 def _nan(value) -> float:
     return np.nan if value is None else float(value)
-
-
-def _col(values):
-    """A float64 column; a missing value is NaN (written as an empty cell, ``-`` on the page)."""
-    return values
 
 
 def _texts(series) -> list:

@@ -12,12 +12,10 @@ from pathlib import Path
 
 from sopkinerja.bigsheet import Column, Splice, splice
 from sopkinerja.consolidate import KATEGORI, Recap
-from sopkinerja.recaprows import TABLE_COLUMNS, Placement, UnitPieces
+from sopkinerja.recaprows import TABLE_COLUMNS, TABLE_FORMATS, Placement, UnitPieces
 
 MAX_UNIT_SHEETS = 100  # beyond this the agency table and the CSV carry the detail
 TABLE_TOP = 2  # the indicator tables' header row (0-based); rows start below it
-TABLE_FORMATS = ("text", "text", "text", "text", "text", "dec", "dec", "pct", "text", "rp", "rp", "pct", "pct",
-                 "pct", "text")
 BAND_FILL = {"Sangat Tinggi": "#C6EFCE", "Tinggi": "#E2EFDA", "Sedang": "#FFF2CC", "Rendah": "#FCE4D6",
              "Sangat Rendah": "#F8CBAD"}
 

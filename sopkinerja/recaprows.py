@@ -25,8 +25,10 @@ from sopkinerja.consolidate import CSV_COLUMNS
 TABLE_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "satuan", "polaritas", "target", "realisasi",
                  "capaian_persen", "kategori", "pagu", "realisasi_anggaran", "serapan_persen",
                  "capaian_sebelumnya", "perubahan_capaian", "status_unit")
-NUMBER_COLUMNS = frozenset(("target", "realisasi", "capaian_persen", "pagu", "realisasi_anggaran",
-                            "serapan_persen", "capaian_sebelumnya", "perubahan_capaian"))
+# The recap workbook's format of each column (recapbook._formats); all but "text" are numbers.
+TABLE_FORMATS = ("text", "text", "text", "text", "text", "dec", "dec", "pct", "text", "rp", "rp", "pct", "pct",
+                 "pct", "text")
+NUMBER_COLUMNS = frozenset(name for name, fmt in zip(TABLE_COLUMNS, TABLE_FORMATS) if fmt != "text")
 ROWS_VERSION = "2"  # part of every cached piece's key: change it when the XML or CSV of a row changes
 PARALLEL_FROM = 8  # units to build before a worker pool pays off
 CHUNK = 8  # units per worker job
@@ -55,8 +57,7 @@ def build(job: UnitJob) -> UnitPieces:
     columns = list(job.columns)
     kategori = TABLE_COLUMNS.index("kategori")
     columns[kategori] = [b if isinstance(b, str) else "-" for b in columns[kategori]]  # shown, not in the CSV
-    shown = columns
-    blocks = {first: Block.of(rows_xml(first, shown, job.layout)) for first in job.first_rows}
+    blocks = {first: Block.of(rows_xml(first, columns, job.layout)) for first in job.first_rows}
     return UnitPieces(blocks, csv_rows(job.period, job.name, job.columns), len(job.columns[0]))
 
 
@@ -140,12 +141,16 @@ def build_all(recap, layout: list[Column], placements: list[Placement], cache: B
                 first_rows.setdefault(code, []).append(row)
                 row += spans[code][2]
 
+    keys = {}  # unit -> ({first row: block key}, CSV key): what each piece shows
+    for code, (digest, _, _) in spans.items():
+        keys[code] = ({first: cache.key(ROWS_VERSION, "xlsx", first, tuple(layout), digest)
+                       for first in first_rows.get(code, [])},
+                      cache.key(ROWS_VERSION, "csv", recap.period, names[code], digest))
+
     def plan(code: str):
         """(keys, cached pieces or None, job or None) for one unit."""
-        digest, start, count = spans[code]
-        block_keys = {first: cache.key(ROWS_VERSION, "xlsx", first, tuple(layout), digest)
-                      for first in first_rows.get(code, [])}
-        csv_key = cache.key(ROWS_VERSION, "csv", recap.period, names[code], digest)
+        _, start, count = spans[code]
+        block_keys, csv_key = keys[code]
         blocks = {first: cache.get(key) for first, key in block_keys.items()}
         csv_block = cache.get(csv_key)
         if csv_block is not None and all(b is not None for b in blocks.values()):
@@ -156,15 +161,15 @@ def build_all(recap, layout: list[Column], placements: list[Placement], cache: B
 
     codes = list(spans)
     groups = [codes[i:i + CHUNK] for i in range(0, len(codes), CHUNK)]
-    to_build = sum(1 for code in codes if not _cached(cache, recap, spans, names, first_rows, layout, code))
+    to_build = sum(1 for block_keys, csv_key in keys.values() if not cache.has([*block_keys.values(), csv_key]))
     pieces: dict[str, UnitPieces] = {}
 
     def finish(planned, built_pieces) -> None:
         built = iter(built_pieces)
-        for code, (keys, cached, job) in planned:
+        for code, (unit_keys, cached, job) in planned:
             unit = cached if job is None else next(built)
             if job is not None:
-                block_keys, csv_key = keys
+                block_keys, csv_key = unit_keys
                 for first, block in unit.blocks.items():
                     cache.put(block_keys[first], block)
                 cache.put(csv_key, Block.of(unit.csv.decode("utf-8")))
@@ -192,13 +197,6 @@ def build_all(recap, layout: list[Column], placements: list[Placement], cache: B
             finish(done_planned, future.result() if future else [])
         side_job.result()
     return pieces
-
-
-def _cached(cache: BlockCache, recap, spans, names, first_rows, layout, code) -> bool:
-    digest = spans[code][0]
-    keys = [cache.key(ROWS_VERSION, "xlsx", first, tuple(layout), digest) for first in first_rows.get(code, [])]
-    keys.append(cache.key(ROWS_VERSION, "csv", recap.period, names[code], digest))
-    return cache.has(keys)
 
 
 def unit_spans(table) -> dict[str, tuple[bytes, int, int]]:

@@ -61,10 +61,10 @@ def new_stage(folder: Path) -> Path:
     return stage
 
 
-def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, timing,
-                  stage: Path | None = None, also: tuple[str, ...] = ()) -> Outputs:
-    """Write the recap files into ``stage`` and switch them, with what ``also`` names there
-    (the feedback folder), into place as one set."""
+def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, timing, stage: Path,
+                  also: tuple[str, ...] = ()) -> Outputs:
+    """Write the recap files into ``stage`` (``new_stage``; the caller removes it) and switch them,
+    with what ``also`` names there (the feedback folder), into place as one set."""
     from sopkinerja.i18n import format_datetime
 
     from sopkinerja import recapbook, recaprows
@@ -73,32 +73,28 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, 
 
     folder = workspace.period_output()
     names = output_names(recap.period)
-    stage = stage or new_stage(folder)
-    try:
-        generated = format_datetime(generated_at, workspace.config.language)
-        view = build_view(recap, workspace.config, issues, sop, generated, messages, timing)
+    generated = format_datetime(generated_at, workspace.config.language)
+    view = build_view(recap, workspace.config, issues, sop, generated, messages, timing)
 
-        def html_and_timing() -> None:  # while the workers build the table rows
-            env = environment(workspace.config.paths.templates)
-            view.css = env.loader.get_source(env, "recap.css")[0]
-            labels = {key.split(".", 1)[1]: text for key, text in _labels(messages).items()}
-            html = env.get_template("recap.html.j2").render(v=view, t=labels)
-            (stage / names["recap_html"]).write_text(html, encoding="utf-8")
-            write_timing_csv(timing, stage / names["timing_csv"])
+    def html_and_timing() -> None:  # while the workers build the table rows
+        env = environment(workspace.config.paths.templates)
+        view.css = env.loader.get_source(env, "recap.css")[0]
+        labels = {key.split(".", 1)[1]: text for key, text in _labels(messages).items()}
+        html = env.get_template("recap.html.j2").render(v=view, t=labels)
+        (stage / names["recap_html"]).write_text(html, encoding="utf-8")
+        write_timing_csv(timing, stage / names["timing_csv"])
 
-        workbook = stage / names["recap_xlsx"]
-        placements, layout = recapbook.write_placeholder(workbook, recap, view, sop, messages,
-                                                         generated_at.replace(tzinfo=None), timing)
-        cache = BlockCache(cache_folder(workspace, recap.period))
-        # UTF-8 with BOM (Excel opens it right), dot decimals, exactly the product.md §3.7 columns.
-        with open(stage / names["recap_csv"], "wb") as csv_out:
-            csv_out.write(b"\xef\xbb\xbf" + recaprows.csv_header())
-            pieces = recaprows.build_all(recap, layout, placements, cache, csv_out, html_and_timing)
-        recapbook.splice_tables(workbook, placements, pieces)
-        cache.prune()
-        switch(folder, stage, [*names.values(), *also])
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    workbook = stage / names["recap_xlsx"]
+    placements, layout = recapbook.write_placeholder(workbook, recap, view, sop, messages,
+                                                     generated_at.replace(tzinfo=None), timing)
+    cache = BlockCache(cache_folder(workspace, recap.period))
+    # UTF-8 with BOM (Excel opens it right), dot decimals, exactly the product.md §3.7 columns.
+    with open(stage / names["recap_csv"], "wb") as csv_out:
+        csv_out.write(b"\xef\xbb\xbf" + recaprows.csv_header())
+        pieces = recaprows.build_all(recap, layout, placements, cache, csv_out, html_and_timing)
+    recapbook.splice_tables(workbook, placements, pieces)
+    cache.prune()
+    switch(folder, stage, [*names.values(), *also])
     return Outputs(*(folder / names[key] for key in ("recap_xlsx", "recap_html", "recap_csv", "timing_csv")))
 
 

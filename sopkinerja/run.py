@@ -23,7 +23,7 @@ from sopkinerja.atomic import remove_leftovers
 from sopkinerja.report import FEEDBACK_FOLDER, Outputs, new_stage, output_names, recover, write_reports
 from sopkinerja.timing import events, timing_log
 from sopkinerja.workcalendar import WorkCalendar
-from sopkinerja.validate import Context, StepEvent, Value, load_issued, validate
+from sopkinerja.validate import Context, Rules, StepEvent, Value, load_issued, validate
 from sopkinerja.workspace import Workspace
 
 PARALLEL_FROM = 8
@@ -198,10 +198,9 @@ def _fingerprint(workspace: Workspace, ledger, sop) -> str:
             d.tree(Path(path))
     for path in ingest.discover(config.paths.inbox):
         d.stat(path)
-    add = d.add
     run_steps = _system_steps(sop) or [-1]
     marks = ",".join("?" * len(run_steps))
-    add(tuple(ledger.db.execute("SELECT COUNT(*), MAX(rowid), SUM(rowid) FROM requests").fetchone()),
+    d.add(tuple(ledger.db.execute("SELECT COUNT(*), MAX(rowid), SUM(rowid) FROM requests").fetchone()),
         tuple(ledger.db.execute(
             f"SELECT COUNT(*), MAX(id), SUM(id) FROM step_events WHERE source = 'manual' OR "
             f"(source = 'sistem' AND step NOT IN ({marks}))", run_steps).fetchone()))
@@ -311,18 +310,6 @@ def _outcomes(workspace: Workspace, ledger) -> list[FileOutcome]:
 
 
 @dataclass(frozen=True)
-class Rules:
-    """What checking a file needs from the configuration and the SOP (sent to the workers)."""
-
-    period: str
-    deadline: datetime
-    locale: str
-    extreme: tuple[float, float]
-    tz: object
-    signoff_step: int | None
-
-
-@dataclass(frozen=True)
 class CheckJob:
     """One workbook to check: parsed from its archived bytes unless a stored parse is given."""
 
@@ -368,11 +355,8 @@ def check_job(job: CheckJob) -> Checked:
                 newer = latest["request_id"] if latest and latest["request_id"] != request_id else None
         finally:
             ledger.close()
-    rules = job.rules
-    ctx = Context(
-        parsed=parsed, file=job.file, sha256=job.sha256, received_at=job.received_at, request=request,
-        issued=issued, period=rules.period, deadline=rules.deadline, locale=rules.locale, extreme=rules.extreme,
-        tz=rules.tz, signoff_step=rules.signoff_step, newer_request=newer)
+    ctx = Context(parsed=parsed, file=job.file, sha256=job.sha256, received_at=job.received_at, request=request,
+                  issued=issued, rules=job.rules, newer_request=newer)
     return Checked(request, validate(ctx), ctx.values, ctx.steps, new_parse)
 
 

@@ -44,6 +44,18 @@ class StepEvent:
     nip: str
 
 
+@dataclass(frozen=True)
+class Rules:
+    """What checking a file needs from the configuration and the SOP (sent to the workers)."""
+
+    period: str
+    deadline: datetime
+    locale: str
+    extreme: tuple[float, float]
+    tz: object
+    signoff_step: int | None
+
+
 @dataclass
 class Context:
     """What the checks look at: the parsed file, what was issued, and the workspace rules."""
@@ -54,12 +66,7 @@ class Context:
     received_at: datetime
     request: dict | None
     issued: dict[str, dict]  # indicator code -> pre-filled values
-    period: str
-    deadline: datetime
-    locale: str
-    extreme: tuple[float, float]
-    tz: object
-    signoff_step: int | None
+    rules: Rules
     newer_request: str | None = None
     rows: dict[str, dict] = field(default_factory=dict)  # indicator code -> parsed row
     values: list[Value] = field(default_factory=list)
@@ -92,8 +99,8 @@ def check_identity(ctx: Context):
         yield ctx.issue("not-a-request-workbook")
     elif ctx.request is None:
         yield ctx.issue("unknown-request", request_id=parsed["request_id"])
-    elif ctx.request["period"] != ctx.period:
-        yield ctx.issue("wrong-period", period=ctx.request["period"], expected=ctx.period)
+    elif ctx.request["period"] != ctx.rules.period:
+        yield ctx.issue("wrong-period", period=ctx.request["period"], expected=ctx.rules.period)
     elif ctx.newer_request:
         yield ctx.issue("outdated-request", request_id=ctx.request["request_id"], newer=ctx.newer_request)
 
@@ -186,7 +193,7 @@ def _number(ctx, data, row, code, key, issued, percent_cells):
     raw = decode(row["cells"].get(key))
     where = {"sheet": data["sheet"], "cell": address(data, row["row"], key)}
     column = L.LABELS[key]
-    parsed = parse_number(raw, ctx.locale)
+    parsed = parse_number(raw, ctx.rules.locale)
     if parsed.kind == BLANK:
         yield ctx.issue("missing-value", **where, column=column, code=code)
         return None
@@ -219,7 +226,7 @@ def _achievement(ctx, data, row, code, actual, issued):
         return
     # product.md §2: PermenPANRB 8/2021 lower-is-better capaian for polarity "-".
     capaian = (2 * target - actual) / target * 100 if issued["polarity"] == "-" else actual / target * 100
-    low, high = ctx.extreme
+    low, high = ctx.rules.extreme
     if capaian > high or capaian < low:
         yield ctx.issue("extreme-achievement", sheet=data["sheet"], cell=address(data, row["row"], "actual"),
                         capaian=round(capaian, 2), code=code)
@@ -228,8 +235,8 @@ def _achievement(ctx, data, row, code, actual, issued):
 def check_log(ctx: Context):
     log = ctx.parsed.get("log")
     if log is None:
-        if ctx.signoff_step is not None:
-            yield ctx.issue("missing-signoff", sheet=L.LOG_SHEET, step=ctx.signoff_step)
+        if ctx.rules.signoff_step is not None:
+            yield ctx.issue("missing-signoff", sheet=L.LOG_SHEET, step=ctx.rules.signoff_step)
         return
     signed = False
     for row in log["rows"]:
@@ -237,7 +244,7 @@ def check_log(ctx: Context):
         if step is None:
             continue
         raws = {key: decode(row["cells"].get(key)) for key in ("start", "end")}
-        pair = parse_pair(raws["start"], raws["end"], ctx.tz)  # "15.30" beside a full date is that day
+        pair = parse_pair(raws["start"], raws["end"], ctx.rules.tz)  # "15.30" beside a full date is that day
         times = dict(zip(("start", "end"), pair))
         for key in ("start", "end"):
             raw = raws[key]
@@ -252,12 +259,12 @@ def check_log(ctx: Context):
         nip = clean_text(decode(row["cells"].get("nip"))).replace(" ", "")
         if times["start"] or times["end"]:
             ctx.steps.append(StepEvent(step, times["start"], times["end"], name, nip))
-        if step == ctx.signoff_step and times["end"] and name:
+        if step == ctx.rules.signoff_step and times["end"] and name:
             signed = True
-    if ctx.signoff_step is not None and not signed:
-        row = next((r for r in log["rows"] if _step_number(decode(r["cells"].get("step"))) == ctx.signoff_step), None)
+    if ctx.rules.signoff_step is not None and not signed:
+        row = next((r for r in log["rows"] if _step_number(decode(r["cells"].get("step"))) == ctx.rules.signoff_step), None)
         cell = address(log, row["row"], "end") if row else None
-        yield ctx.issue("missing-signoff", sheet=log["sheet"], cell=cell, step=ctx.signoff_step)
+        yield ctx.issue("missing-signoff", sheet=log["sheet"], cell=cell, step=ctx.rules.signoff_step)
 
 
 def _step_number(raw: object) -> int | None:
@@ -266,11 +273,11 @@ def _step_number(raw: object) -> int | None:
 
 
 def check_timeliness(ctx: Context):
-    if ctx.received_at > ctx.deadline:
+    if ctx.received_at > ctx.rules.deadline:
         from sopkinerja.i18n import format_datetime
 
-        yield ctx.issue("late-submission", received=format_datetime(ctx.received_at.astimezone(ctx.deadline.tzinfo)),
-                        deadline=format_datetime(ctx.deadline))
+        yield ctx.issue("late-submission", received=format_datetime(ctx.received_at.astimezone(ctx.rules.deadline.tzinfo)),
+                        deadline=format_datetime(ctx.rules.deadline))
 
 
 # Identity first: without a known request for this period nothing else can be checked.
