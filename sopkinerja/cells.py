@@ -23,6 +23,15 @@ def cell_address(row: int, column: int) -> str:
     return f"{column_letter(column)}{row + 1}"
 
 
+def parse_address(where: str) -> tuple[int, int]:
+    """``G10`` as zero-based (row, column); the inverse of :func:`cell_address`."""
+    letters = where.rstrip("0123456789")
+    column = 0
+    for letter in letters.upper():
+        column = column * 26 + ord(letter) - 64
+    return int(where[len(letters):]) - 1, column - 1
+
+
 def clean_text(value: object) -> str:
     """Cell text with NBSP and runs of white space folded, ends stripped."""
     if value is None:

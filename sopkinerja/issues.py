@@ -33,6 +33,7 @@ CODES: dict[str, str] = {
     "extreme-achievement": WARNING,
     "missing-signoff": WARNING,
     "unreadable-time": WARNING,
+    "ambiguous-date": WARNING,
     "time-reversed": WARNING,
     "late-submission": WARNING,
 }

@@ -13,9 +13,11 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from sopkinerja import layout as L
-from sopkinerja.cells import cell_address, header_key
+from sopkinerja.cells import cell_address, header_key, parse_address
 
-PARSER_VERSION = "2"  # 2: zip packages checked for size before reading; percent formats from the XML
+# 2: zip packages checked for size before reading; percent formats from the XML
+# 3: percent formats of .xls and .ods returns too (LibreOffice round trip, issue 9)
+PARSER_VERSION = "3"
 REQUEST_ID = re.compile(r"^SK-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 HEADER_SCAN_ROWS = 60
 MAX_ROWS = 100_000  # far beyond any real request (500 indicators); a bound for hostile files
@@ -95,8 +97,8 @@ def _parse(path: str, fmt: str) -> dict:
     log_name, log_grid = _find_sheet(workbook, names, L.LOG_SHEET, LOG_KEYS, ("step", "start"))
     if log_name:
         result["log"] = _table(log_name, log_grid, LOG_KEYS)
-    if fmt in ("xlsx", "xlsm") and result["data"]:
-        result["percent_cells"] = _percent_cells(path, result["data"])
+    if result["data"]:
+        result["percent_cells"] = _percent_cells(path, fmt, result["data"])
     return result
 
 
@@ -204,24 +206,37 @@ def address(table: dict, row: int, key: str) -> str | None:
     return None if column is None else cell_address(row, column)
 
 
-def _percent_cells(path: str, data: dict) -> list[str]:
+def _percent_cells(path: str, fmt: str, data: dict) -> list[str]:
     """Realisasi cells typed as ``90%`` in a numeric cell (stored 0.9, formatted as percent).
 
-    Only candidates (a number between 0 and 1) are looked up, in the package's
-    own XML: the sheet's cells are scanned for their style index (a regular
-    expression over bytes, so a sheet of a million formatted empty rows costs
-    a fraction of a second), the styles part says which styles are percent
-    formats. No full workbook load (openpyxl took half a minute on such a sheet).
+    Only candidates (a number between 0 and 1) are looked up, each format in
+    its own way and without a full workbook load (openpyxl took half a minute
+    on a hostile sheet of a million formatted rows): .xlsx from the package's
+    XML, .ods from ``content.xml`` streamed, .xls through xlrd's format records.
     """
     candidates = {address(data, r["row"], "actual") for r in data["rows"]
                   if isinstance(r["cells"].get("actual"), (int, float))
                   and not isinstance(r["cells"].get("actual"), bool) and 0 < r["cells"]["actual"] <= 1}
     if not candidates:
         return []
+    finder = {"xlsx": _percent_cells_xlsx, "xlsm": _percent_cells_xlsx, "ods": _percent_cells_ods,
+              "xls": _percent_cells_xls}.get(fmt)
+    return sorted(finder(path, data["sheet"], candidates)) if finder else []
+
+
+def is_percent_format(code: str) -> bool:
+    """A number format code that shows a percent (not a quoted or escaped ``%``)."""
+    return "%" in re.sub(r'"[^"]*"|\\.', "", code)
+
+
+def _percent_cells_xlsx(path: str, sheet: str, candidates: set[str]) -> list[str]:
+    """The sheet's cells scanned for their style index (a regular expression over
+    bytes: a million formatted empty rows cost a fraction of a second); the
+    styles part says which styles are percent formats."""
     import zipfile
 
     with zipfile.ZipFile(path) as package:
-        part = _sheet_part(package, data["sheet"])
+        part = _sheet_part(package, sheet)
         if part is None or "xl/styles.xml" not in package.namelist():
             return []
         percent = _percent_styles(package.read("xl/styles.xml"))
@@ -235,6 +250,82 @@ def _percent_cells(path: str, data: dict) -> list[str]:
             if style is not None and int(style.group(1)) in percent:
                 found.append(where.group(1).decode())
         return found
+
+
+_ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODF_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+
+
+def _percent_cells_ods(path: str, sheet: str, candidates: set[str]) -> list[str]:
+    """ODF marks a percentage cell itself (``office:value-type="percentage"``).
+
+    ``content.xml`` is streamed (defusedxml) and each row dropped once read;
+    repeated rows and cells are counted, never expanded, and the walk stops
+    below the last candidate row, so a hostile sheet costs no more than its
+    rows above the data.
+    """
+    import zipfile
+
+    from defusedxml.ElementTree import iterparse
+
+    wanted = {parse_address(a): a for a in candidates}
+    last_row = max(row for row, _ in wanted)
+    table_tag, row_tag = f"{{{_ODF_TABLE}}}table", f"{{{_ODF_TABLE}}}table-row"
+    cell_tags = {f"{{{_ODF_TABLE}}}table-cell", f"{{{_ODF_TABLE}}}covered-table-cell"}
+    name_key, rows_key = f"{{{_ODF_TABLE}}}name", f"{{{_ODF_TABLE}}}number-rows-repeated"
+    cols_key, type_key = f"{{{_ODF_TABLE}}}number-columns-repeated", f"{{{_ODF_OFFICE}}}value-type"
+    found, inside, row = [], False, 0
+    with zipfile.ZipFile(path) as package, package.open("content.xml") as content:
+        for event, element in iterparse(content, events=("start", "end")):
+            if element.tag == table_tag:
+                if event == "start":
+                    inside, row = element.get(name_key) == sheet, 0
+                elif inside:
+                    break
+                continue
+            if not inside or event != "end" or element.tag != row_tag:
+                continue
+            column = 0
+            for cell in element:
+                if cell.tag not in cell_tags:
+                    continue
+                repeat = int(cell.get(cols_key, "1"))
+                if cell.get(type_key) == "percentage":
+                    found += [wanted[(row, c)] for c in range(column, column + min(repeat, 16384))
+                              if (row, c) in wanted]
+                column += repeat
+            row += int(element.get(rows_key, "1"))
+            element.clear()
+            if row > last_row:
+                break
+    return found
+
+
+def _percent_cells_xls(path: str, sheet: str, candidates: set[str]) -> list[str]:
+    """Through xlrd's XF and FORMAT records (.xls is at most 65,536 rows by format)."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(path, formatting_info=True, on_demand=True, logfile=_Quiet())
+        grid = book.sheet_by_name(sheet)
+    except Exception:  # a BIFF variant xlrd cannot read: calamine already read the values
+        return []
+    found = []
+    for where in candidates:
+        row, column = parse_address(where)
+        if row >= grid.nrows or column >= grid.ncols:
+            continue
+        fmt = book.format_map.get(book.xf_list[grid.cell_xf_index(row, column)].format_key)
+        if fmt is not None and is_percent_format(fmt.format_str):
+            found.append(where)
+    return found
+
+
+class _Quiet:
+    """A log file for xlrd that keeps its warnings about odd records off stdout."""
+
+    def write(self, text: str) -> None:
+        pass
 
 
 _CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*)>")
@@ -267,7 +358,7 @@ def _percent_styles(styles_xml: bytes) -> set[int]:
 
     root = fromstring(styles_xml)
     custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "") for f in root.iter(f"{_MAIN}numFmt")}
-    formats = BUILTIN_PERCENT | {number for number, code in custom.items() if "%" in code.replace("\\%", "")}
+    formats = BUILTIN_PERCENT | {number for number, code in custom.items() if is_percent_format(code)}
     cell_xfs = root.find(f"{_MAIN}cellXfs")
     if cell_xfs is None:
         return set()

@@ -283,7 +283,7 @@ def _gantt(timing) -> tuple[list[GanttBar], list[tuple[float, str]], float]:
         return [], [], height
     first, last = min(moments), max(moments)
     span = max((last - first).total_seconds(), 60.0)
-    left, width = LABEL_WIDTH - 60, CHART_WIDTH * 1.6 - (LABEL_WIDTH - 60) - 10
+    left, width = GANTT_LABEL_WIDTH, GANTT_WIDTH - GANTT_LABEL_WIDTH - 10
     x = lambda m: round(left + (m - first).total_seconds() / span * width, 1)  # noqa: E731
     bars = []
     for index, s in enumerate(timing.steps):
@@ -353,6 +353,8 @@ def _issue_row(issue, messages) -> IssueRow:
 
 CHART_WIDTH = 560.0
 LABEL_WIDTH = 110.0
+GANTT_WIDTH = 896.0  # the timeline's viewBox width (templates/recap.html.j2)
+GANTT_LABEL_WIDTH = 80.0  # room for "Langkah 9" at 12px before the first bar
 
 
 def _average_bars(recap: Recap) -> list[Bar]:

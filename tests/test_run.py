@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from conftest import data_rows, fill_all, fill_workbook, run_round, soffice_convert
+from sopkinerja.i18n import Messages
 from sopkinerja.issues import CODES, flatten
 from sopkinerja.workspace import open_workspace
 
@@ -126,6 +127,46 @@ def test_missing_signoff_and_log_times(round_ws):
     # Sorted top to bottom, as the unit reads the sheet.
     assert found == [("unreadable-time", "Log Proses", "D5"), ("time-reversed", "Log Proses", "E6"),
                      ("missing-signoff", "Log Proses", "E8")]
+
+
+def test_day_month_swapped_by_an_english_computer_is_read_as_meant_and_flagged(round_ws):
+    """01/10/2026 typed on an en-US computer is stored as 10 January (issue 9)."""
+    root, paths = round_ws
+
+    def mutate(workbook, rows):
+        from datetime import datetime
+        log = workbook["Log Proses"]
+        log["D5"] = datetime(2026, 1, 10, 8, 0)  # meant 1 October: only that lies in the collection window
+        log["E5"] = "10/01/2026 15:30"  # text, read day-first: 10 January, meant 1 October too
+        log["D6"] = datetime(2026, 10, 2, 8, 0)  # 2 October; its swap (10 February) is far outside: no doubt
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", mutate)
+    result = run_round(root)
+    issues = [i for i in _unit_issues(result, "SEK") if i.code == "ambiguous-date"]
+    assert flatten(issues, "cell", "severity") == [("D5", "warning"), ("E5", "warning")]
+    assert issues[0].params["read"] == "01/10/2026 08.00" and issues[0].params["other"] == "10/01/2026 08.00"
+    assert "01/10/2026 08.00" in issues[0].message(Messages("id"))
+    with open_workspace(root).ledger() as ledger:
+        first = ledger.db.execute("SELECT started_at, ended_at FROM step_events WHERE source = 'berkas' "
+                                  "AND step = 4").fetchone()
+    assert (first["started_at"], first["ended_at"]) == ("2026-10-01T08:00:00+07:00", "2026-10-01T15:30:00+07:00")
+
+
+def test_day_month_rule_keeps_a_date_when_both_readings_are_plausible():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sopkinerja.validate import _day_month
+
+    tz = ZoneInfo("Asia/Jakarta")
+    window = (datetime(2026, 10, 1, tzinfo=tz), datetime(2026, 11, 30, tzinfo=tz))
+    both = datetime(2026, 10, 11, 9, 0, tzinfo=tz)  # 11 October or 10 November: both in the window
+    assert _day_month(both, window) == (both, datetime(2026, 11, 10, 9, 0, tzinfo=tz))
+    swapped = datetime(2026, 1, 10, 9, 0, tzinfo=tz)
+    assert _day_month(swapped, window) == (datetime(2026, 10, 1, 9, 0, tzinfo=tz), swapped)
+    for certain in (datetime(2026, 10, 13, tzinfo=tz), datetime(2026, 10, 10, tzinfo=tz),
+                    datetime(2026, 10, 5, tzinfo=tz)):  # day > 12, day = month, swap outside
+        assert _day_month(certain, window) == (certain, None)
+    assert _day_month(None, window) == (None, None)
 
 
 def test_log_rows_become_step_events(round_ws):
