@@ -283,7 +283,10 @@ def _percent_cells_ods(path: str, sheet: str, candidates: set[str]) -> list[str]
                 elif inside:
                     break
                 continue
-            if not inside or event != "end" or element.tag != row_tag:
+            if event != "end" or element.tag != row_tag:
+                continue
+            if not inside:  # a row of another sheet: dropped unread
+                element.clear()
                 continue
             column = 0
             for cell in element:

@@ -379,3 +379,50 @@ def _limit_memory():
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+
+def _ods(path, rows_xml: str, before: str = "") -> str:
+    """A minimal .ods package whose content is ``rows_xml`` in a sheet named Data Kinerja."""
+    import zipfile
+
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+        f'{before}<table:table table:name="Data Kinerja">{rows_xml}</table:table>'
+        '</office:spreadsheet></office:body></office:document-content>')
+    with zipfile.ZipFile(path, "w") as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        package.writestr("content.xml", content)
+    return str(path)
+
+
+def test_ods_percent_cells_are_found_by_counting_repeats_never_expanding(tmp_path):
+    """An .ods return marks "90%" cells itself; repeated rows and cells are counted, not built (issue 9)."""
+    from sopkinerja.reader import _percent_cells_ods
+
+    cell = '<table:table-cell office:value-type="{kind}" office:value="0.9"/>'
+    rows = (
+        '<table:table-row table:number-rows-repeated="9"><table:table-cell/></table:table-row>'  # rows 1-9
+        '<table:table-row><table:table-cell table:number-columns-repeated="6"/>'  # row 10: A-F empty
+        + cell.format(kind="percentage") + '</table:table-row>'  # G10
+        '<table:table-row><table:table-cell table:number-columns-repeated="6"/>'
+        + cell.format(kind="float") + '</table:table-row>'  # G11: a plain number
+        '<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
+        'table:number-columns-repeated="16384"/></table:table-row>')
+    other = ('<table:table table:name="Petunjuk"><table:table-row table:number-rows-repeated="1000000">'
+             '<table:table-cell table:number-columns-repeated="1024"/></table:table-row></table:table>')
+    path = _ods(tmp_path / "persen.ods", rows, before=other)
+    assert _percent_cells_ods(path, "Data Kinerja", {"G10", "G11"}) == ["G10"]
+    assert _percent_cells_ods(path, "Lain", {"G10"}) == []
+
+
+def test_percent_format_codes():
+    from sopkinerja.cells import cell_address, parse_address
+    from sopkinerja.reader import is_percent_format
+
+    assert is_percent_format("0%") and is_percent_format("0.00%") and is_percent_format("#,##0.0%;-0%")
+    assert not is_percent_format('0" %"') and not is_percent_format("0\\%") and not is_percent_format("General")
+    for where in ("A1", "G10", "AA100", "XFD1048576"):
+        assert cell_address(*parse_address(where)) == where
