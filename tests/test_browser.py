@@ -32,6 +32,7 @@ SECTIONS = ("ringkasan", "kelengkapan", "rekap-badan", "masalah", "log-waktu")
 SUBHEADINGS = ("Formulir monitoring", "Rincian per langkah")
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
+PRINTABLE_WIDTH = round((297 - 2 * 12) / 25.4 * 96)
 
 
 def artifacts() -> Path:
@@ -159,6 +160,12 @@ def test_recap_prints_to_a4_landscape_with_header_rows_repeated(browser, recap_h
     try:
         pdf = artifacts() / "rekap-a4-lanskap.pdf"
         page.emulate_media(media="print")
+        # Laid out at the printable width of A4 landscape (297 mm - 2 x 12 mm margins, 96 px per inch),
+        # no table is cut at the right edge: the print style lets the scrolling boxes grow.
+        page.set_viewport_size({"width": PRINTABLE_WIDTH, "height": 780})
+        widest = page.evaluate("Math.max(...[...document.querySelectorAll('table, svg')]"
+                               ".map(e => e.getBoundingClientRect().right))")
+        assert widest <= PRINTABLE_WIDTH + 1, f"something {widest - PRINTABLE_WIDTH:.0f}px past the printed page"
         page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
         assert problems == []
     finally:

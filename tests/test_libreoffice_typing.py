@@ -266,9 +266,13 @@ def rounds(tmp_path_factory):
         "saves": [{"path": str(extra_root / "input" / "masuk" / "simpan-dua-kali.xlsx"),
                    "filter": FILTERS["xlsx"]}]}))
     typed = type_all(plans, base)
+    kept = Path(os.environ.get("SOPKINERJA_ARTIFACTS") or HERE.parent / "test-artifacts") / "libreoffice"
+    shutil.rmtree(kept, ignore_errors=True)
     for folder in (matrix_root, extra_root):
         for path in (folder / "input" / "masuk").iterdir():
             _deliver(path)
+            (kept / folder.name).mkdir(parents=True, exist_ok=True)  # for a person to open
+            shutil.copy2(path, kept / folder.name / path.name)
     return {"matrix": Round(matrix_root, _run(matrix_root), matrix_filled, typed),
             "extra": Round(extra_root, _run(extra_root), extra_filled, typed)}
 
