@@ -39,8 +39,9 @@ from pathlib import Path
 import uno  # installs the com.sun.star import hook
 from com.sun.star.awt import Key, KeyEvent
 from com.sun.star.beans import PropertyValue
+from com.sun.star.lang import DisposedException
 
-FILTERS = {"xlsx": "Calc MS Excel 2007 XML", "xls": "MS Excel 97", "ods": "calc8"}
+MAX_ATTEMPTS = 3  # a job is typed again from its source after the office crashed
 _KEYS = {" ": Key.SPACE, ".": Key.POINT, ",": Key.COMMA, "-": Key.SUBTRACT, "+": Key.ADD,
          "/": Key.DIVIDE}  # other characters travel as KeyChar alone
 
@@ -72,8 +73,12 @@ class Office:
         self.pipe = f"sopkinerja-typist-{os.getpid()}"
         self.process = None
 
-    def __enter__(self) -> "Office":
-        for attempt in range(2):  # a brand-new profile's first start can fail; start once more
+    def __enter__(self) -> Office:
+        self.start()
+        return self
+
+    def start(self) -> None:
+        for _attempt in range(2):  # a brand-new profile's first start can fail; start once more
             write_profile(self.profile, self.locale)
             self.process = subprocess.Popen(
                 [shutil.which("soffice") or "soffice", f"-env:UserInstallation={self.profile.as_uri()}",
@@ -90,7 +95,14 @@ class Office:
         self.desktop = manager.createInstanceWithContext("com.sun.star.frame.Desktop", self.context)
         self.toolkit = manager.createInstanceWithContext("com.sun.star.awt.Toolkit", self.context)
         self.dispatcher = manager.createInstanceWithContext("com.sun.star.frame.DispatchHelper", self.context)
-        return self
+
+    def restart(self) -> None:
+        self.__exit__()
+        self.start()
+
+    def died(self, error: Exception) -> bool:
+        """Whether ``error`` means the office went away (it crashes now and then), not a bad plan."""
+        return isinstance(error, DisposedException) or self.process.poll() is not None
 
     def _connect(self):
         local = uno.getComponentContext()
@@ -106,7 +118,7 @@ class Office:
     def __exit__(self, *exc) -> None:
         try:
             self.desktop.terminate()
-        except Exception:  # the bridge goes away while terminating
+        except Exception:  # the bridge goes away while terminating, or is gone already
             pass
         self._stop()
 
@@ -166,6 +178,7 @@ def store(document, saves: list[dict]) -> None:
 def copy_sheet(office: Office, document, name: str):
     """The sheet copied into a new document (Move or Copy Sheet → new document)."""
     fresh = office.open(None)
+    office.settle()
     fresh.Sheets.importSheet(document, name, 0)
     for other in [n for n in fresh.Sheets.ElementNames if n != name]:
         fresh.Sheets.removeByName(other)
@@ -192,8 +205,18 @@ def run_job(office: Office, job: dict) -> dict:
 
 def main(plan_path: str, result_path: str) -> int:
     plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
+    results = []
     with Office(Path(plan["profile"]), plan["locale"]) as office:
-        results = [run_job(office, job) for job in plan["jobs"]]
+        for job in plan["jobs"]:
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    results.append({**run_job(office, job), "attempts": attempt})
+                    break
+                except Exception as error:  # LibreOffice 7.4 crashes now and then (seen in importSheet)
+                    if attempt == MAX_ATTEMPTS or not office.died(error):
+                        raise
+                    print(f"LibreOffice went away ({type(error).__name__}); job started again", file=sys.stderr)
+                    office.restart()
     Path(result_path).write_text(json.dumps({"locale": plan["locale"], "jobs": results}, indent=1),
                                  encoding="utf-8")
     return 0
