@@ -23,13 +23,18 @@ def cell_address(row: int, column: int) -> str:
     return f"{column_letter(column)}{row + 1}"
 
 
-def parse_address(where: str) -> tuple[int, int]:
-    """``G10`` as zero-based (row, column); the inverse of :func:`cell_address`."""
-    letters = where.rstrip("0123456789")
+def column_number(letters: str) -> int:
+    """``A`` -> 1, ``AA`` -> 27 (one-based, as Excel counts); the inverse of :func:`column_letter` + 1."""
     column = 0
     for letter in letters.upper():
         column = column * 26 + ord(letter) - 64
-    return int(where[len(letters):]) - 1, column - 1
+    return column
+
+
+def parse_address(where: str) -> tuple[int, int]:
+    """``G10`` as zero-based (row, column); the inverse of :func:`cell_address`."""
+    letters = where.rstrip("0123456789")
+    return int(where[len(letters):]) - 1, column_number(letters) - 1
 
 
 def clean_text(value: object) -> str:

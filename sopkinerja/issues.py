@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sopkinerja.cells import column_number
+
 ERROR, WARNING, INFO = "error", "warning", "info"
 
 # code -> severity. The public contract: codes and severities never change meaning.
@@ -80,10 +82,7 @@ def _cell_order(cell: str | None) -> tuple[int, int]:
         return (0, 0)
     letters = "".join(ch for ch in cell if ch.isalpha())
     digits = "".join(ch for ch in cell if ch.isdigit())
-    column = 0
-    for ch in letters:
-        column = column * 26 + ord(ch.upper()) - 64
-    return (int(digits or 0), column)
+    return (int(digits or 0), column_number(letters))
 
 
 def flatten(issues, *fields: str) -> list[tuple]:
