@@ -65,6 +65,11 @@ def _parse_text(text: str, tz: tzinfo) -> datetime | None:
     return None
 
 
+def show_time(moment: datetime | None) -> str:
+    """A time as Log Proses and the reports show it: ``09/10/2026 08.30``; ``-`` when there is none."""
+    return moment.strftime("%d/%m/%Y %H.%M") if moment else "-"
+
+
 def is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 

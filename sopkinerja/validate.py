@@ -16,7 +16,7 @@ from sopkinerja.issues import ERROR, Issue
 from sopkinerja.models import is_percentage_measure
 from sopkinerja.numbers import BLANK, INVALID, parse_number
 from sopkinerja.reader import address, decode
-from sopkinerja.times import is_blank, parse_pair
+from sopkinerja.times import is_blank, parse_pair, show_time
 
 REQUIRED_COLUMNS = ("code", "name", "measure", "target", "actual", "budget", "spent")
 TEXT_KEYS = L.INPUT_TEXT_KEYS
@@ -255,11 +255,11 @@ def check_log(ctx: Context):
             meant, other = _day_month(times[key], window)
             if other is not None:
                 yield ctx.issue("ambiguous-date", sheet=log["sheet"], cell=address(log, row["row"], key), step=step,
-                                value=_show_time(times[key]), read=_show_time(meant), other=_show_time(other))
+                                value=show_time(times[key]), read=show_time(meant), other=show_time(other))
                 times[key] = meant
         if times["start"] and times["end"] and times["end"] < times["start"]:
             yield ctx.issue("time-reversed", sheet=log["sheet"], cell=address(log, row["row"], "end"), step=step,
-                            start=_show_time(times["start"]), end=_show_time(times["end"]))
+                            start=show_time(times["start"]), end=show_time(times["end"]))
         name = clean_text(decode(row["cells"].get("name")))
         nip = clean_text(decode(row["cells"].get("nip"))).replace(" ", "")
         if times["start"] or times["end"]:
@@ -297,10 +297,6 @@ def _day_month(moment: datetime | None, window) -> tuple[datetime | None, dateti
     if start <= swapped <= end:
         return (moment, swapped) if start <= moment <= end else (swapped, moment)
     return moment, None
-
-
-def _show_time(moment: datetime) -> str:
-    return moment.strftime("%d/%m/%Y %H.%M")
 
 
 def _step_number(raw: object) -> int | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sopkinerja.consolidate import KATEGORI, Recap
 from sopkinerja.numbers import format_number
+from sopkinerja.times import show_time
 
 BAND_CLASS = {"Sangat Tinggi": "st", "Tinggi": "t", "Sedang": "s", "Rendah": "r", "Sangat Rendah": "sr"}
 BAND_COLOUR = {"st": "#1a7f37", "t": "#57ab5a", "s": "#d4a72c", "r": "#e16f24", "sr": "#cf222e", "na": "#8c959f"}
@@ -241,8 +242,6 @@ def build_view(recap: Recap, config, issues, sop, generated: str, messages, timi
     )
 
 
-def when(moment) -> str:
-    return moment.strftime("%d/%m/%Y %H.%M") if moment else "-"
 
 
 def minutes(value: float | None) -> str:
@@ -260,12 +259,12 @@ def _timing(timing, messages) -> dict:
                            minutes(s.maximum), str(s.exceeded), str(s.unrecorded),
                            "accepted" if s.ok else ("missing" if s.unrecorded == len(s.rows) else "rejected"))
              for s in timing.steps]
-    rows = [TimingDetailRow(str(r.step.number), r.unit or "-", when(r.start), when(r.end), minutes(r.working),
+    rows = [TimingDetailRow(str(r.step.number), r.unit or "-", show_time(r.start), show_time(r.end), minutes(r.working),
                             minutes(r.calendar), format_number(float(r.step.standard_minutes), 0),
                             minutes(r.difference), messages(f"timing.status_{r.status.replace('-', '_')}"),
                             STATUS_CLASS[r.status], r.source or "-") for r in timing.rows]
     difference = (timing.cycle_working - timing.cycle_standard) if timing.cycle_working is not None else None
-    cycle = {"start": when(timing.cycle_start), "end": when(timing.cycle_end),
+    cycle = {"start": show_time(timing.cycle_start), "end": show_time(timing.cycle_end),
              "working": minutes(timing.cycle_working), "standard": format_number(float(timing.cycle_standard), 0),
              "difference": minutes(difference)}
     bars, ticks, height = _gantt(timing)
@@ -294,7 +293,7 @@ def _gantt(timing) -> tuple[list[GanttBar], list[tuple[float, str]], float]:
         std_end = x(s.standard_end) if s.standard_end else start_x
         bars.append(GanttBar(f"{s.step.number}", y, start_x, max(round(end_x - start_x, 1), 2.0), start_x,
                              max(round(std_end - start_x, 1), 1.0), colour,
-                             f"{s.step.number}. {s.step.description}: {when(s.start)} - {when(s.end)}"))
+                             f"{s.step.number}. {s.step.description}: {show_time(s.start)} - {show_time(s.end)}"))
     days = max(int(span // 86400), 1)
     step = max(days // 6, 1)
     ticks = []
