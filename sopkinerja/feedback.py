@@ -19,7 +19,7 @@ from sopkinerja.atomic import write_bytes
 from sopkinerja.cells import column_letter
 from sopkinerja.i18n import Messages, format_datetime
 from sopkinerja.issues import ERROR, INFO, WARNING
-from sopkinerja.reader import decode
+from sopkinerja.ingest.reader import decode
 
 FILLS = {ERROR: "F8CBAD", WARNING: "FFE699", INFO: "DDEBF7"}
 SEVERITY_KEYS = {ERROR: "feedback.error", WARNING: "feedback.warning", INFO: "feedback.info"}

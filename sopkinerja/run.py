@@ -18,7 +18,7 @@ from sopkinerja.consolidate import consolidate
 from sopkinerja.i18n import Messages
 from sopkinerja.pool import spawn_pool, worker_count
 from sopkinerja.issues import ERROR, INFO, WARNING, Issue, count
-from sopkinerja.reader import PARSER_VERSION, parse_file
+from sopkinerja.ingest.reader import PARSER_VERSION, parse_file
 from sopkinerja.atomic import remove_leftovers
 from sopkinerja.report import FEEDBACK_FOLDER, Outputs, new_stage, output_names, recover, write_reports
 from sopkinerja.timing import events, timing_log

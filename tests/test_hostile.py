@@ -331,7 +331,7 @@ def test_formula_like_text_stays_text_everywhere(round_ws, tmp_path):
 
 
 def test_csv_neutralises_formula_text():
-    from sopkinerja.recaprows import csv_rows, neutral
+    from sopkinerja.report.rows import csv_rows, neutral
 
     assert neutral("=1+2") == "'=1+2" and neutral("@SUM(1)") == "'@SUM(1)" and neutral("+cmd") == "'+cmd"
     assert neutral("-2+3") == "'-2+3" and neutral("-") == "-" and neutral("+") == "+"
@@ -400,7 +400,7 @@ def _ods(path, rows_xml: str, before: str = "") -> str:
 
 def test_ods_percent_cells_are_found_by_counting_repeats_never_expanding(tmp_path):
     """An .ods return marks "90%" cells itself; repeated rows and cells are counted, not built (issue 9)."""
-    from sopkinerja.reader import _percent_cells_ods
+    from sopkinerja.ingest.reader import _percent_cells_ods
 
     cell = '<table:table-cell office:value-type="{kind}" office:value="0.9"/>'
     rows = (
@@ -420,7 +420,7 @@ def test_ods_percent_cells_are_found_by_counting_repeats_never_expanding(tmp_pat
 
 def test_percent_format_codes():
     from sopkinerja.cells import cell_address, parse_address
-    from sopkinerja.reader import is_percent_format
+    from sopkinerja.ingest.reader import is_percent_format
 
     assert is_percent_format("0%") and is_percent_format("0.00%") and is_percent_format("#,##0.0%;-0%")
     assert not is_percent_format('0" %"') and not is_percent_format("0\\%") and not is_percent_format("General")

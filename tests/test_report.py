@@ -188,7 +188,7 @@ def test_run_json_lists_every_output_and_exit_codes(round_ws, run_cli):
 
 
 def test_a_failed_report_leaves_the_previous_outputs(round_ws, monkeypatch):
-    import sopkinerja.recapbook as recapbook
+    import sopkinerja.report.xlsx as recapbook
 
     root, paths = round_ws
     fill_all(root, paths)

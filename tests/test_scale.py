@@ -18,8 +18,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from conftest import fill_all, fill_workbook, run_round
-from sopkinerja import bigsheet
-from sopkinerja.bigsheet import Block, BlockCache, Column, Splice, crc32_combine, rows_xml, splice
+from sopkinerja.report import splice as bigsheet
+from sopkinerja.report.splice import Block, BlockCache, Column, Splice, crc32_combine, rows_xml, splice
 
 RECAP = "Rekap Kinerja 2026-TW3.xlsx"
 
@@ -253,8 +253,8 @@ def test_csv_pieces_equal_what_pandas_writes(round_ws, tmp_path):
     expected = tmp_path / "pandas.csv"
     recap.table[list(CSV_COLUMNS)].to_csv(expected, index=False, encoding="utf-8-sig", float_format="%.10g",
                                           lineterminator="\r\n")
-    from sopkinerja import recaprows
-    from sopkinerja.bigsheet import BlockCache
+    from sopkinerja.report import rows as recaprows
+    from sopkinerja.report.splice import BlockCache
 
     ours = tmp_path / "ours.csv"
     with open(ours, "wb") as out:
@@ -265,7 +265,7 @@ def test_csv_pieces_equal_what_pandas_writes(round_ws, tmp_path):
 
 def test_rows_built_by_the_worker_pool_equal_rows_built_here(round_ws, monkeypatch):
     """The spawn-pool path of recaprows gives the same recap bytes as building in-process."""
-    from sopkinerja import recaprows
+    from sopkinerja.report import rows as recaprows
 
     root, paths = round_ws
     fill_all(root, paths, skip=("IPW",))

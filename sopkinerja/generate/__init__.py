@@ -24,7 +24,7 @@ from sopkinerja import layout as L
 from sopkinerja.errors import Problem, SopkinerjaError
 from sopkinerja.models import Indicator, Master, Sop, Unit
 from sopkinerja.pool import spawn_pool, worker_count
-from sopkinerja.requestbook import LogRow, RequestSpec, SheetRow, write_request_workbook
+from sopkinerja.generate.workbook import LogRow, RequestSpec, SheetRow, write_request_workbook
 from sopkinerja.workspace import Workspace
 
 REQUEST_FOLDER = "permintaan"
@@ -244,7 +244,7 @@ def sheet_rows(indicators: tuple[Indicator, ...], period) -> tuple[SheetRow, ...
 
 def _prefilled(indicator: Indicator, period) -> dict:
     """The values the unit must not change, exactly as written (product.md §3.4)."""
-    from sopkinerja.requestbook import clip
+    from sopkinerja.generate.workbook import clip
 
     return {"code": indicator.code, "name": clip(indicator.name), "measure": indicator.measure,
             "polarity": indicator.polarity, "target": indicator.target_for(period),

@@ -15,7 +15,7 @@ from sopkinerja.cells import clean_text
 from sopkinerja.issues import ERROR, Issue
 from sopkinerja.models import is_percentage_measure
 from sopkinerja.numbers import BLANK, INVALID, parse_number
-from sopkinerja.reader import address, decode
+from sopkinerja.ingest.reader import address, decode
 from sopkinerja.times import is_blank, parse_pair, show_time
 
 REQUIRED_COLUMNS = ("code", "name", "measure", "target", "actual", "budget", "spent")

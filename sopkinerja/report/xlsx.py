@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from sopkinerja.bigsheet import Column, Splice, splice
+from sopkinerja.report.splice import Column, Splice, splice
 from sopkinerja.consolidate import KATEGORI, Recap
-from sopkinerja.recaprows import TABLE_COLUMNS, TABLE_FORMATS, Placement, UnitPieces
+from sopkinerja.report.rows import TABLE_COLUMNS, TABLE_FORMATS, Placement, UnitPieces
 
 MAX_UNIT_SHEETS = 100  # beyond this the agency table and the CSV carry the detail
 TABLE_TOP = 2  # the indicator tables' header row (0-based); rows start below it

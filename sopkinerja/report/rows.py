@@ -18,7 +18,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sopkinerja.bigsheet import Block, BlockCache, Column, rows_xml
+from sopkinerja.report.splice import Block, BlockCache, Column, rows_xml
 from sopkinerja.consolidate import CSV_COLUMNS
 
 # The indicator tables of the workbook (Rekap Badan and one sheet per unit).

@@ -67,9 +67,9 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, 
     with what ``also`` names there (the feedback folder), into place as one set."""
     from sopkinerja.i18n import format_datetime
 
-    from sopkinerja import recapbook, recaprows
-    from sopkinerja.bigsheet import BlockCache
-    from sopkinerja.view import build_view
+    from sopkinerja.report import rows as recaprows, xlsx as recapbook
+    from sopkinerja.report.splice import BlockCache
+    from sopkinerja.report.view import build_view
 
     folder = workspace.period_output()
     names = output_names(recap.period)
