@@ -1,9 +1,11 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Atomic writes: a reader sees the old file or the new one, never half of one; and a set of
+outputs switched in as one step that survives interruption (product.md §3.7)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,3 +55,79 @@ def remove_leftovers(folder: Path) -> int:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def new_stage(folder: Path) -> Path:
+    """An empty staging folder beside the outputs (same disk, so moving is a rename)."""
+    stage = folder / f".sementara-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    return stage
+
+
+JOURNAL = ".ganti-keluaran.json"
+
+
+def switch(folder: Path, stage: Path, names: list[str]) -> None:
+    """Put a complete staged set of outputs in place as one step that survives interruption.
+
+    Every staged file is synced, then a journal naming the set is written
+    (atomically) before the first file is moved. Moving takes microseconds;
+    if the process dies among the moves, ``recover`` (run first by every
+    command that writes outputs) finishes them from the journal, so the
+    folder never keeps a mix of two runs' files.
+    """
+    import json
+
+    from sopkinerja.atomic import write_text
+
+    for name in names:
+        for path in ([stage / name] if (stage / name).is_file() else sorted((stage / name).rglob("*"))):
+            if path.is_file():
+                fsync(path)
+    journal = folder / JOURNAL
+    write_text(journal, json.dumps({"stage": stage.name, "names": names}))
+    _move(folder, stage, names)
+    journal.unlink()
+
+
+def _move(folder: Path, stage: Path, names: list[str]) -> None:
+    """Move each staged file or folder into place; a folder replaces the old one whole
+    (renamed aside first: Windows cannot replace a folder that exists). Repeatable."""
+    for name in names:
+        source, target = stage / name, folder / name
+        if not source.exists():
+            continue  # moved already (a finished step of an interrupted switch)
+        if source.is_dir():
+            old = folder / f".lama-{name}"
+            shutil.rmtree(old, ignore_errors=True)
+            if target.exists():
+                os.replace(target, old)
+            os.replace(source, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(source, target)
+
+
+def recover(folder: Path) -> bool:
+    """Finish an interrupted switch and remove what an interrupted run left behind.
+
+    Call under the workspace lock (no other run is writing). Returns whether
+    a switch was finished.
+    """
+    import json
+
+    finished = False
+    journal = folder / JOURNAL
+    if journal.exists():
+        try:
+            plan = json.loads(journal.read_text(encoding="utf-8"))
+            _move(folder, folder / plan["stage"], list(plan["names"]))
+            finished = True
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # a journal is written atomically; an unreadable one names nothing to finish
+        journal.unlink(missing_ok=True)
+    if folder.is_dir():
+        for leftover in [*folder.glob(".sementara-*"), *folder.glob(".lama-*")]:
+            shutil.rmtree(leftover, ignore_errors=True)
+    return finished

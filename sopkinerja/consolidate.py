@@ -8,12 +8,12 @@ averages only.
 
 from __future__ import annotations
 
-import json
-import math
-
-import numpy as np
 from dataclasses import dataclass, field
 from datetime import datetime
+
+import numpy as np
+
+from sopkinerja.rules import KATEGORI, capaian, kategori, serapan
 
 # The flat table's columns (product.md §3.7, the recap CSV), in order.
 CSV_COLUMNS = (
@@ -22,33 +22,7 @@ CSV_COLUMNS = (
 )
 EXTRA_COLUMNS = ("sasaran", "program", "kegiatan", "sub_kegiatan", "capaian_sebelumnya", "periode_sebelumnya",
                  "perubahan_capaian", "sel_realisasi", "teks_asli_realisasi")
-# Permendagri 86/2017 evaluation scale, half-open bands (lower bound, label).
-BANDS = ((91.0, "Sangat Tinggi"), (76.0, "Tinggi"), (66.0, "Sedang"), (51.0, "Rendah"),
-         (-math.inf, "Sangat Rendah"))
-KATEGORI = tuple(label for _, label in BANDS)
 UNIT_STATUS = {"accepted": "diterima", "rejected": "ditolak", "missing": "belum-mengirim"}
-
-
-def capaian(actual: float | None, target: float | None, polarity: str) -> float | None:
-    """product.md §2: higher-is-better ``r/t*100``; lower-is-better ``(2t-r)/t*100``
-    (PermenPANRB 8/2021); undefined (None) when a value is missing or the target is 0."""
-    if actual is None or target is None or target == 0:
-        return None
-    if polarity == "-":
-        return (2 * target - actual) / target * 100
-    return actual / target * 100
-
-
-def kategori(value: float | None) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return next(label for lower, label in BANDS if value >= lower)
-
-
-def serapan(spent: float | None, budget: float | None) -> float | None:
-    if spent is None or not budget:
-        return None
-    return spent / budget * 100
 
 
 @dataclass
@@ -134,7 +108,6 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None) -
     ``capaian``/``kategori``/``serapan`` above, applied to whole columns with
     the same floating-point operations in the same order.
     """
-    import numpy as np
     import pandas as pd
 
     statuses = {u.unit: u for u in unit_statuses}
@@ -161,15 +134,11 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None) -
     found = table[["kode_unit", "kode_indikator"]].merge(values, how="left", on=["kode_unit", "kode_indikator"])
     actual = found["actual"].to_numpy(dtype=float, na_value=np.nan)
     spent = found["spent"].to_numpy(dtype=float, na_value=np.nan)
-    minus = table["polaritas"].to_numpy() == "-"
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = np.where(minus, (2 * target - actual) / target * 100, actual / target * 100)
-        value[np.isnan(actual) | np.isnan(target) | (target == 0)] = np.nan
-        absorbed = spent / budget * 100
-        absorbed[np.isnan(spent) | np.isnan(budget) | (budget == 0)] = np.nan
+    value = _each(capaian, actual, target, table["polaritas"].to_numpy())
+    absorbed = _each(serapan, spent, budget)
     # float64 columns: a missing number is NaN (an empty cell in the CSV, ``-`` on the page)
     table["target"], table["realisasi"], table["capaian_persen"] = target, actual, value
-    table["kategori"] = _bands(value)
+    table["kategori"] = [kategori(v) for v in value.tolist()]
     table["pagu"], table["realisasi_anggaran"], table["serapan_persen"] = budget, spent, absorbed
     table["status_unit"] = table["kode_unit"].map({code: UNIT_STATUS[s.status] for code, s in statuses.items()})
     history = _history(ledger, master, period)
@@ -193,11 +162,11 @@ def _texts(series) -> list:
     return [v if isinstance(v, str) else None for v in series.tolist()]
 
 
-def _bands(values) -> list:
-    out = []
-    for v in values.tolist():
-        out.append(None if v != v else next(label for lower, label in BANDS if v >= lower))
-    return out
+def _each(rule, *columns) -> np.ndarray:
+    """A rule of ``sopkinerja.rules`` applied row by row (NaN in, NaN out): the rule is written
+    once, never as a vectorised twin (measured: ~0.3 s for 500,000 rows)."""
+    results = [rule(*row) for row in zip(*(c.tolist() for c in columns))]
+    return np.array([np.nan if v is None else v for v in results], dtype=float)
 
 
 def _unit_recaps(table, master, statuses, cap) -> list[UnitRecap]:
@@ -246,13 +215,7 @@ def _values_frame(ledger, period: str):
     """Accepted realisasi and realisasi anggaran per (unit, indicator), with the realisasi's cell and text."""
     import pandas as pd
 
-    rows = ledger.db.execute(
-        "SELECT s.unit_code, v.indicator_code, "
-        "MAX(CASE WHEN v.field = 'actual' THEN v.number END), MAX(CASE WHEN v.field = 'spent' THEN v.number END), "
-        "MAX(CASE WHEN v.field = 'actual' THEN v.cell END), MAX(CASE WHEN v.field = 'actual' THEN v.original END) "
-        "FROM submission_values v JOIN submissions s ON s.sha256 = v.sha256 "
-        "WHERE s.period = ? AND s.status = 'accepted' GROUP BY s.unit_code, v.indicator_code", (period,)).fetchall()
-    return pd.DataFrame([tuple(r) for r in rows],
+    return pd.DataFrame(ledger.accepted_values(period),
                         columns=["kode_unit", "kode_indikator", "actual", "spent", "cell", "original"])
 
 
@@ -260,22 +223,10 @@ def _issued_frame(ledger, period: str):
     """The target and pagu of each indicator in its unit's latest request: what the unit saw."""
     import pandas as pd
 
-    rows = ledger.db.execute(
-        "SELECT rr.indicator_code, json_extract(rr.prefilled, '$.target'), json_extract(rr.prefilled, '$.budget') "
-        "FROM request_rows rr JOIN requests r USING (request_id) WHERE r.period = ? ORDER BY r.issued_at, r.rowid",
-        (period,)).fetchall()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=["kode_indikator", "target", "budget"])
+    frame = pd.DataFrame(ledger.issued_targets(period), columns=["kode_indikator", "target", "budget"])
     frame = frame.drop_duplicates("kode_indikator", keep="last").set_index("kode_indikator")
     frame["issued"] = True
     return frame
-
-
-def _issued(ledger, period: str) -> dict[str, dict]:
-    """The pre-filled values of each unit's latest request (earlier periods' targets, for history)."""
-    rows = ledger.db.execute(
-        "SELECT rr.indicator_code, rr.prefilled FROM request_rows rr JOIN requests r USING (request_id) "
-        "WHERE r.period = ? ORDER BY r.issued_at, r.rowid", (period,)).fetchall()
-    return {row["indicator_code"]: json.loads(row["prefilled"]) for row in rows}
 
 
 def _history(ledger, master, period: str) -> dict[str, tuple[float | None, str]]:
@@ -283,24 +234,22 @@ def _history(ledger, master, period: str) -> dict[str, tuple[float | None, str]]
     from sopkinerja.models import Period
 
     current = Period.parse(period)
-    rows = ledger.db.execute(
-        "SELECT s.period, v.indicator_code, v.number FROM submission_values v JOIN submissions s "
-        "ON s.sha256 = v.sha256 WHERE s.status = 'accepted' AND v.field = 'actual' AND s.period != ?",
-        (period,)).fetchall()
     earlier = {}
     polarity = {i.code: i.polarity for i in master.indicators}
-    for row in rows:
+    for row_period, code, number in ledger.accepted_actuals_outside(period):
         try:
-            when = Period.parse(row["period"])
+            when = Period.parse(row_period)
         except ValueError:
             continue
-        if when.end >= current.end or row["indicator_code"] not in polarity:
+        if when.end >= current.end or code not in polarity:
             continue
-        best = earlier.get(row["indicator_code"])
+        best = earlier.get(code)
         if best is None or when > best[0]:
-            earlier[row["indicator_code"]] = (when, row["number"])
-    out = {}
+            earlier[code] = (when, number)
+    out, issued = {}, {}
     for code, (when, actual) in earlier.items():
-        target = _issued(ledger, when.code).get(code, {}).get("target")
+        if when.code not in issued:  # one query per earlier period, not per indicator
+            issued[when.code] = ledger.issued_prefilled(when.code)
+        target = issued[when.code].get(code, {}).get("target")
         out[code] = (capaian(actual, target, polarity[code]), when.code)
     return out

@@ -102,8 +102,7 @@ def _record_disposition(workspace) -> None:
     if step is None:
         return
     with workspace.ledger() as ledger:
-        done = ledger.db.execute("SELECT 1 FROM step_events WHERE period = ? AND step = ? AND source = 'manual'",
-                                 (workspace.config.period.code, step.number)).fetchone()
+        done = ledger.has_step_event(workspace.config.period.code, step.number, "manual")
     if not done:
         record_step(workspace, step.number, datetime.fromisoformat("2026-09-25T09:00:00+07:00"),
                     datetime.fromisoformat("2026-09-25T09:10:00+07:00"), None, "Kepala Bappedalitbang",

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sopkinerja import layout as L
 from sopkinerja.numbers import format_number
+from sopkinerja.rules import is_percentage_measure
 
 WIB = ZoneInfo("Asia/Jakarta")
 # unit -> (how it fills, when its file arrives)
@@ -75,9 +76,10 @@ def _actual(code: str, target, polarity: str, measure: str) -> float:
     base = target if target else 1
     share = factor(code)
     value = base * (2 - share) if polarity == "-" else base * share
-    if measure == "%":
+    percent = is_percentage_measure(measure)
+    if percent:
         value = min(value, 100.0)
-    return round(value, 2) if not float(base).is_integer() or measure == "%" else float(round(value))
+    return round(value, 2) if not float(base).is_integer() or percent else float(round(value))
 
 
 TEXTS = (
@@ -105,15 +107,16 @@ WORKING_DAYS = tuple(datetime(2026, 9, 29) + timedelta(days=d) for d in (0, 1, 2
 def _log(sheet, arrived: datetime, sign: bool) -> None:
     """Steps 4-7 over the first working week, step 8 just before the file arrives."""
     naive_arrival = arrived.replace(tzinfo=None)
+    col = {key: L.log_column_index(key) + 1 for key in L.LOG_INDEX}
     for row in range(L.LOG_HEADER_ROW + 2, sheet.max_row + 1):
-        step = sheet.cell(row, 1).value
+        step = sheet.cell(row, col["step"]).value
         plan = next((p for p in LOG_PLAN if p[0] == step), None)
         if plan is not None:
             _, day, (h1, m1), end_day, (h2, m2) = plan
-            sheet.cell(row, 4).value = WORKING_DAYS[day].replace(hour=h1, minute=m1)
-            sheet.cell(row, 5).value = WORKING_DAYS[end_day].replace(hour=h2, minute=m2)
+            sheet.cell(row, col["start"]).value = WORKING_DAYS[day].replace(hour=h1, minute=m1)
+            sheet.cell(row, col["end"]).value = WORKING_DAYS[end_day].replace(hour=h2, minute=m2)
         elif step == 8:
-            sheet.cell(row, 4).value = naive_arrival - timedelta(minutes=20)
-            sheet.cell(row, 5).value = naive_arrival
+            sheet.cell(row, col["start"]).value = naive_arrival - timedelta(minutes=20)
+            sheet.cell(row, col["end"]).value = naive_arrival
         if step == 7 and not sign:
-            sheet.cell(row, 5).value = None
+            sheet.cell(row, col["end"]).value = None

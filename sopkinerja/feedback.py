@@ -1,4 +1,5 @@
-"""Feedback workbooks (product.md §3.7): the unit's own file, problem cells marked, plus ``Hasil Validasi``.
+"""Stage ``feedback`` (back to SOP step 7): per unit with problems, its own file with the problem cells
+marked, plus ``Hasil Validasi`` (product.md §3.7).
 
 openpyxl edits the returned .xlsx/.xlsm (macros are not kept: the feedback is
 .xlsx). A returned .xls or .ods, which openpyxl cannot edit, is rebuilt: its
@@ -19,17 +20,36 @@ from sopkinerja.atomic import write_bytes
 from sopkinerja.cells import column_letter
 from sopkinerja.i18n import Messages, format_datetime
 from sopkinerja.issues import ERROR, INFO, WARNING
-from sopkinerja.ingest.reader import decode
+from sopkinerja.files import safe_filename
+from sopkinerja.ingest.reader import PARSER_VERSION, decode
+from sopkinerja.records import FileOutcome, UnitStatus
 
+FEEDBACK_FOLDER = "umpan-balik"  # output/<periode>/umpan-balik/
 FILLS = {ERROR: "F8CBAD", WARNING: "FFE699", INFO: "DDEBF7"}
 SEVERITY_KEYS = {ERROR: "feedback.error", WARNING: "feedback.warning", INFO: "feedback.info"}
 
 
-def write_feedback(workspace, outcome, unit, folder: Path) -> Path:
+def write_all(workspace, ledger, current: list[FileOutcome], units: list[UnitStatus], staged: Path
+              ) -> dict[str, Path]:
+    """Feedback for every unit whose current file has problems, written into ``staged``; the
+    paths returned are where the files will be once the set is switched in. A unit without
+    problems has none (an older one goes with the old folder)."""
+    staged.mkdir(parents=True, exist_ok=True)
+    final = workspace.period_output() / FEEDBACK_FOLDER
+    by_file = {o.file: o for o in current}
+    written = {}
+    for unit in units:
+        outcome = by_file.get(unit.file) if unit.file else None
+        if outcome is None or not [i for i in outcome.issues if i.severity != INFO]:
+            continue
+        outcome.parsed = ledger.parse_result(outcome.sha256, PARSER_VERSION)
+        written[unit.unit] = final / write_feedback(workspace, outcome, unit, staged).name
+    return written
+
+
+def write_feedback(workspace, outcome: FileOutcome, unit: UnitStatus, folder: Path) -> Path:
     """Write ``Umpan Balik <periode> - <unit>.xlsx`` atomically and return its path."""
     import openpyxl
-
-    from sopkinerja.generate import safe_filename
 
     msg = Messages(workspace.config.language)
     source = workspace.root / outcome.archive_path

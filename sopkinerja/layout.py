@@ -73,6 +73,7 @@ LOG_COLUMNS: tuple[tuple[str, str, float], ...] = (
     ("nip", "NIP", 22),
 )
 LOG_LABELS = {key: label for key, label, _ in LOG_COLUMNS}
+LOG_INDEX = {key: index for index, (key, _, _) in enumerate(LOG_COLUMNS)}
 LOG_HEADER_ROW = 3  # zero-based: title, subtitle, empty row, then the header
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 
@@ -89,4 +90,10 @@ META_KEYS = (
 
 
 def column_index(key: str) -> int:
+    """Zero-based column of a ``Data Kinerja`` key."""
     return COLUMN_INDEX[key]
+
+
+def log_column_index(key: str) -> int:
+    """Zero-based column of a ``Log Proses`` key."""
+    return LOG_INDEX[key]

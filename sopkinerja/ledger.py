@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
-
 from sopkinerja.errors import LedgerError, WorkspaceBusy
+from sopkinerja.records import IssuedRequest, StepEvent
 
 LEDGER_NAME = "buku-besar.sqlite"
 LOCK_NAME = "sopkinerja.lock"
@@ -233,6 +234,10 @@ class Ledger:
             self.db.execute("UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?",
                             (finished_at, outcome, run_id))
 
+    def has_run(self, command: str, period: str) -> bool:
+        return self.db.execute("SELECT 1 FROM runs WHERE command = ? AND period = ? LIMIT 1",
+                               (command, period)).fetchone() is not None
+
     def get_state(self, key: str) -> bytes | None:
         row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
@@ -241,19 +246,52 @@ class Ledger:
         """Call inside a transaction."""
         self.db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
 
+    def change_marks(self, skip_sistem_steps: list[int]) -> tuple:
+        """What ``generate`` and ``step`` have written (requests; manual events and sistem events
+        but those of ``skip_sistem_steps``, which run writes itself): changes when they write."""
+        steps = skip_sistem_steps or [-1]
+        marks = ",".join("?" * len(steps))
+        requests = self.db.execute("SELECT COUNT(*), MAX(rowid), SUM(rowid) FROM requests").fetchone()
+        events = self.db.execute(
+            f"SELECT COUNT(*), MAX(id), SUM(id) FROM step_events WHERE source = 'manual' OR "
+            f"(source = 'sistem' AND step NOT IN ({marks}))", steps).fetchone()
+        return tuple(requests), tuple(events)
+
     # --- requests (SOP steps 2-3) ---------------------------------------------
 
-    def latest_request(self, period: str, unit_code: str) -> sqlite3.Row | None:
-        return self.db.execute(
+    def latest_request(self, period: str, unit_code: str) -> IssuedRequest | None:
+        return _request(self.db.execute(
             "SELECT * FROM requests WHERE period = ? AND unit_code = ? "
-            "ORDER BY issued_at DESC, rowid DESC LIMIT 1", (period, unit_code)).fetchone()
+            "ORDER BY issued_at DESC, rowid DESC LIMIT 1", (period, unit_code)).fetchone())
 
-    def request(self, request_id: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM requests WHERE request_id = ?", (request_id,)).fetchone()
+    def request(self, request_id: str) -> IssuedRequest | None:
+        return _request(self.db.execute("SELECT * FROM requests WHERE request_id = ?", (request_id,)).fetchone())
 
     def request_rows(self, request_id: str) -> list[sqlite3.Row]:
         return self.db.execute(
             "SELECT * FROM request_rows WHERE request_id = ? ORDER BY position", (request_id,)).fetchall()
+
+    def first_issued_at(self, period: str) -> str | None:
+        """When the period's first request went out (ISO 8601), or None before ``generate``."""
+        return self.db.execute("SELECT MIN(issued_at) FROM requests WHERE period = ?", (period,)).fetchone()[0]
+
+    def issued_targets(self, period: str) -> list[tuple]:
+        """(indicator code, target, pagu) of every request row of the period, oldest request first
+        (so the last row of a code is what its unit's latest request showed)."""
+        rows = self.db.execute(
+            "SELECT rr.indicator_code, json_extract(rr.prefilled, '$.target'), json_extract(rr.prefilled, '$.budget') "
+            "FROM request_rows rr JOIN requests r USING (request_id) WHERE r.period = ? ORDER BY r.issued_at, r.rowid",
+            (period,)).fetchall()
+        return [tuple(r) for r in rows]
+
+    def issued_prefilled(self, period: str) -> dict[str, dict]:
+        """Indicator code -> the pre-filled values of its unit's latest request of the period."""
+        import json
+
+        rows = self.db.execute(
+            "SELECT rr.indicator_code, rr.prefilled FROM request_rows rr JOIN requests r USING (request_id) "
+            "WHERE r.period = ? ORDER BY r.issued_at, r.rowid", (period,)).fetchall()
+        return {row["indicator_code"]: json.loads(row["prefilled"]) for row in rows}
 
     def add_request(self, request: dict, rows: list[dict]) -> None:
         """Insert one issued request and its pre-filled rows (call inside a transaction)."""
@@ -277,24 +315,30 @@ class Ledger:
             (original_path, size, mtime_ns)).fetchone()
         return row is not None
 
-    def add_receipt(self, received, run_id: int | None, mtime_ns: int | None) -> bool:
+    def add_receipt(self, *, sha256: str, size: int, archive_path: str, format: str, original_path: str,
+                    original_name: str, received_at: str, container: str | None, run_id: int | None,
+                    mtime_ns: int | None) -> bool:
         """Record a file and its receipt (inside a transaction); False when already recorded."""
         self.db.execute(
             "INSERT OR IGNORE INTO files (sha256, size, archive_path, first_received_at, format) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (received.sha256, received.size, received.archive_path, received.received_at.isoformat(),
-             received.format))
+            "VALUES (?, ?, ?, ?, ?)", (sha256, size, archive_path, received_at, format))
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO receipts (sha256, original_path, original_name, received_at, "
             "container_sha256, run_id, size, mtime_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (received.sha256, received.original_path, received.original_name,
-             received.received_at.isoformat(), received.container, run_id, received.size, mtime_ns))
+            (sha256, original_path, original_name, received_at, container, run_id, size, mtime_ns))
         return cursor.rowcount == 1
+
+    def set_file_format(self, sha256: str, format: str) -> None:
+        self.db.execute("UPDATE files SET format = ? WHERE sha256 = ?", (format, sha256))
 
     def receipts(self) -> list[sqlite3.Row]:
         return self.db.execute(
             "SELECT r.*, f.format, f.archive_path, f.size AS file_size FROM receipts r "
             "JOIN files f ON f.sha256 = r.sha256 ORDER BY r.received_at, r.id").fetchall()
+
+    def recorded_files(self) -> list[tuple[str, str]]:
+        """(sha256, archive path) of every file, by sha256."""
+        return [tuple(r) for r in self.db.execute("SELECT sha256, archive_path FROM files ORDER BY sha256")]
 
     def parse_result(self, sha256: str, parser_version: str) -> dict | None:
         blob = self.parse_blob(sha256, parser_version)
@@ -311,16 +355,102 @@ class Ledger:
         self.db.execute("INSERT OR REPLACE INTO parses (sha256, parser_version, parsed_at, result) "
                         "VALUES (?, ?, ?, ?)", (sha256, parser_version, parsed_at, blob))
 
+    # --- what run derives: submissions, values, issues ---------------------------
+
+    def replace_round(self, period: str, shas: list[str], sistem_steps: list[int], submissions: list[tuple],
+                      values: list[tuple], issues: list[tuple], events: list[StepEvent]) -> None:
+        """Everything run derived for this round, deleted and inserted again (inside a transaction).
+
+        Rows go in in the order given, so the same files give the same rows, ids included.
+        ``submissions``: (sha256, request_id, unit_code, period, received_at, status, parsed_at,
+        parser_version); ``values``: (sha256, indicator, field, number, text, original, cell);
+        ``issues``: (sha256, period, unit_code, code, severity, sheet, cell, params JSON).
+        """
+        marks = ",".join("?" * len(shas))
+        for step in sistem_steps:
+            self.db.execute("DELETE FROM step_events WHERE period = ? AND step = ? AND source = 'sistem'",
+                            (period, step))
+        self.db.execute(f"DELETE FROM issues WHERE period = ? OR sha256 IN ({marks})", (period, *shas))
+        self.db.execute(f"DELETE FROM submission_values WHERE sha256 IN ({marks})", shas)
+        self.db.execute(f"DELETE FROM step_events WHERE source = 'berkas' AND sha256 IN ({marks})", shas)
+        self.db.execute(f"DELETE FROM submissions WHERE sha256 IN ({marks})", shas)
+        self.db.executemany(
+            "INSERT INTO submissions (sha256, request_id, unit_code, period, received_at, status, "
+            "superseded_by, parsed_at, parser_version) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)", submissions)
+        self.db.executemany(
+            "INSERT OR REPLACE INTO submission_values (sha256, indicator_code, field, number, text, "
+            "original, cell) VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+        self.db.executemany(
+            "INSERT INTO issues (sha256, period, unit_code, code, severity, sheet, cell, params) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", issues)
+        for event in events:
+            self.add_step_event(event)
+
+    def accepted_values(self, period: str) -> list[tuple]:
+        """(unit, indicator, realisasi, realisasi anggaran, realisasi's cell, its original text) of
+        every indicator of the period's accepted answers."""
+        rows = self.db.execute(
+            "SELECT s.unit_code, v.indicator_code, "
+            "MAX(CASE WHEN v.field = 'actual' THEN v.number END), MAX(CASE WHEN v.field = 'spent' THEN v.number END), "
+            "MAX(CASE WHEN v.field = 'actual' THEN v.cell END), MAX(CASE WHEN v.field = 'actual' THEN v.original END) "
+            "FROM submission_values v JOIN submissions s ON s.sha256 = v.sha256 "
+            "WHERE s.period = ? AND s.status = 'accepted' GROUP BY s.unit_code, v.indicator_code", (period,)).fetchall()
+        return [tuple(r) for r in rows]
+
+    def accepted_actuals_outside(self, period: str) -> list[tuple[str, str, float | None]]:
+        """(period, indicator, realisasi) of every accepted answer of every other period."""
+        rows = self.db.execute(
+            "SELECT s.period, v.indicator_code, v.number FROM submission_values v JOIN submissions s "
+            "ON s.sha256 = v.sha256 WHERE s.status = 'accepted' AND v.field = 'actual' AND s.period != ?",
+            (period,)).fetchall()
+        return [tuple(r) for r in rows]
+
+    def accepted_value_counts(self) -> list[tuple[str, int]]:
+        """(sha256, number of values) of every accepted answer."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT v.sha256, COUNT(*) FROM submission_values v JOIN submissions s ON s.sha256 = v.sha256 "
+            "WHERE s.status = 'accepted' GROUP BY v.sha256 ORDER BY v.sha256")]
+
+    def submissions_of(self, period: str) -> list[sqlite3.Row]:
+        """The period's submissions in receipt order, each with its first inbox path and issue counts."""
+        return self.db.execute(
+            "SELECT s.*, (SELECT original_path FROM receipts r WHERE r.sha256 = s.sha256 ORDER BY r.id LIMIT 1) "
+            "AS path, (SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 AND i.severity = 'error') AS errors, "
+            "(SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 AND i.severity = 'warning') AS warnings "
+            "FROM submissions s WHERE s.period = ? ORDER BY s.received_at, s.sha256", (period,)).fetchall()
+
     # --- step events ---------------------------------------------------------
 
-    def add_step_event(self, event: dict) -> None:
-        """Record a step event (call inside a transaction); keys as the table's columns."""
-        columns = ("period", "step", "unit_code", "started_at", "ended_at", "source", "actor",
-                   "nip", "sha256", "note", "recorded_at")
-        row = {key: event.get(key) for key in columns}
+    def add_step_event(self, event: StepEvent) -> None:
+        """Record a step event (call inside a transaction)."""
+        row = {name: getattr(event, name) for name in _EVENT_COLUMNS}
+        for name in ("started_at", "ended_at", "recorded_at"):
+            row[name] = row[name].isoformat() if row[name] is not None else None
         self.db.execute(
-            f"INSERT INTO step_events ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})",
+            f"INSERT INTO step_events ({', '.join(_EVENT_COLUMNS)}) VALUES ({', '.join(':' + c for c in _EVENT_COLUMNS)})",
             row)
+
+    def step_events(self, period: str) -> list[StepEvent]:
+        """The period's events in the order recorded; a unit's declared (berkas) events only from
+        its current answer (accepted or rejected)."""
+        rows = self.db.execute(
+            "SELECT e.* FROM step_events e LEFT JOIN submissions s ON s.sha256 = e.sha256 "
+            "WHERE e.period = ? AND (e.source != 'berkas' OR s.status IN ('accepted', 'rejected')) "
+            "ORDER BY e.recorded_at, e.id", (period,)).fetchall()
+        return [_event(r) for r in rows]
+
+    def has_step_event(self, period: str, step: int, source: str) -> bool:
+        return self.db.execute("SELECT 1 FROM step_events WHERE period = ? AND step = ? AND source = ? LIMIT 1",
+                               (period, step, source)).fetchone() is not None
+
+    # --- integrity (verify) -------------------------------------------------------
+
+    def integrity_problems(self) -> list[tuple[str, str]]:
+        """What SQLite's own checks find, as (where, what): ``integrity_check`` lines and broken foreign keys."""
+        found = [("integrity_check", str(line)) for (line,) in self.db.execute("PRAGMA integrity_check").fetchall()
+                 if line != "ok"]
+        found += [(str(row[0]), f"foreign key to {row[2]}") for row in self.db.execute("PRAGMA foreign_key_check")]
+        return found
 
     def close(self) -> None:
         self.db.close()
@@ -330,6 +460,20 @@ class Ledger:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_EVENT_COLUMNS = ("period", "step", "unit_code", "started_at", "ended_at", "source", "actor", "nip", "sha256",
+                  "note", "recorded_at")
+
+
+def _request(row: sqlite3.Row | None) -> IssuedRequest | None:
+    return None if row is None else IssuedRequest(**{k: row[k] for k in IssuedRequest.__annotations__})
+
+
+def _event(row: sqlite3.Row) -> StepEvent:
+    moment = {k: datetime.fromisoformat(row[k]) if row[k] else None for k in ("started_at", "ended_at", "recorded_at")}
+    return StepEvent(row["step"], moment["started_at"], moment["ended_at"], row["actor"], row["nip"], row["period"],
+                     row["unit_code"], row["source"], row["sha256"], row["note"], moment["recorded_at"], row["id"])
 
 
 def _statements(script: str) -> list[str]:

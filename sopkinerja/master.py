@@ -9,8 +9,10 @@ from pathlib import Path
 
 from sopkinerja.cells import cell_address, clean_text, header_key
 from sopkinerja.errors import MasterError, Problem
+from sopkinerja.files import chunks
 from sopkinerja.models import PERIOD_TARGETS, POLARITIES, Indicator, Master, Unit
 from sopkinerja.numbers import parse_number
+from sopkinerja.rules import is_percentage_measure
 
 UNIT_SHEET = "Unit"
 INDICATOR_SHEET = "Indikator"
@@ -91,9 +93,8 @@ def source_digest(path: Path, locale: str) -> str:
     for file in files:
         digest.update(file.name.encode("utf-8") + b"\0")
         try:
-            with open(file, "rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(chunk)
+            for chunk in chunks(file):
+                digest.update(chunk)
         except OSError:
             digest.update(b"unreadable")
     return digest.hexdigest()
@@ -181,7 +182,7 @@ def _read_workbook(path: Path) -> dict[str, Table]:
                 tables[canonical] = _table(canonical, sheet.to_python(), row0, col0, False)
         return tables
     except Exception as exc:  # a broken master is fatal, but must be explained
-        raise _Unreadable(Problem("master.unreadable", {"path": str(path), "detail": str(exc)}))
+        raise _Unreadable(Problem("master.unreadable", {"path": str(path), "detail": str(exc)})) from exc
 
 
 def _canonical_sheet(name: str) -> str | None:
@@ -382,7 +383,7 @@ def _number(table, raw, number, column, locale, measure, errors, warnings) -> fl
     if parsed.ambiguous:
         warnings.append(_problem("master.ambiguous", table, number, column,
                                  value=parsed.original, read=parsed.value, other=parsed.alternative))
-    if (column != "pagu" and measure.strip() == "%" and parsed.kind == "number"
+    if (column != "pagu" and is_percentage_measure(measure) and parsed.kind == "number"
             and 0 < parsed.value < 1):
         warnings.append(_problem("master.percent_fraction", table, number, column,
                                  value=parsed.value, percent=round(parsed.value * 100, 4)))

@@ -122,15 +122,9 @@ class Indicator:
 
     @property
     def is_percentage(self) -> bool:
+        from sopkinerja.rules import is_percentage_measure
+
         return is_percentage_measure(self.measure)
-
-
-PERCENT_MEASURES = {"%", "persen", "persentase", "percent"}
-
-
-def is_percentage_measure(measure: str) -> bool:
-    """A ``satuan`` meaning percent (product.md §3.6 ``out-of-range``: 0-100)."""
-    return measure.strip().lower() in PERCENT_MEASURES
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
-"""The process pool that generate and run use to work on both cores."""
+"""Work on both cores: one ``spawn`` process pool, and one way to map jobs over it that a dying
+worker cannot break (generate's workbooks, run's files, the recap's rows all use it)."""
 
 from __future__ import annotations
 
 import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 
 
 def worker_count(jobs: int) -> int:
@@ -16,3 +19,61 @@ def spawn_pool(workers: int):
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def map_jobs(function: Callable, jobs: Iterable, *, parallel: bool, workers: int = 1, window: int = 0,
+             on_crash: Callable | None = None) -> Iterator:
+    """``function(job)`` for every job, the results in job order.
+
+    With ``parallel`` the jobs run in a spawn pool of ``workers`` processes, at most
+    ``window`` queued at a time (0: all at once), so memory holds a window of jobs, not
+    all of them; ``jobs`` is consumed lazily, which lets the caller prepare the next jobs
+    (e.g. commit their ledger rows) while the first ones run. ``function`` must be a
+    module-level function and every job picklable.
+
+    When a worker process dies (the OS killed it: a hostile file, no memory), the pool is
+    broken: the job whose result was lost and every job after it are answered by
+    ``on_crash(job)`` in this process (default: ``function(job)`` run here).
+    """
+    if not parallel:
+        yield from map(function, jobs)
+        return
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending, source, broken = deque(), iter(jobs), False
+    limit = window or float("inf")
+    rescue = on_crash or function
+    with spawn_pool(workers) as pool:
+        def fill() -> None:
+            while len(pending) < limit:
+                job = next(source, _END)
+                if job is _END:
+                    return
+                pending.append((job, None if broken else pool.submit(function, job)))
+
+        fill()
+        while pending:
+            job, future = pending.popleft()
+            if future is not None and not broken:
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                else:
+                    fill()
+                    yield result
+                    continue
+            yield rescue(job)
+            fill()
+
+
+def run_alone(function: Callable, job, fallback: Callable):
+    """``function(job)`` in a process of its own; ``fallback(job)`` when that process dies too.
+
+    For untrusted input: after a crash, each remaining job runs alone, so only the job
+    that kills its process fails.
+    """
+    return next(map_jobs(function, [job], parallel=True, on_crash=fallback))
+
+
+_END = object()

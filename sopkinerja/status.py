@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sopkinerja.timing import events
 from sopkinerja.workspace import Workspace
 
 
@@ -48,21 +49,13 @@ def status(workspace: Workspace) -> StatusReport:
     period = config.period.code
     inbox = workspace.relative(config.paths.inbox)
     with workspace.ledger() as ledger:
-        has_run = ledger.db.execute("SELECT 1 FROM runs WHERE command = 'run' AND period = ? LIMIT 1",
-                                    (period,)).fetchone() is not None
-        rows = ledger.db.execute(
-            "SELECT s.*, (SELECT original_path FROM receipts r WHERE r.sha256 = s.sha256 ORDER BY r.id LIMIT 1) "
-            "AS path, (SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 AND i.severity = 'error') AS errors, "
-            "(SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 AND i.severity = 'warning') AS warnings "
-            "FROM submissions s WHERE s.period = ? ORDER BY s.received_at, s.sha256", (period,)).fetchall()
-    from sopkinerja.timing import events
-
-    with workspace.ledger() as ledger:
+        has_run = ledger.has_run("run", period)
+        rows = ledger.submissions_of(period)
         found = events(ledger, period)
     recorded: dict[str, set[int]] = {}
     for event in found:
-        if event["unit_code"] and (event["started_at"] or event["ended_at"]):
-            recorded.setdefault(event["unit_code"], set()).add(event["step"])
+        if event.unit_code and (event.started_at or event.ended_at):
+            recorded.setdefault(event.unit_code, set()).add(event.step)
     units = []
     for unit in master.units:
         mine = [r for r in rows if r["unit_code"] == unit.code]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sopkinerja.models import Sop, SopStep
+from sopkinerja.records import StepEvent
 from sopkinerja.workcalendar import WorkCalendar
 
 SOURCES = ("manual", "berkas", "sistem")  # precedence, most direct first
@@ -77,20 +78,37 @@ class TimingLog:
     units: list[str] = field(default_factory=list)
 
 
-def events(ledger, period: str) -> list[dict]:
+def events(ledger, period: str) -> list[StepEvent]:
     """This period's events; a unit's declared (berkas) events only from its current answer."""
-    rows = ledger.db.execute(
-        "SELECT e.* FROM step_events e LEFT JOIN submissions s ON s.sha256 = e.sha256 "
-        "WHERE e.period = ? AND (e.source != 'berkas' OR s.status IN ('accepted', 'rejected')) "
-        "ORDER BY e.recorded_at, e.id", (period,)).fetchall()
-    return [dict(r) for r in rows]
+    return ledger.step_events(period)
 
 
-def timing_log(found: list[dict], sop: Sop, unit_codes: list[str], calendar: WorkCalendar) -> TimingLog:
+def run_steps(sop: Sop) -> list[int]:
+    """The steps whose ``sistem`` events ``run`` itself records (delivery, the agency recap)."""
+    return [s.number for s in (sop.by_role("serah-data"), sop.by_role("rekap-badan")) if s is not None]
+
+
+def record_run_events(ledger, sop: Sop, period: str, units, started: datetime, ended: datetime) -> None:
+    """``sistem`` events of run: each unit's file received (delivery) and the agency recap itself.
+    The previous run's are gone already (``decide.record`` removed them)."""
+    delivery, recap = sop.by_role("serah-data"), sop.by_role("rekap-badan")
+    with ledger.transaction():
+        if delivery is not None:
+            for unit in units:
+                if unit.received_at is not None:
+                    ledger.add_step_event(StepEvent(
+                        delivery.number, ended_at=unit.received_at, actor="sopkinerja", period=period,
+                        unit_code=unit.unit, source="sistem", note=unit.file, recorded_at=unit.received_at))
+        if recap is not None:
+            ledger.add_step_event(StepEvent(recap.number, started, ended, actor="sopkinerja", period=period,
+                                            source="sistem", note="run", recorded_at=ended))
+
+
+def timing_log(found: list[StepEvent], sop: Sop, unit_codes: list[str], calendar: WorkCalendar) -> TimingLog:
     rows, summaries = [], []
-    by_key: dict[tuple, list[dict]] = {}  # (step, unit) -> events in order; a scan per unit is quadratic
+    by_key: dict[tuple, list[StepEvent]] = {}  # (step, unit) -> events in order; a scan per unit is quadratic
     for event in found:
-        by_key.setdefault((event["step"], event["unit_code"]), []).append(event)
+        by_key.setdefault((event.step, event.unit_code), []).append(event)
     for step in sop.steps:
         targets = unit_codes if step.scope == "unit" else [None]
         step_rows = [_row(step, unit, by_key.get((step.number, unit), []), calendar) for unit in targets]
@@ -105,14 +123,14 @@ def timing_log(found: list[dict], sop: Sop, unit_codes: list[str], calendar: Wor
     return TimingLog(rows, summaries, cycle_start, cycle_end, working, sop.total_minutes, list(unit_codes))
 
 
-def _row(step: SopStep, unit: str | None, candidates: list[dict], calendar: WorkCalendar) -> TimingRow:
-    newest_first = sorted(candidates, key=lambda e: (e["recorded_at"] or "", e["id"]), reverse=True)
-    ordered = sorted(newest_first, key=lambda e: SOURCES.index(e["source"]))  # stable: newest first per source
-    start = next((e["started_at"] for e in ordered if e["started_at"]), None)
-    end = next((e["ended_at"] for e in ordered if e["ended_at"]), None)
-    source = ordered[0]["source"] if ordered else None
-    start_at = datetime.fromisoformat(start).astimezone(calendar.tz) if start else None
-    end_at = datetime.fromisoformat(end).astimezone(calendar.tz) if end else None
+def _row(step: SopStep, unit: str | None, candidates: list[StepEvent], calendar: WorkCalendar) -> TimingRow:
+    newest_first = sorted(candidates, key=lambda e: (e.recorded_at, e.id), reverse=True)
+    ordered = sorted(newest_first, key=lambda e: SOURCES.index(e.source))  # stable: newest first per source
+    start = next((e.started_at for e in ordered if e.started_at), None)
+    end = next((e.ended_at for e in ordered if e.ended_at), None)
+    source = ordered[0].source if ordered else None
+    start_at = start.astimezone(calendar.tz) if start else None
+    end_at = end.astimezone(calendar.tz) if end else None
     if start_at is None or end_at is None or end_at < start_at:
         return TimingRow(step, unit, start_at, end_at, None, None, TIDAK_TERCATAT, source)
     working = calendar.working_minutes(start_at, end_at)
@@ -133,7 +151,18 @@ def _summary(step: SopStep, rows: list[TimingRow], calendar: WorkCalendar) -> St
         calendar.add_working_minutes(start, step.standard_minutes) if start else None)
 
 
-def monitoring(log: TimingLog, messages) -> list[dict]:
+@dataclass
+class MonitoringRow:
+    """One row of the PermenPANRB 35/2012 monitoring form, as printed."""
+
+    step: str
+    description: str
+    good: str  # berjalan dengan baik: Ya / Tidak / -
+    note: str
+    action: str
+
+
+def monitoring(log: TimingLog, messages) -> list[MonitoringRow]:
     """The SOP monitoring form of PermenPANRB 35/2012, filled from the measurements."""
     table = []
     for summary in log.steps:
@@ -153,8 +182,7 @@ def monitoring(log: TimingLog, messages) -> list[dict]:
                 parts.append(messages("timing.note_unrecorded", count=summary.unrecorded, total=scope))
             note = " ".join(parts)
             action = messages("timing.action_exceeded") if summary.exceeded else messages("timing.action_record")
-        table.append({"step": summary.step.number, "description": summary.step.description, "good": good,
-                      "note": note, "action": action})
+        table.append(MonitoringRow(str(summary.step.number), summary.step.description, good, note, action))
     return table
 
 
@@ -193,13 +221,12 @@ def record_step(workspace, number: int, start: datetime, end: datetime | None, u
         raise SopkinerjaError("timing.unit_needed", step=number)
     if end is not None and end < start:
         raise SopkinerjaError("timing.reversed", step=number)
-    event = {"period": workspace.config.period.code, "step": number,
-             "unit_code": codes[unit.strip().upper()] if unit else None, "started_at": start.isoformat(),
-             "ended_at": end.isoformat() if end else None, "source": "manual", "actor": by,
-             "recorded_at": now.isoformat()}
+    event = StepEvent(number, start, end, actor=by, period=workspace.config.period.code,
+                      unit_code=codes[unit.strip().upper()] if unit else None, source="manual", recorded_at=now)
     with workspace.lock(), workspace.ledger() as ledger, ledger.transaction():
         ledger.add_step_event(event)
     calendar = WorkCalendar(workspace.config.calendar)
-    event["working_minutes"] = calendar.working_minutes(start, end) if end else None
-    event["standard_minutes"] = step.standard_minutes
-    return event
+    return {"period": event.period, "step": number, "unit_code": event.unit_code, "started_at": start.isoformat(),
+            "ended_at": end.isoformat() if end else None, "source": "manual", "actor": by,
+            "recorded_at": now.isoformat(), "working_minutes": calendar.working_minutes(start, end) if end else None,
+            "standard_minutes": step.standard_minutes}

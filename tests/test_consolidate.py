@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from sopkinerja.consolidate import KATEGORI, Numbers, capaian, kategori, serapan
+from sopkinerja.consolidate import Numbers
+from sopkinerja.rules import KATEGORI, capaian, kategori, serapan
 
 
 @pytest.mark.parametrize("actual, target, polarity, expected", [

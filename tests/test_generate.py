@@ -13,7 +13,8 @@ from conftest import soffice_convert
 from sopkinerja import layout as L
 from sopkinerja.errors import SopkinerjaError
 from sopkinerja.example import example_master
-from sopkinerja.generate import generate, new_request_id, safe_filename
+from sopkinerja.files import safe_filename
+from sopkinerja.generate import generate, new_request_id
 from sopkinerja.models import Period
 from sopkinerja.workspace import open_workspace
 

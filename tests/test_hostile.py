@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 
 from conftest import fill_all, fill_workbook, run_round
-from sopkinerja.ingest import OLE_MAGIC
+from sopkinerja.ingest.formats import OLE_MAGIC
 
 GOOD = ("SEK", "P2EP", "PPM", "PSDA", "LITBANG")  # IPW's slot carries the hostile file
 
@@ -213,7 +213,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(round_ws, tmp_path):
 def test_a_file_over_the_limit_is_archived_in_chunks_and_not_opened(round_ws, tmp_path, monkeypatch):
     import hashlib
 
-    import sopkinerja.run as run_module
+    import sopkinerja.validate.worker as run_module
 
     root, paths = round_ws
     config = root / "sopkinerja.toml"

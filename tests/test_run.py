@@ -155,7 +155,7 @@ def test_day_month_rule_keeps_a_date_when_both_readings_are_plausible():
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from sopkinerja.validate import _day_month
+    from sopkinerja.validate.log import _day_month
 
     tz = ZoneInfo("Asia/Jakarta")
     window = (datetime(2026, 10, 1, tzinfo=tz), datetime(2026, 11, 30, tzinfo=tz))
@@ -368,7 +368,7 @@ def test_running_twice_changes_nothing_and_parses_nothing(round_ws, monkeypatch)
     first = run_round(root)
     ledger_before = _ledger_dump(root)
     outputs_before = {p: p.read_bytes() for p in (root / "output" / "2026-TW3" / "umpan-balik").iterdir()}
-    import sopkinerja.run as run_module
+    import sopkinerja.validate.worker as run_module
 
     monkeypatch.setattr(run_module, "parse_file", lambda *a: pytest.fail("parsed again"))
     second = run_round(root)
@@ -431,7 +431,7 @@ def test_status_from_the_ledger(round_ws, run_cli):
 
 
 def test_parallel_parsing_under_spawn_matches_serial(round_ws, monkeypatch):
-    import sopkinerja.run as run_module
+    import sopkinerja.validate.worker as run_module
 
     root, paths = round_ws
     fill_all(root, paths)

@@ -177,7 +177,7 @@ def test_any_change_runs_in_full(round_ws, run_cli, change):
 
 
 def test_full_run_after_a_change_parses_nothing_again(round_ws, monkeypatch):
-    import sopkinerja.run as run_module
+    import sopkinerja.validate.worker as run_module
 
     root, paths = round_ws
     fill_all(root, paths)

@@ -13,7 +13,6 @@ import dataclasses
 import gc
 import hashlib
 import json
-import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,8 +21,10 @@ from pathlib import Path
 
 from sopkinerja import layout as L
 from sopkinerja.errors import Problem, SopkinerjaError
+from sopkinerja.files import safe_filename
 from sopkinerja.models import Indicator, Master, Sop, Unit
-from sopkinerja.pool import spawn_pool, worker_count
+from sopkinerja.records import StepEvent
+from sopkinerja.pool import map_jobs, worker_count
 from sopkinerja.generate.workbook import LogRow, RequestSpec, SheetRow, write_request_workbook
 from sopkinerja.workspace import Workspace
 
@@ -31,9 +32,6 @@ REQUEST_FOLDER = "permintaan"
 PARALLEL_FROM = 8  # below this many workbooks a process pool costs more than it saves
 CHUNK = 16  # units planned (and committed to the ledger) before their workbooks are queued
 IN_FLIGHT = 16  # queued workbooks per worker process, to bound memory
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-             *(f"LPT{i}" for i in range(1, 10))}
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps(**kw) builds one per call
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -75,13 +73,6 @@ def new_request_id() -> str:
     return "SK-" + "-".join(token[i:i + 4] for i in range(0, 16, 4))
 
 
-def safe_filename(text: str, limit: int = 150) -> str:
-    """A name Windows accepts: no reserved characters, no trailing dot or space."""
-    name = _UNSAFE.sub("-", text).strip(" .-")
-    name = re.sub(r"\s+", " ", name)[:limit].rstrip(" .-")
-    return f"_{name}" if name.split(".")[0].upper() in _RESERVED else name or "unit"
-
-
 def generate(
     workspace: Workspace,
     clock: Callable[[], datetime],
@@ -102,15 +93,34 @@ def generate(
     plans: list[_Plan] = []
     with workspace.lock(), workspace.ledger() as ledger:
         run_id = ledger.start_run("generate", config.period.code, started.isoformat())
-        with _Writer(len(units), folder, progress) as writer:
-            # Plan a chunk, commit its ledger rows, then hand it to the writers:
-            # planning overlaps writing, and no file exists without its ledger row.
+
+        def jobs():
+            # Plan a chunk, commit its ledger rows, then hand it to the writers: the
+            # pool takes jobs as it has room, so planning overlaps writing, and no
+            # file exists without its ledger row.
             for first in range(0, len(units), CHUNK):
                 chunk = _plan(workspace, ledger, master, sop, units[first:first + CHUNK], names,
                               run_id, new_id, started)
-                plans += chunk
-                writer.submit(chunk)
-            failures = writer.finish()
+                plans.extend(chunk)
+                for plan in chunk:
+                    by_unit[plan.unit.code] = plan
+                    job, plan.spec = (plan.spec, str(folder / plan.file_name)), None  # bound memory
+                    yield job
+
+        by_unit: dict[str, _Plan] = {}
+        workers = worker_count(len(units))
+        failures: dict[str, Problem] = {}
+        written_jobs = map_jobs(write_job, jobs(), parallel=len(units) >= PARALLEL_FROM, workers=workers,
+                                window=workers * IN_FLIGHT)
+        for done, (code, sha256, error) in enumerate(written_jobs, 1):
+            plan = by_unit[code]
+            if error is None:
+                plan.sha256 = sha256
+            else:
+                failures[code] = Problem("generate.write_failed_item", {
+                    "unit": code, "path": str(folder / plan.file_name), "detail": error})
+            if progress:
+                progress(done, len(units))
         written = clock()
         with ledger.transaction():
             for plan in plans:
@@ -271,69 +281,6 @@ def _plain(value: object) -> object:
     return vars(value)  # the frozen dataclasses of the spec
 
 
-class _Writer:
-    """Writes workbooks as plans arrive: in this process when few, else in a spawn pool."""
-
-    def __init__(self, total: int, folder: Path, progress: Progress | None):
-        self.total, self.folder, self.progress = total, folder, progress
-        self.done = 0
-        self.by_unit: dict[str, _Plan] = {}
-        self.failures: dict[str, Problem] = {}
-        self.pending: dict = {}
-        self.pool = None
-        if total >= PARALLEL_FROM:
-            self.workers = worker_count(total)
-            self.pool = spawn_pool(self.workers)
-
-    def __enter__(self) -> _Writer:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def submit(self, plans: list[_Plan]) -> None:
-        for plan in plans:
-            self.by_unit[plan.unit.code] = plan
-            job = (plan.spec, str(self.folder / plan.file_name))
-            plan.spec = None
-            if self.pool is None:
-                self._collect(write_job(job))
-                continue
-            self.pending[self.pool.submit(write_job, job)] = job
-            if len(self.pending) >= self.workers * IN_FLIGHT:  # bound memory: wait for some
-                self._drain(until=self.workers)
-
-    def finish(self) -> dict[str, Problem]:
-        self._drain(until=0)
-        return self.failures
-
-    def _drain(self, until: int) -> None:
-        from concurrent.futures import FIRST_COMPLETED, wait
-        from concurrent.futures.process import BrokenProcessPool
-
-        while len(self.pending) > until:
-            done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                job = self.pending.pop(future)
-                try:
-                    self._collect(future.result())
-                except BrokenProcessPool:  # a dead worker: write this one here instead
-                    self._collect(write_job(job))
-
-    def _collect(self, outcome: tuple[str, str, str | None]) -> None:
-        unit_code, sha256, error = outcome
-        plan = self.by_unit[unit_code]
-        if error is None:
-            plan.sha256 = sha256
-        else:
-            self.failures[unit_code] = Problem("generate.write_failed_item", {
-                "unit": unit_code, "path": str(self.folder / plan.file_name), "detail": error})
-        self.done += 1
-        if self.progress:
-            self.progress(self.done, self.total)
-
-
 def write_job(job: tuple[RequestSpec, str]) -> tuple[str, str, str | None]:
     """Worker: write one workbook atomically; an error is returned, never raised."""
     from sopkinerja.atomic import atomic_path
@@ -362,7 +309,5 @@ def _record_steps(ledger, sop: Sop, period: str, started: datetime, written: dat
                               ("kirim-format", written, f"{count} berkas siap dikirim")):
         step = sop.by_role(role)
         if step is not None:
-            ledger.add_step_event({"period": period, "step": step.number, "started_at": start.isoformat(),
-                                   "ended_at": written.isoformat(), "source": "sistem",
-                                   "actor": "sopkinerja", "note": note,
-                                   "recorded_at": written.isoformat()})
+            ledger.add_step_event(StepEvent(step.number, start, written, actor="sopkinerja", period=period,
+                                            source="sistem", note=note, recorded_at=written))

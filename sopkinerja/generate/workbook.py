@@ -9,13 +9,14 @@ python-calamine and openpyxl.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sopkinerja import layout as L
 from sopkinerja.cells import cell_address, column_letter
+from sopkinerja.files import sha256_file
 from sopkinerja.i18n import Messages
+from sopkinerja.rules import is_percentage_measure
 
 MAX_CELL_TEXT = 32767  # Excel's limit for one cell
 LAST_VISIBLE = L.column_index("evidence")
@@ -87,8 +88,7 @@ def write_request_workbook(spec: RequestSpec, path: str) -> str:
     _guide_sheet(workbook.add_worksheet(L.GUIDE_SHEET), spec, formats, msg)
     _meta_sheet(workbook.add_worksheet(L.META_SHEET), spec)
     workbook.close()
-    with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
+    return sha256_file(path)
 
 
 def _formats(workbook) -> dict:
@@ -260,8 +260,13 @@ def _validations(sheet, indicator_rows, f: dict, msg) -> None:
     first, last = rows[0], rows[-1]
     actual = cell_address(first, col("actual"))
     measure = f"${column_letter(col('measure'))}{first + 1}"
+    # The percent rule (rules.is_percentage_measure) for the satuan this sheet shows.
+    percent = sorted({item.values["measure"] for _, item in indicator_rows
+                      if is_percentage_measure(item.values["measure"])}) or ["%"]
+    terms = [f'{measure}="{m.replace(chr(34), chr(34) * 2)}"' for m in percent]
+    is_percent = terms[0] if len(terms) == 1 else f"OR({','.join(terms)})"
     sheet.conditional_format(first, col("actual"), last, col("actual"), {
-        "type": "formula", "criteria": f'=AND({measure}="%",ISNUMBER({actual}),{actual}>100)',
+        "type": "formula", "criteria": f"=AND({is_percent},ISNUMBER({actual}),{actual}>100)",
         "format": f["bad"]})
     spent, budget = cell_address(first, col("spent")), f"${column_letter(col('budget'))}{first + 1}"
     sheet.conditional_format(first, col("spent"), last, col("spent"), {
@@ -303,23 +308,24 @@ def _log_sheet(sheet, spec: RequestSpec, f: dict, msg) -> None:
     sheet.write_string(1, 0, msg("workbook.log_hint"), f["note"])
     for index, (_, label, _) in enumerate(L.LOG_COLUMNS):
         sheet.write_string(L.LOG_HEADER_ROW, index, label, f["header"])
+    col = L.log_column_index
     for offset, item in enumerate(spec.log_rows, 1):
         row = L.LOG_HEADER_ROW + offset
-        sheet.write_number(row, 0, item.step, f["center"])
-        sheet.write_string(row, 1, item.description, f["text"])
-        sheet.write_string(row, 2, item.actor, f["text"])
-        sheet.write_blank(row, 3, None, f["in_datetime"])
-        sheet.write_blank(row, 4, None, f["in_datetime"])
-        _text_or_blank(sheet, row, 5, item.name, f["in_text"])
-        _text_or_blank(sheet, row, 6, item.nip, f["in_nip"])
+        sheet.write_number(row, col("step"), item.step, f["center"])
+        sheet.write_string(row, col("description"), item.description, f["text"])
+        sheet.write_string(row, col("actor"), item.actor, f["text"])
+        sheet.write_blank(row, col("start"), None, f["in_datetime"])
+        sheet.write_blank(row, col("end"), None, f["in_datetime"])
+        _text_or_blank(sheet, row, col("name"), item.name, f["in_text"])
+        _text_or_blank(sheet, row, col("nip"), item.nip, f["in_nip"])
         sheet.set_row(row, _height(item.description, 60))
     if spec.log_rows:
         first, last = L.LOG_HEADER_ROW + 1, L.LOG_HEADER_ROW + len(spec.log_rows)
-        sheet.data_validation(first, 3, last, 4, {
+        sheet.data_validation(first, col("start"), last, col("end"), {
             "validate": "date", "criteria": "between",
             "minimum": datetime(spec.year - 1, 1, 1), "maximum": datetime(spec.year + 2, 12, 31),
             **_texts(msg, "datetime")})
-        sheet.data_validation(first, 6, last, 6, {
+        sheet.data_validation(first, col("nip"), last, col("nip"), {
             "validate": "length", "criteria": "<=", "value": 21, **_texts(msg, "nip")})
     sheet.freeze_panes(L.LOG_HEADER_ROW + 1, 0)
     sheet.set_landscape()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -127,7 +128,7 @@ def build_all(recap, layout: list[Column], placements: list[Placement], cache: B
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from sopkinerja.pool import spawn_pool, worker_count
+    from sopkinerja.pool import map_jobs, worker_count
 
     table = recap.table
     spans = unit_spans(table)
@@ -176,26 +177,24 @@ def build_all(recap, layout: list[Column], placements: list[Placement], cache: B
             csv_out.write(unit.csv)
             pieces[code] = UnitPieces(unit.blocks, b"", unit.rows)
 
-    if to_build < PARALLEL_FROM:
-        meanwhile()
+    planned_groups: deque = deque()  # what each job was planned from, in job order
+
+    def jobs():
         for group in groups:
             planned = [(code, plan(code)) for code in group]
-            finish(planned, [build(job) for _, (_, _, job) in planned if job is not None])
-        return pieces
+            planned_groups.append(planned)
+            yield [job for _, (_, _, job) in planned if job is not None]
+
+    parallel = to_build >= PARALLEL_FROM
     workers = worker_count(len(groups))
-    with spawn_pool(workers) as pool, ThreadPoolExecutor(1) as side:
-        side_job = side.submit(meanwhile)
-        window: list = []
-        for group in groups:
-            planned = [(code, plan(code)) for code in group]
-            jobs = [job for _, (_, _, job) in planned if job is not None]
-            window.append((planned, pool.submit(build_chunk, jobs) if jobs else None))
-            while len(window) > 3 * workers:
-                done_planned, future = window.pop(0)
-                finish(done_planned, future.result() if future else [])
-        for done_planned, future in window:
-            finish(done_planned, future.result() if future else [])
-        side_job.result()
+    with ThreadPoolExecutor(1) as side:
+        side_job = side.submit(meanwhile) if parallel else None
+        if side_job is None:
+            meanwhile()
+        for built in map_jobs(build_chunk, jobs(), parallel=parallel, workers=workers, window=3 * workers):
+            finish(planned_groups.popleft(), built)
+        if side_job is not None:
+            side_job.result()
     return pieces
 
 

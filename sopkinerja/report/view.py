@@ -11,7 +11,8 @@ import math
 from datetime import timedelta
 from dataclasses import dataclass, field
 
-from sopkinerja.consolidate import KATEGORI, Recap
+from sopkinerja.consolidate import Recap
+from sopkinerja.rules import KATEGORI, kategori
 from sopkinerja.numbers import format_number
 from sopkinerja.times import show_time
 
@@ -163,15 +164,6 @@ class GanttBar:
 
 
 @dataclass
-class MonitoringRow:
-    step: str
-    description: str
-    good: str
-    note: str
-    action: str
-
-
-@dataclass
 class RecapView:
     """Everything ``recap.html.j2`` shows, in one declared type."""
 
@@ -201,7 +193,7 @@ class RecapView:
     legend: list[tuple[str, str]] = field(default_factory=list)
     timing_steps: list[TimingStepRow] = field(default_factory=list)
     timing_rows: list[TimingDetailRow] = field(default_factory=list)
-    monitoring: list[MonitoringRow] = field(default_factory=list)
+    monitoring: list = field(default_factory=list)  # timing.MonitoringRow
     cycle: dict[str, str] = field(default_factory=dict)
     gantt: list[GanttBar] = field(default_factory=list)
     gantt_height: float = 0
@@ -270,8 +262,7 @@ def _timing(timing, messages) -> dict:
     bars, ticks, height = _gantt(timing)
     return {"timing_steps": steps, "timing_rows": rows, "cycle": cycle, "gantt": bars, "gantt_ticks": ticks,
             "gantt_height": height,
-            "monitoring": [MonitoringRow(str(m["step"]), m["description"], m["good"], m["note"], m["action"])
-                           for m in monitoring(timing, messages)]}
+            "monitoring": monitoring(timing, messages)}
 
 
 def _gantt(timing) -> tuple[list[GanttBar], list[tuple[float, str]], float]:
@@ -304,8 +295,6 @@ def _gantt(timing) -> tuple[list[GanttBar], list[tuple[float, str]], float]:
 
 
 def _band(value: float | None) -> tuple[str, str]:
-    from sopkinerja.consolidate import kategori
-
     label = kategori(value)
     return (label or "-", BAND_CLASS.get(label, "na"))
 

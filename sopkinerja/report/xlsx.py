@@ -11,7 +11,8 @@ import math
 from pathlib import Path
 
 from sopkinerja.report.splice import Column, Splice, splice
-from sopkinerja.consolidate import KATEGORI, Recap
+from sopkinerja.consolidate import Recap
+from sopkinerja.rules import KATEGORI
 from sopkinerja.report.rows import TABLE_COLUMNS, TABLE_FORMATS, Placement, UnitPieces
 
 MAX_UNIT_SHEETS = 100  # beyond this the agency table and the CSV carry the detail
