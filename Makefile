@@ -17,6 +17,7 @@ demo: install
 	$(BIN)/sopkinerja demo
 
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: install

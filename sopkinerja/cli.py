@@ -330,8 +330,8 @@ def step(ctx, number: int, start_text: str, end_text: str | None, unit_code: str
     """
     from sopkinerja.clock import now
     from sopkinerja.i18n import format_datetime
-    from sopkinerja.timing import record_step
     from sopkinerja.times import parse_datetime
+    from sopkinerja.timing import record_step
     from sopkinerja.workspace import open_workspace
 
     state = _state(ctx, project, as_json, debug)

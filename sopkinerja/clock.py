@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 ENV_VAR = "SOPKINERJA_NOW"  # fixes the clock for tests, demos and reproducible runs
@@ -16,4 +16,4 @@ def now(tz: ZoneInfo = WIB) -> datetime:
     if fixed:
         value = datetime.fromisoformat(fixed)
         return value if value.tzinfo else value.replace(tzinfo=tz)
-    return datetime.now(timezone.utc).astimezone(tz)
+    return datetime.now(UTC).astimezone(tz)

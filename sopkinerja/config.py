@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sopkinerja.errors import ConfigError, Problem
@@ -188,7 +190,7 @@ def _spans(value: Any) -> tuple[tuple[time, time], ...]:
             raise _Bad("config.expect_spans")
         spans.append((time(h1, m1), time(h2, m2)))
     spans.sort()
-    if any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
+    if any(a[1] > b[0] for a, b in pairwise(spans)):
         raise _Bad("config.expect_spans")
     return tuple(spans)
 

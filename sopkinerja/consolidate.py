@@ -165,7 +165,7 @@ def _texts(series) -> list:
 def _each(rule, *columns) -> np.ndarray:
     """A rule of ``sopkinerja.rules`` applied row by row (NaN in, NaN out): the rule is written
     once, never as a vectorised twin (measured: ~0.3 s for 500,000 rows)."""
-    results = [rule(*row) for row in zip(*(c.tolist() for c in columns))]
+    results = [rule(*row) for row in zip(*(c.tolist() for c in columns), strict=True)]
     return np.array([np.nan if v is None else v for v in results], dtype=float)
 
 

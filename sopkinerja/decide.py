@@ -49,9 +49,8 @@ def this_round(ledger, checked: list[FileOutcome], period: str) -> list[FileOutc
     for outcome in checked:
         if outcome.format in EMAIL_FORMATS and not outcome.issues:
             continue
-        if outcome.request is not None and outcome.request["period"] == period:
-            kept.append(outcome)
-        elif since is None or outcome.received_at >= since:
+        ours = outcome.request is not None and outcome.request["period"] == period
+        if ours or since is None or outcome.received_at >= since:
             kept.append(outcome)
     return kept
 

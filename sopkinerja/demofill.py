@@ -93,7 +93,7 @@ TEXTS = (
 
 def _texts(data, row: int, col: dict, share: float) -> None:
     texts = TEXTS[0] if share >= 0.9 else TEXTS[1]
-    for key, text in zip(L.INPUT_TEXT_KEYS, texts):
+    for key, text in zip(L.INPUT_TEXT_KEYS, texts, strict=True):
         data.cell(row, col[key]).value = text
 
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 import io
 import zipfile
 from collections import defaultdict
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 from sopkinerja import layout as L
 from sopkinerja.atomic import write_bytes
 from sopkinerja.cells import column_letter
-from sopkinerja.i18n import Messages, format_datetime
-from sopkinerja.issues import ERROR, INFO, WARNING
 from sopkinerja.files import safe_filename
+from sopkinerja.i18n import Messages, format_datetime
 from sopkinerja.ingest.reader import PARSER_VERSION, decode
+from sopkinerja.issues import ERROR, INFO, WARNING
 from sopkinerja.records import FileOutcome, UnitStatus
 
 FEEDBACK_FOLDER = "umpan-balik"  # output/<periode>/umpan-balik/
@@ -67,7 +67,7 @@ def write_feedback(workspace, outcome: FileOutcome, unit: UnitStatus, folder: Pa
     _ensure_validations(workbook, outcome.parsed, msg)
     _summary_sheet(workbook, workspace, outcome, unit, issues, msg)
     workbook.properties.creator = "sopkinerja"
-    stamp = outcome.received_at.astimezone(timezone.utc).replace(tzinfo=None)  # OOXML dates are UTC
+    stamp = outcome.received_at.astimezone(UTC).replace(tzinfo=None)  # OOXML dates are UTC
     workbook.properties.created = workbook.properties.modified = stamp
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -200,7 +200,7 @@ def _summary_sheet(workbook, workspace, outcome, unit, issues, msg) -> None:
             cell = _put(sheet.cell(row=row, column=col), value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.cell(row=row, column=2).fill = PatternFill("solid", fgColor=FILLS[issue.severity])
-    for col, width in zip("ABCDEF", (5, 12, 16, 8, 90, 24)):
+    for col, width in zip("ABCDEF", (5, 12, 16, 8, 90, 24), strict=True):
         sheet.column_dimensions[col].width = width
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
     workbook.active = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 LANGUAGES = ("id", "en")
@@ -20,7 +20,7 @@ def resolve_language(configured: str | None = None) -> str:
     return DEFAULT_LANGUAGE
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(language: str) -> dict[str, str]:
     """All messages of one language, keyed ``section.name``."""
     text = resources.files("sopkinerja").joinpath(f"locale/{language}.toml").read_text("utf-8")

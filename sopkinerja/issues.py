@@ -54,6 +54,10 @@ class Issue:
     params: dict[str, Any] = field(default_factory=dict)
     sha256: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.code not in CODES:  # a programming error, caught where it is made
+            raise ValueError(f"unknown issue code {self.code!r}; add it to issues.CODES and both catalogues")
+
     @property
     def severity(self) -> str:
         return CODES[self.code]

@@ -426,9 +426,8 @@ class Ledger:
         row = {name: getattr(event, name) for name in _EVENT_COLUMNS}
         for name in ("started_at", "ended_at", "recorded_at"):
             row[name] = row[name].isoformat() if row[name] is not None else None
-        self.db.execute(
-            f"INSERT INTO step_events ({', '.join(_EVENT_COLUMNS)}) VALUES ({', '.join(':' + c for c in _EVENT_COLUMNS)})",
-            row)
+        names, marks = ", ".join(_EVENT_COLUMNS), ", ".join(":" + c for c in _EVENT_COLUMNS)
+        self.db.execute(f"INSERT INTO step_events ({names}) VALUES ({marks})", row)
 
     def step_events(self, period: str) -> list[StepEvent]:
         """The period's events in the order recorded; a unit's declared (berkas) events only from

@@ -108,8 +108,8 @@ def _cached(cache: Path | None, digest: str | None) -> MasterReport | None:
     try:
         with open(cache / f"master-{digest}.pickle", "rb") as handle:
             stored = pickle.load(handle)
-        units = tuple(Unit(*fields) for fields in zip(*stored["units"]))
-        indicators = tuple(Indicator(*fields) for fields in zip(*stored["indicators"]))
+        units = tuple(Unit(*fields) for fields in zip(*stored["units"], strict=True))
+        indicators = tuple(Indicator(*fields) for fields in zip(*stored["indicators"], strict=True))
         return MasterReport(Master(units, indicators), [], list(stored["warnings"]))
     except Exception:  # noqa: BLE001 - a damaged or foreign cache entry: read the master again
         return None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 
 POLARITIES = ("+", "-")
 # Target columns of the master, by period (product.md §2: the round's target).

@@ -74,7 +74,8 @@ def is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
-_TIME_ONLY = re.compile(r"^(?:pukul|jam|pk\.?)?\s*(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*(?:wib|wita|wit)?$", re.IGNORECASE)
+_TIME_ONLY = re.compile(r"^(?:pukul|jam|pk\.?)?\s*(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*(?:wib|wita|wit)?$",
+                        re.IGNORECASE)
 
 
 def parse_time_only(raw: object) -> time | None:

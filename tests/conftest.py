@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,6 @@ from click.testing import CliRunner
 from sopkinerja.cli import cli
 from sopkinerja.i18n import Messages
 from sopkinerja.workspace import init_workspace
-from datetime import date
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -86,7 +86,7 @@ def unit_row(code="SEK", name="Sekretariat", nip="197503121998031004", email="a@
 def indicator_row(unit="SEK", code="I-01", target=10, polarity="+", measure="dokumen", **extra):
     row = dict(zip(INDICATOR_HEADER, [unit, code, "Sasaran", "5.01.01 Program", "5.01.01.2.01 Kegiatan",
                                       "", "Indikator uji", measure, polarity, target, None, None, None,
-                                      None, None]))
+                                      None, None], strict=True))
     row.update(extra)
     return [row[h] for h in INDICATOR_HEADER]
 
@@ -125,8 +125,9 @@ def fill_workbook(source: Path, target: Path, mutate=None, received: str = "2026
     the pagu, text columns filled, Log Proses steps 4-8 timed on 1-5 October.
     ``mutate(workbook, rows)`` then spoils it; the file's mtime is the receipt time.
     """
-    import openpyxl
     from datetime import datetime
+
+    import openpyxl
 
     workbook = openpyxl.load_workbook(source)
     data = workbook["Data Kinerja"]
@@ -137,7 +138,7 @@ def fill_workbook(source: Path, target: Path, mutate=None, received: str = "2026
         if data.cell(row=row, column=9).value:
             data.cell(row=row, column=10).value = data.cell(row=row, column=9).value / 2
         for column, text in zip(range(11, 15), ("Dukungan pimpinan", "Anggaran terbatas",
-                                                "Koordinasi ditingkatkan", "Laporan kegiatan")):
+                                                "Koordinasi ditingkatkan", "Laporan kegiatan"), strict=True):
             data.cell(row=row, column=column).value = text
     log = workbook["Log Proses"]
     for offset, row in enumerate(range(5, 10)):
@@ -158,6 +159,7 @@ def fill_workbook(source: Path, target: Path, mutate=None, received: str = "2026
 def round_ws(example_ws):
     """The example workspace with requests generated for 2026-TW3; returns (root, {unit: path})."""
     from datetime import datetime as _dt
+
     from sopkinerja.generate import generate
     from sopkinerja.workspace import open_workspace
 
@@ -167,6 +169,7 @@ def round_ws(example_ws):
 
 def run_round(root: Path, at: str = RUN_AT):
     from datetime import datetime as _dt
+
     from sopkinerja.run import run
     from sopkinerja.workspace import open_workspace
 

@@ -28,6 +28,7 @@ The result (JSON) lists, for every entry, what the cell holds afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -116,10 +117,8 @@ class Office:
         return None
 
     def __exit__(self, *exc) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the bridge goes away while terminating, or is gone already
             self.desktop.terminate()
-        except Exception:  # the bridge goes away while terminating, or is gone already
-            pass
         self._stop()
 
     def _stop(self) -> None:

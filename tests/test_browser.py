@@ -15,7 +15,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, fill_workbook, run_round
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed "
@@ -47,6 +46,7 @@ def recap_html(tmp_path_factory) -> Path:
     from datetime import date, datetime
 
     from conftest import GENERATED_AT
+
     from sopkinerja.generate import generate
     from sopkinerja.i18n import Messages
     from sopkinerja.workspace import init_workspace, open_workspace

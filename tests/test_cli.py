@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 import pytest
+from conftest import INDICATOR_HEADER, UNIT_HEADER, indicator_row, unit_row, write_master_xlsx
 
-from conftest import indicator_row, unit_row, write_master_xlsx, INDICATOR_HEADER, UNIT_HEADER
 from sopkinerja.cli import EXIT_FATAL, EXIT_OK, EXIT_USAGE, cli
 
 

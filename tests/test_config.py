@@ -80,7 +80,8 @@ def test_missing_required_key(tmp_path):
     ],
 )
 def test_unknown_keys_are_named(tmp_path, extra, key):
-    problems, _ = _problems(tmp_path, extra + BASE if "=" in extra.split("\n")[0] and "[" not in extra else BASE + extra)
+    top_level = "=" in extra.split("\n")[0] and "[" not in extra
+    problems, _ = _problems(tmp_path, extra + BASE if top_level else BASE + extra)
     assert problems == [("config.key_unknown", key)]
 
 

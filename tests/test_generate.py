@@ -7,9 +7,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import soffice_convert
 from python_calamine import CalamineWorkbook
 
-from conftest import soffice_convert
 from sopkinerja import layout as L
 from sopkinerja.errors import SopkinerjaError
 from sopkinerja.example import example_master
@@ -30,6 +30,7 @@ def _generate(root, **kwargs):
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     from datetime import date
+
     from sopkinerja.i18n import Messages
     from sopkinerja.workspace import init_workspace
 
@@ -235,9 +236,10 @@ def test_rerun_reuses_unchanged_requests_byte_for_byte(example_ws):
 
 
 def test_a_changed_master_issues_a_new_request_and_keeps_the_old(example_ws):
-    from sopkinerja.masterbook import write_master
-    from sopkinerja.i18n import Messages
     import dataclasses
+
+    from sopkinerja.i18n import Messages
+    from sopkinerja.masterbook import write_master
 
     first = {w.unit: w.request_id for w in _generate(example_ws).workbooks}
     master = example_master()
@@ -342,7 +344,7 @@ def test_parallel_generation_under_spawn(example_ws, monkeypatch):
     monkeypatch.setattr(gen, "PARALLEL_FROM", 1000)
     ids = iter(w.request_id for w in parallel.workbooks)
     serial = _generate(serial_dir, new_id=lambda: next(ids))
-    for a, b in zip(parallel.workbooks, serial.workbooks):
+    for a, b in zip(parallel.workbooks, serial.workbooks, strict=True):
         assert a.path.read_bytes() == b.path.read_bytes()
 
 

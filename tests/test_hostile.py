@@ -19,8 +19,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from conftest import fill_all, fill_workbook, run_round
+
 from sopkinerja.ingest.formats import OLE_MAGIC
 
 GOOD = ("SEK", "P2EP", "PPM", "PSDA", "LITBANG")  # IPW's slot carries the hostile file
@@ -135,7 +135,7 @@ CASES = {
     "kosong.xlsx": (lambda p, t: b"", "unreadable-file"),
     "terpotong.xlsx": (lambda p, t: _filled(p, t)[:3000], "unreadable-file"),
     "acak.xlsx": (lambda p, t: os.urandom(20_000), "unsupported-format"),
-    "tabel.xlsx": (lambda p, t: "kode;realisasi\nIPW-01;90\n".encode(), "unsupported-format"),
+    "tabel.xlsx": (lambda p, t: b"kode;realisasi\nIPW-01;90\n", "unsupported-format"),
     "surat.xlsx": (lambda p, t: b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "unsupported-format"),
     "laporan.xlsx": (lambda p, t: _docx(), "unsupported-format"),
     "foto.xlsx": (lambda p, t: _png(), "unsupported-format"),
@@ -232,7 +232,7 @@ def test_a_file_over_the_limit_is_archived_in_chunks_and_not_opened(round_ws, tm
     issue = next(i for i in result.issues if i.file.endswith("besar.xlsx"))
     assert issue.params["limit"] == "1 MB"
     archived = list((root / "arsip" / "berkas").rglob(f"{hashlib.sha256(data).hexdigest()}.*"))
-    assert len(archived) == 1 and open(archived[0], "rb").read() == data
+    assert len(archived) == 1 and archived[0].read_bytes() == data
 
 
 def _refuse_parse(original, name):
@@ -309,7 +309,7 @@ def test_formula_like_text_stays_text_everywhere(round_ws, tmp_path):
 
     def spoil(workbook, rows):
         sheet = workbook["Data Kinerja"]
-        for text, row in zip(FORMULAS, list(rows.values())):
+        for text, row in zip(FORMULAS, list(rows.values()), strict=False):
             cell = sheet.cell(row=row, column=7)  # realisasi: not a number -> an issue quoting it
             cell.value = text
             cell.data_type = "s"  # typed as text, as Excel stores '=HYPERLINK(...)

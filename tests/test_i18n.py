@@ -25,7 +25,7 @@ def test_languages_have_the_same_keys_and_placeholders():
 
 
 def _keys_used_in_code():
-    pattern = re.compile(r"^(%s)\.[a-z_]+$" % "|".join(sorted(SECTIONS)))
+    pattern = re.compile(rf"^({'|'.join(sorted(SECTIONS))})\.[a-z_]+$")
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             # Message keys are the first argument of Problem(...), an error class or msg(...).

@@ -67,18 +67,16 @@ def test_a_corrupt_ledger_is_explained(tmp_path):
 
 def test_a_failed_transaction_leaves_nothing(tmp_path):
     with Ledger.open(tmp_path / "l.sqlite") as ledger:
-        with pytest.raises(RuntimeError):
-            with ledger.transaction():
-                ledger.db.execute("INSERT INTO runs (command, started_at) VALUES ('run', 'x')")
-                raise RuntimeError("boom")
+        with pytest.raises(RuntimeError), ledger.transaction():
+            ledger.db.execute("INSERT INTO runs (command, started_at) VALUES ('run', 'x')")
+            raise RuntimeError("boom")
         assert ledger.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0
 
 
 def test_step_event_sources_are_constrained(tmp_path):
-    with Ledger.open(tmp_path / "l.sqlite") as ledger, pytest.raises(sqlite3.IntegrityError):
-        with ledger.transaction():
-            ledger.db.execute(
-                "INSERT INTO step_events (period, step, source, recorded_at) VALUES ('2026-TW3', 1, 'tebakan', 'x')")
+    with Ledger.open(tmp_path / "l.sqlite") as ledger, pytest.raises(sqlite3.IntegrityError), ledger.transaction():
+        ledger.db.execute(
+            "INSERT INTO step_events (period, step, source, recorded_at) VALUES ('2026-TW3', 1, 'tebakan', 'x')")
 
 
 HOLDER = """
@@ -96,9 +94,8 @@ def test_a_second_writer_is_refused_and_the_lock_dies_with_its_holder(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "held"
         started = time.monotonic()
-        with pytest.raises(WorkspaceBusy) as caught:
-            with workspace_lock(tmp_path, wait_seconds=0.3):
-                pass
+        with pytest.raises(WorkspaceBusy) as caught, workspace_lock(tmp_path, wait_seconds=0.3):
+            pass
         assert time.monotonic() - started >= 0.3
         assert caught.value.key == "workspace.busy"
     finally:

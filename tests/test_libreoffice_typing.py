@@ -27,7 +27,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import GENERATED_AT, data_rows
 
 HERE = Path(__file__).resolve().parent
@@ -167,7 +166,7 @@ def plan_unit(unit: str, source: Path, locale: str, with_log: bool = True) -> Fi
             filled.add("Data Kinerja", f"J{row}", entry)
             filled.values[(code, "spent")] = entry.meant
         if first:  # the text columns once, and a try at a locked, pre-filled cell
-            for column, text in zip("KLMN", TEXTS):
+            for column, text in zip("KLMN", TEXTS, strict=True):
                 filled.add("Data Kinerja", f"{column}{row}", Entry((text,), text))
             filled.add("Data Kinerja", f"F{row}", Entry(("99",), None))  # refused: the sheet is protected
             first = False
@@ -247,7 +246,7 @@ def rounds(tmp_path_factory):
     matrix_filled, extra_filled = {}, {}
     units = sorted(matrix)
     variants = [(locale, fmt) for locale in ("id-ID", "en-US") for fmt in FORMATS]
-    for unit, (locale, fmt) in zip(units, variants):
+    for unit, (locale, fmt) in zip(units, variants, strict=False):
         filled = matrix_filled[unit] = plan_unit(unit, matrix[unit], locale)
         inbox = matrix_root / "input" / "masuk" / f"{unit}-{locale}.{fmt}"
         filled.variant = (locale, fmt)

@@ -1,8 +1,8 @@
 """Master data: every kind of problem, with sheet, row and column, all reported at once."""
 
 import pytest
-
 from conftest import INDICATOR_HEADER, UNIT_HEADER, indicator_row, unit_row, write_master_xlsx
+
 from sopkinerja.errors import MasterError
 from sopkinerja.i18n import Messages
 from sopkinerja.master import load_master, read_master

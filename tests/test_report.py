@@ -7,8 +7,8 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
-
 from conftest import REPO, fill_all, fill_workbook, run_round
+
 from sopkinerja.consolidate import CSV_COLUMNS
 
 GOLDEN = REPO / "tests" / "golden" / "recap-demo.html"
@@ -153,6 +153,7 @@ def test_unit_text_is_escaped_in_html(round_ws):
     book["Indikator"]["G2"] = '<script>alert("x")</script> & indikator'
     book.save(master)
     from datetime import datetime
+
     from sopkinerja.generate import generate
     from sopkinerja.workspace import open_workspace
 
@@ -208,6 +209,7 @@ def test_a_failed_report_leaves_the_previous_outputs(round_ws, monkeypatch):
 
 def test_history_shows_the_previous_period(round_ws):
     from datetime import datetime
+
     from sopkinerja.generate import generate
     from sopkinerja.workspace import open_workspace
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from conftest import data_rows, fill_all, fill_workbook, run_round, soffice_convert
+
 from sopkinerja.i18n import Messages
 from sopkinerja.issues import CODES, flatten
 from sopkinerja.workspace import open_workspace
@@ -270,6 +270,7 @@ def test_identity_problems(round_ws, tmp_path):
 
 def test_wrong_period(round_ws):
     from datetime import datetime
+
     from sopkinerja.generate import generate
 
     root, paths = round_ws
@@ -570,6 +571,7 @@ def test_a_file_over_the_size_limit(round_ws):
 def test_an_outdated_request_is_read_with_a_warning(round_ws):
     import dataclasses
     from datetime import datetime
+
     from sopkinerja.example import example_master
     from sopkinerja.generate import generate
     from sopkinerja.i18n import Messages

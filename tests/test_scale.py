@@ -15,9 +15,9 @@ import zlib
 
 import openpyxl
 import pytest
+from conftest import fill_all, fill_workbook, run_round
 from python_calamine import CalamineWorkbook
 
-from conftest import fill_all, fill_workbook, run_round
 from sopkinerja.report import splice as bigsheet
 from sopkinerja.report.splice import Block, BlockCache, Column, Splice, crc32_combine, rows_xml, splice
 

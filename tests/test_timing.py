@@ -4,8 +4,8 @@ import csv
 
 import openpyxl
 import pytest
-
 from conftest import fill_workbook, run_round
+
 from sopkinerja.timing import CSV_COLUMNS
 from sopkinerja.workspace import open_workspace
 
@@ -161,6 +161,7 @@ def test_the_demo_log_has_all_nine_steps_with_a_source(tmp_path):
 ])
 def test_dates_and_times_as_people_type_them(start, end, expected):
     from zoneinfo import ZoneInfo
+
     from sopkinerja.times import parse_pair
 
     pair = parse_pair(start, end, ZoneInfo("Asia/Jakarta"))

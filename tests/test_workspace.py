@@ -3,8 +3,8 @@
 from datetime import date
 
 import pytest
-
 from conftest import REPO
+
 from sopkinerja.errors import WorkspaceError
 from sopkinerja.master import read_master
 from sopkinerja.workspace import init_workspace, open_workspace

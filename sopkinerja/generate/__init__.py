@@ -22,10 +22,10 @@ from pathlib import Path
 from sopkinerja import layout as L
 from sopkinerja.errors import Problem, SopkinerjaError
 from sopkinerja.files import safe_filename
-from sopkinerja.models import Indicator, Master, Sop, Unit
-from sopkinerja.records import StepEvent
-from sopkinerja.pool import map_jobs, worker_count
 from sopkinerja.generate.workbook import LogRow, RequestSpec, SheetRow, write_request_workbook
+from sopkinerja.models import Indicator, Master, Sop, Unit
+from sopkinerja.pool import map_jobs, worker_count
+from sopkinerja.records import StepEvent
 from sopkinerja.workspace import Workspace
 
 REQUEST_FOLDER = "permintaan"

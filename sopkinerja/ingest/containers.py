@@ -5,7 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from sopkinerja.files import safe_filename
@@ -57,4 +57,4 @@ def _date(message) -> datetime | None:
         return None
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

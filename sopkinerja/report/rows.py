@@ -19,8 +19,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sopkinerja.report.splice import Block, BlockCache, Column, rows_xml
 from sopkinerja.consolidate import CSV_COLUMNS
+from sopkinerja.report.splice import Block, BlockCache, Column, rows_xml
 
 # The indicator tables of the workbook (Rekap Badan and one sheet per unit).
 TABLE_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "satuan", "polaritas", "target", "realisasi",
@@ -29,7 +29,7 @@ TABLE_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "satuan", "polarita
 # The recap workbook's format of each column (recapbook._formats); all but "text" are numbers.
 TABLE_FORMATS = ("text", "text", "text", "text", "text", "dec", "dec", "pct", "text", "rp", "rp", "pct", "pct",
                  "pct", "text")
-NUMBER_COLUMNS = frozenset(name for name, fmt in zip(TABLE_COLUMNS, TABLE_FORMATS) if fmt != "text")
+NUMBER_COLUMNS = frozenset(name for name, fmt in zip(TABLE_COLUMNS, TABLE_FORMATS, strict=True) if fmt != "text")
 ROWS_VERSION = "2"  # part of every cached piece's key: change it when the XML or CSV of a row changes
 PARALLEL_FROM = 8  # units to build before a worker pool pays off
 CHUNK = 8  # units per worker job
@@ -71,7 +71,7 @@ def csv_header() -> bytes:
 
 
 def csv_rows(period: str, name: str, columns) -> bytes:
-    by_name = dict(zip(TABLE_COLUMNS, columns))
+    by_name = dict(zip(TABLE_COLUMNS, columns, strict=True))
     fields = []
     for column in CSV_COLUMNS:
         if column == "periode":
@@ -79,10 +79,10 @@ def csv_rows(period: str, name: str, columns) -> bytes:
         elif column == "nama_unit":
             fields.append([neutral(name)] * len(columns[0]))
         elif column in NUMBER_COLUMNS:
-            fields.append(["" if v is None or v != v else "%.10g" % v for v in by_name[column]])
+            fields.append(["" if v is None or v != v else f"{v:.10g}" for v in by_name[column]])
         else:
             fields.append([_text(v) for v in by_name[column]])
-    return _csv(zip(*fields))
+    return _csv(zip(*fields, strict=True))
 
 
 def _text(value) -> object:
@@ -133,7 +133,7 @@ def build_all(recap, layout: list[Column], placements: list[Placement], cache: B
     table = recap.table
     spans = unit_spans(table)
     columns = [table[name].to_numpy() for name in TABLE_COLUMNS]
-    names = dict(zip(table["kode_unit"].tolist(), table["nama_unit"].tolist()))
+    names = dict(zip(table["kode_unit"].tolist(), table["nama_unit"].tolist(), strict=True))
     first_rows: dict[str, list[int]] = {}
     for placement in placements:
         row = 4  # Excel row below the header (recapbook.TABLE_TOP + 2)

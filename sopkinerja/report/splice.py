@@ -68,10 +68,10 @@ def text_cells(letter: str, rows: Sequence[int], values: Sequence, column: Colum
     if simple:  # the usual column: one f-string per cell, nothing to check
         style = column.style
         return [f'<c r="{letter}{row}" s="{style}" t="inlineStr"><is><t>{text}</t></is></c>'
-                for row, text in zip(rows, texts)]
+                for row, text in zip(rows, texts, strict=True)]
     styles = column.styles or {}
     out = []
-    for row, value in zip(rows, texts):
+    for row, value in zip(rows, texts, strict=True):
         style = styles.get(value, column.style)
         if not value:
             out.append(f'<c r="{letter}{row}" s="{style}"/>')
@@ -85,7 +85,7 @@ def number_cells(letter: str, rows: Sequence[int], values: Sequence, column: Col
     style, blank = column.style, column.blank
     return [f'<c r="{letter}{row}" s="{blank}"/>' if value is None or value != value or value in (math.inf, -math.inf)
             else f'<c r="{letter}{row}" s="{style}"><v>{float(value)!r}</v></c>'
-            for row, value in zip(rows, values)]
+            for row, value in zip(rows, values, strict=True)]
 
 
 def rows_xml(first_row: int, columns: Sequence[Sequence], layout: Sequence[Column]) -> str:
@@ -93,8 +93,8 @@ def rows_xml(first_row: int, columns: Sequence[Sequence], layout: Sequence[Colum
     count = len(columns[0]) if columns else 0
     rows = range(first_row, first_row + count)
     cells = [(text_cells if spec.kind == "text" else number_cells)(column_letter(index), rows, values, spec)
-             for index, (values, spec) in enumerate(zip(columns, layout))]
-    return "".join([f'<row r="{row}">{"".join(parts)}</row>' for row, *parts in zip(rows, *cells)])
+             for index, (values, spec) in enumerate(zip(columns, layout, strict=True))]
+    return "".join([f'<row r="{row}">{"".join(parts)}</row>' for row, *parts in zip(rows, *cells, strict=True)])
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ rupiah to whole rupiah, counts as integers; an undefined value shows as ``-``.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sopkinerja.consolidate import Recap
-from sopkinerja.rules import KATEGORI, kategori
 from sopkinerja.numbers import format_number
+from sopkinerja.rules import KATEGORI, kategori
 from sopkinerja.times import show_time
 
 BAND_CLASS = {"Sangat Tinggi": "st", "Tinggi": "t", "Sedang": "s", "Rendah": "r", "Sangat Rendah": "sr"}

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from sopkinerja.report.splice import Column, Splice, splice
 from sopkinerja.consolidate import Recap
-from sopkinerja.rules import KATEGORI
 from sopkinerja.report.rows import TABLE_COLUMNS, TABLE_FORMATS, Placement, UnitPieces
+from sopkinerja.report.splice import Column, Splice, splice
+from sopkinerja.rules import KATEGORI
 
 MAX_UNIT_SHEETS = 100  # beyond this the agency table and the CSV carry the detail
 TABLE_TOP = 2  # the indicator tables' header row (0-based); rows start below it
@@ -72,7 +72,8 @@ def _layout(f) -> list[Column]:
     style = {name: fmt._get_xf_index() for name, fmt in f.items()}
     bands = {label: style[label] for label in BAND_FILL}
     return [Column("text", style["text"], style["blank"], bands if name == "kategori" else None) if fmt == "text"
-            else Column("number", style[fmt], style["blank"]) for name, fmt in zip(TABLE_COLUMNS, TABLE_FORMATS)]
+            else Column("number", style[fmt], style["blank"])
+            for name, fmt in zip(TABLE_COLUMNS, TABLE_FORMATS, strict=True)]
 
 
 def _sheet_name(code: str) -> str:
@@ -129,7 +130,7 @@ def _summary(workbook, sheet, recap: Recap, view, f, m) -> None:
     top = 4
     _header(sheet, top, labels, f)
     sheet.set_row(top, 30)
-    for index, (unit, shown) in enumerate(zip(recap.units, view.units), top + 1):
+    for index, (unit, shown) in enumerate(zip(recap.units, view.units, strict=True), top + 1):
         # Spending is known only from an accepted answer.
         _numbers_row(sheet, index, (unit.code, unit.name, shown.status, shown.on_time), unit.numbers,
                      unit.errors, unit.warnings, unit.status == "accepted", f, "")
@@ -267,7 +268,8 @@ def _steps(sheet, view, sop, timing, f, m) -> None:
     row += 1
     sheet.write_string(row, 0, m("recap.monitoring"), f["title"])
     row += 1
-    _header(sheet, row, [m("recap.step"), m("recap.description"), m("recap.good"), m("recap.note"), m("recap.action")], f)
+    labels = [m("recap.step"), m("recap.description"), m("recap.good"), m("recap.note"), m("recap.action")]
+    _header(sheet, row, labels, f)
     for item in view.monitoring:
         row += 1
         for col, value in enumerate((item.step, item.description, item.good, item.note, item.action)):

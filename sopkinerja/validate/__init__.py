@@ -9,8 +9,7 @@ Each check is a small generator that yields Issue values (``checks``, ``log``);
 from __future__ import annotations
 
 from sopkinerja.issues import ERROR, Issue
-from sopkinerja.validate.checks import (check_identity, check_prefilled, check_structure, check_timeliness,
-                                        check_values)
+from sopkinerja.validate.checks import check_identity, check_prefilled, check_structure, check_timeliness, check_values
 from sopkinerja.validate.context import Context, Rules, load_issued
 from sopkinerja.validate.log import check_log
 

@@ -7,8 +7,8 @@ from sopkinerja import layout as L
 from sopkinerja.cells import clean_text
 from sopkinerja.ingest.reader import address, decode
 from sopkinerja.numbers import BLANK, INVALID, parse_number
-from sopkinerja.rules import capaian, is_percentage_measure
 from sopkinerja.records import Value
+from sopkinerja.rules import capaian, is_percentage_measure
 from sopkinerja.validate.context import Context
 
 REQUIRED_COLUMNS = ("code", "name", "measure", "target", "actual", "budget", "spent")
@@ -106,8 +106,8 @@ def check_values(ctx: Context):
         if issued["budget"] is not None and "spent" in data["columns"]:
             spent = yield from _number(ctx, data, row, code, "spent", issued, percent_cells)
             if spent is not None and spent > issued["budget"] + TOLERANCE:
-                yield ctx.issue("over-budget", sheet=data["sheet"], cell=address(data, row["row"], "spent"), value=spent,
-                                budget=float(issued["budget"]))
+                yield ctx.issue("over-budget", sheet=data["sheet"], cell=address(data, row["row"], "spent"),
+                                value=spent, budget=float(issued["budget"]))
         for key in TEXT_KEYS:
             text = clean_text(decode(row["cells"].get(key)))
             if text:
@@ -159,5 +159,6 @@ def check_timeliness(ctx: Context):
     if ctx.received_at > ctx.rules.deadline:
         from sopkinerja.i18n import format_datetime
 
-        yield ctx.issue("late-submission", received=format_datetime(ctx.received_at.astimezone(ctx.rules.deadline.tzinfo)),
+        received = ctx.received_at.astimezone(ctx.rules.deadline.tzinfo)
+        yield ctx.issue("late-submission", received=format_datetime(received),
                         deadline=format_datetime(ctx.rules.deadline))

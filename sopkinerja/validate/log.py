@@ -27,7 +27,7 @@ def check_log(ctx: Context):
             continue
         raws = {key: decode(row["cells"].get(key)) for key in ("start", "end")}
         pair = parse_pair(raws["start"], raws["end"], ctx.rules.tz)  # "15.30" beside a full date is that day
-        times = dict(zip(("start", "end"), pair))
+        times = dict(zip(("start", "end"), pair, strict=True))
         for key in ("start", "end"):
             raw = raws[key]
             if not is_blank(raw) and times[key] is None:
@@ -48,7 +48,8 @@ def check_log(ctx: Context):
         if step == ctx.rules.signoff_step and times["end"] and name:
             signed = True
     if ctx.rules.signoff_step is not None and not signed:
-        row = next((r for r in log["rows"] if _step_number(decode(r["cells"].get("step"))) == ctx.rules.signoff_step), None)
+        step = ctx.rules.signoff_step
+        row = next((r for r in log["rows"] if _step_number(decode(r["cells"].get("step"))) == step), None)
         cell = address(log, row["row"], "end") if row else None
         yield ctx.issue("missing-signoff", sheet=log["sheet"], cell=cell, step=ctx.rules.signoff_step)
 

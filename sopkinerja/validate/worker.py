@@ -100,7 +100,7 @@ def check_all(workspace, ledger, outcomes: list[FileOutcome], rules: Rules, cloc
     parses = []
     results = map_jobs(check_job, jobs, parallel=len(jobs) >= PARALLEL_FROM, workers=worker_count(len(jobs)),
                        on_crash=_alone)
-    for done, (outcome, checked) in enumerate(zip(todo, results), 1):
+    for done, (outcome, checked) in enumerate(zip(todo, results, strict=True), 1):
         outcome.request = checked.request
         duplicates = [i for i in outcome.issues if i.code == "duplicate-file"]
         unit = checked.request["unit_code"] if checked.request else None
