@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sopkinerja import layout as L
 from sopkinerja.cli import cli
 from sopkinerja.i18n import Messages
 from sopkinerja.workspace import init_workspace
@@ -107,14 +108,26 @@ def master_factory(tmp_path):
 
 # --- returned files -------------------------------------------------------------
 
+TEXTS = ("Dukungan pimpinan", "Anggaran terbatas", "Koordinasi ditingkatkan", "Laporan kegiatan")
 GENERATED_AT = "2026-09-28T08:00:00+07:00"
 RUN_AT = "2026-10-12T09:00:00+07:00"
 
 
-def data_rows(sheet, key_column: int = 15) -> dict[str, int]:
+def col(key: str) -> int:
+    """1-based column (as openpyxl counts) of a ``Data Kinerja`` key of the layout."""
+    return L.column_index(key) + 1
+
+
+def log_col(key: str) -> int:
+    """1-based column of a ``Log Proses`` key of the layout."""
+    return L.log_column_index(key) + 1
+
+
+def data_rows(sheet) -> dict[str, int]:
     """Indicator code -> 1-based row of ``Data Kinerja``, found by the hidden key column."""
-    return {sheet.cell(row=r, column=key_column).value: r for r in range(1, sheet.max_row + 1)
-            if sheet.cell(row=r, column=key_column).value and r > 8}
+    key = col("row_key")
+    return {sheet.cell(row=r, column=key).value: r for r in range(L.FIRST_DATA_ROW + 1, sheet.max_row + 1)
+            if sheet.cell(row=r, column=key).value}
 
 
 def fill_workbook(source: Path, target: Path, mutate=None, received: str = "2026-10-05T10:00:00+07:00",
@@ -133,19 +146,19 @@ def fill_workbook(source: Path, target: Path, mutate=None, received: str = "2026
     data = workbook["Data Kinerja"]
     rows = data_rows(data)
     for row in rows.values():
-        target_value = data.cell(row=row, column=6).value
-        data.cell(row=row, column=7).value = round((target_value or 1) * 0.9, 2)
-        if data.cell(row=row, column=9).value:
-            data.cell(row=row, column=10).value = data.cell(row=row, column=9).value / 2
-        for column, text in zip(range(11, 15), ("Dukungan pimpinan", "Anggaran terbatas",
-                                                "Koordinasi ditingkatkan", "Laporan kegiatan"), strict=True):
-            data.cell(row=row, column=column).value = text
+        target_value = data.cell(row=row, column=col("target")).value
+        data.cell(row=row, column=col("actual")).value = round((target_value or 1) * 0.9, 2)
+        if data.cell(row=row, column=col("budget")).value:
+            data.cell(row=row, column=col("spent")).value = data.cell(row=row, column=col("budget")).value / 2
+        for key, text in zip(L.INPUT_TEXT_KEYS, TEXTS, strict=True):
+            data.cell(row=row, column=col(key)).value = text
     log = workbook["Log Proses"]
-    for offset, row in enumerate(range(5, 10)):
-        log.cell(row=row, column=4).value = datetime(2026, 10, 1 + offset, 8, 0)
-        log.cell(row=row, column=5).value = datetime(2026, 10, 1 + offset, 15, 30)
-        if not sign and log.cell(row=row, column=1).value == 7:
-            log.cell(row=row, column=5).value = None
+    first = L.LOG_HEADER_ROW + 2  # 1-based: the row under the header
+    for offset, row in enumerate(range(first, first + 5)):
+        log.cell(row=row, column=log_col("start")).value = datetime(2026, 10, 1 + offset, 8, 0)
+        log.cell(row=row, column=log_col("end")).value = datetime(2026, 10, 1 + offset, 15, 30)
+        if not sign and log.cell(row=row, column=log_col("step")).value == 7:
+            log.cell(row=row, column=log_col("end")).value = None
     if mutate:
         mutate(workbook, rows)
     target.parent.mkdir(parents=True, exist_ok=True)

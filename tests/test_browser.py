@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO, fill_workbook, run_round
+from conftest import REPO, col, fill_workbook, run_round
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed "
                                      "(it is in the dev extras: pip install -e '.[dev]')")
@@ -61,8 +61,8 @@ def recap_html(tmp_path_factory) -> Path:
     def spoil(workbook, rows):
         sheet = workbook["Data Kinerja"]
         first = next(iter(rows.values()))
-        sheet.cell(row=first, column=7).value = "banyak"  # not-a-number
-        sheet.cell(row=first, column=6).value = 1  # prefilled-changed
+        sheet.cell(row=first, column=col("actual")).value = "banyak"  # not-a-number
+        sheet.cell(row=first, column=col("target")).value = 1  # prefilled-changed
     for unit in units[:-1]:
         fill_workbook(paths[unit], root / "input" / "masuk" / f"{unit}.xlsx",
                       spoil if unit == units[0] else None)

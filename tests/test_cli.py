@@ -41,16 +41,23 @@ def test_init_and_its_json(run_cli, tmp_path):
 
 
 def test_init_human_output_is_indonesian(run_cli, tmp_path):
-    result = run_cli("init", tmp_path / "ws")
+    ws = tmp_path / "ws"
+    result = run_cli("init", ws)
     assert result.exit_code == EXIT_OK
-    assert result.stdout.startswith("Workspace dibuat di")
+    assert result.stdout == (
+        f"Workspace dibuat di {ws}.\n"
+        f"Isi master data di {ws}/input/master.xlsx (lembar Unit dan Indikator; lihat lembar Petunjuk).\n"
+        f"Langkah berikutnya: periksa {ws}/sopkinerja.toml lalu jalankan `sopkinerja generate --project {ws}`.\n")
 
 
 def test_init_refusal_is_fatal_without_traceback(run_cli, tmp_path):
     run_cli("init", tmp_path / "ws", "--example")
     result = run_cli("init", tmp_path / "ws", "--example")
+    ws = tmp_path / "ws"
     assert result.exit_code == EXIT_FATAL
-    assert result.stderr.startswith("Galat: Folder")
+    assert result.stderr == (
+        f"Galat: Folder {ws} sudah berisi workspace ({ws}/sopkinerja.toml ada). Tidak ada yang ditimpa; "
+        "pilih folder lain atau hapus berkas itu lebih dulu.\n")
     assert "Traceback" not in result.stderr + result.stdout
 
 
@@ -73,8 +80,12 @@ def test_debug_shows_the_traceback(run_cli, tmp_path):
 
 
 def test_english_on_request(run_cli, tmp_path):
-    result = run_cli("init", tmp_path / "ws", env={"SOPKINERJA_LANG": "en"})
-    assert result.stdout.startswith("Workspace created in")
+    ws = tmp_path / "ws"
+    result = run_cli("init", ws, env={"SOPKINERJA_LANG": "en"})
+    assert result.stdout == (
+        f"Workspace created in {ws}.\n"
+        f"Fill in the master data in {ws}/input/master.xlsx (sheets Unit and Indikator; see the Petunjuk sheet).\n"
+        f"Next: check {ws}/sopkinerja.toml, then run `sopkinerja generate --project {ws}`.\n")
 
 
 def test_a_master_with_three_mistakes_exits_1_naming_every_cell(run_cli, tmp_path):

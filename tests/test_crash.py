@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import fill_all, fill_workbook, run_round
+from conftest import col, fill_all, fill_workbook, run_round
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX; the logic is the same")
 NOW = "2026-10-12T09:00:00+07:00"
@@ -56,7 +56,8 @@ def before_and_after(round_ws, tmp_path):
     assert _run(root).returncode == 3
     fill_all(root, {"LITBANG": paths["LITBANG"]})
     fill_workbook(paths["SEK"], root / "input" / "masuk" / "SEK-perbaikan.xlsx", received="2026-10-06T10:00:00+07:00",
-                  mutate=lambda wb, rows: wb["Data Kinerja"].cell(row=next(iter(rows.values())), column=7, value=1))
+                  mutate=lambda wb, rows: wb["Data Kinerja"].cell(row=next(iter(rows.values())), column=col("actual"),
+                                                                  value=1))
     reference = tmp_path / "tanpa-gangguan"
     shutil.copytree(root, reference)
     started = time.perf_counter()

@@ -49,8 +49,9 @@ def _grouped_codes(unit):
 
 
 def _sheet_rows(sheet):
-    return {sheet.cell(row=r, column=2).value: r for r in range(L.FIRST_DATA_ROW + 1, sheet.max_row + 1)
-            if sheet.cell(row=r, column=L.column_index("row_key") + 1).value}
+    code, key = L.column_index("code") + 1, L.column_index("row_key") + 1
+    return {sheet.cell(row=r, column=code).value: r for r in range(L.FIRST_DATA_ROW + 1, sheet.max_row + 1)
+            if sheet.cell(row=r, column=key).value}
 
 
 def test_one_workbook_per_unit_named_for_email(generated):
@@ -91,7 +92,8 @@ def test_every_workbook_carries_the_layout_and_its_identity(generated):
         assert [h for h in (c.value for c in data[L.HEADER_ROW + 1]) if h in LABELS] == LABELS
         meta = {row[0].value: row[1].value for row in workbook[L.META_SHEET].iter_rows()}
         assert (meta["request_id"], meta["kode_unit"]) == (item.request_id, item.unit)
-        keys = [data.cell(row=r, column=15).value for r in range(L.FIRST_DATA_ROW + 1, data.max_row + 1)]
+        key = L.column_index("row_key") + 1
+        keys = [data.cell(row=r, column=key).value for r in range(L.FIRST_DATA_ROW + 1, data.max_row + 1)]
         assert [k for k in keys if k] == _grouped_codes(item.unit)
         assert int(meta["jumlah_indikator"]) == item.indicators == len(_grouped_codes(item.unit))
 
@@ -155,7 +157,7 @@ def test_identity_in_meta_hidden_column_and_properties(generated):
     assert meta["periode"] == "2026-TW3" and meta["versi_templat"] == L.TEMPLATE_VERSION
     assert set(L.META_KEYS) <= set(meta)
     data = workbook[L.DATA_SHEET]
-    ids = {data.cell(row=r, column=16).value for r in _sheet_rows(data).values()}
+    ids = {data.cell(row=r, column=L.column_index("request_id") + 1).value for r in _sheet_rows(data).values()}
     assert ids == {item.request_id}
     assert workbook.custom_doc_props[L.PROPERTY_REQUEST_ID].value == item.request_id
 

@@ -27,7 +27,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import GENERATED_AT, data_rows
+from conftest import GENERATED_AT, col, data_rows
+
+from sopkinerja import layout as L
+from sopkinerja.cells import column_letter
 
 HERE = Path(__file__).resolve().parent
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -124,6 +127,11 @@ PERSON = {
 TEXTS = ("Dukungan pimpinan", "Anggaran terbatas", "Koordinasi ditingkatkan", "Laporan kegiatan")
 
 
+def at(key: str, row: int) -> str:
+    """The ``Data Kinerja`` cell of a layout key on a 1-based row, as Excel shows it (``G12``)."""
+    return f"{column_letter(L.column_index(key))}{row}"
+
+
 @dataclass
 class Filled:
     """One request workbook as the person filled it: the plan for the typist and what they meant."""
@@ -155,26 +163,26 @@ def plan_unit(unit: str, source: Path, locale: str, with_log: bool = True) -> Fi
     turns = {"percent": 0, "other": 0, "budget": 0}
     first = True
     for code, row in data_rows(data).items():
-        kind = "percent" if data.cell(row=row, column=4).value == "%" else "other"
+        kind = "percent" if data.cell(row=row, column=col("measure")).value == "%" else "other"
         entry = person[kind][turns[kind] % len(person[kind])]
         turns[kind] += 1
-        filled.add("Data Kinerja", f"G{row}", entry)
+        filled.add("Data Kinerja", at("actual", row), entry)
         filled.values[(code, "actual")] = entry.meant
-        if data.cell(row=row, column=9).value:
+        if data.cell(row=row, column=col("budget")).value:
             entry = person["budget"][turns["budget"] % len(person["budget"])]
             turns["budget"] += 1
-            filled.add("Data Kinerja", f"J{row}", entry)
+            filled.add("Data Kinerja", at("spent", row), entry)
             filled.values[(code, "spent")] = entry.meant
         if first:  # the text columns once, and a try at a locked, pre-filled cell
-            for column, text in zip("KLMN", TEXTS, strict=True):
-                filled.add("Data Kinerja", f"{column}{row}", Entry((text,), text))
-            filled.add("Data Kinerja", f"F{row}", Entry(("99",), None))  # refused: the sheet is protected
+            for key, text in zip(L.INPUT_TEXT_KEYS, TEXTS, strict=True):
+                filled.add("Data Kinerja", at(key, row), Entry((text,), text))
+            filled.add("Data Kinerja", at("target", row), Entry(("99",), None))  # refused: the sheet is protected
             first = False
     if with_log:
         for offset, (start, end) in enumerate(person["log"]):
-            row = 5 + offset
-            filled.add("Log Proses", f"D{row}", start)
-            filled.add("Log Proses", f"E{row}", end)
+            row = L.LOG_HEADER_ROW + 2 + offset
+            filled.add("Log Proses", f"{column_letter(L.log_column_index('start'))}{row}", start)
+            filled.add("Log Proses", f"{column_letter(L.log_column_index('end'))}{row}", end)
             filled.times[(4 + offset, "start")] = start.meant
             filled.times[(4 + offset, "end")] = end.meant
     return filled

@@ -7,7 +7,7 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import REPO, fill_all, fill_workbook, run_round
+from conftest import REPO, col, fill_all, fill_workbook, run_round
 
 from sopkinerja.consolidate import CSV_COLUMNS
 
@@ -93,7 +93,7 @@ def test_the_cap_applies_to_averages_only(round_ws):
     config.write_text(config.read_text(encoding="utf-8") + "\n[capaian]\nbatas_rata_rata = 100\n", encoding="utf-8")
 
     def over(workbook, rows):
-        workbook["Data Kinerja"].cell(row=rows["SEK-01"], column=7).value = 4.5  # 150% of 3
+        workbook["Data Kinerja"].cell(row=rows["SEK-01"], column=col("actual")).value = 4.5  # 150% of 3
 
     fill_workbook(paths["SEK"], root / "input" / "masuk" / "SEK.xlsx", over)
     run_round(root)
@@ -223,7 +223,7 @@ def test_history_shows_the_previous_period(round_ws):
     tw4 = generate(open_workspace(root), lambda: datetime.fromisoformat("2026-12-28T08:00:00+07:00"), "SEK")
 
     def better(workbook, rows):
-        workbook["Data Kinerja"].cell(row=rows["SEK-01"], column=7).value = 4
+        workbook["Data Kinerja"].cell(row=rows["SEK-01"], column=col("actual")).value = 4
 
     fill_workbook(tw4.workbooks[0].path, root / "input" / "masuk" / "SEK-tw4.xlsx", better,
                   received="2027-01-05T10:00:00+07:00")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import data_rows, fill_all, fill_workbook, run_round, soffice_convert
+from conftest import col, data_rows, fill_all, fill_workbook, run_round, soffice_convert
 
 from sopkinerja.i18n import Messages
 from sopkinerja.issues import CODES, flatten
@@ -51,9 +51,9 @@ def test_values_are_recorded_with_their_cells(round_ws):
     assert values["spent"][0] == 2125000000 and values["drivers"][1] == "Dukungan pimpinan"
 
 
-def _set(code, column, value):
+def _set(code, key, value):
     def mutate(workbook, rows):
-        workbook["Data Kinerja"].cell(row=rows[code], column=column).value = value
+        workbook["Data Kinerja"].cell(row=rows[code], column=col(key)).value = value
     return mutate
 
 
@@ -64,14 +64,14 @@ def _cell(paths, code, column_letter):
 
 # One mistake -> exactly one issue with its code, severity, sheet and cell (product.md §3.6).
 MISTAKES = {
-    "missing-value": (_set("SEK-01", 7, None), "G", "SEK-01", "error"),
-    "not-a-number": (_set("SEK-01", 7, "tiga dokumen"), "G", "SEK-01", "error"),
-    "ambiguous-number": (_set("SEK-06", 10, "1.500"), "J", "SEK-06", "warning"),
-    "negative-value": (_set("SEK-01", 7, -2), "G", "SEK-01", "error"),
-    "over-budget": (_set("SEK-06", 10, 5_000_000_000), "J", "SEK-06", "error"),
-    "out-of-range": (_set("SEK-05", 7, 120), "G", "SEK-05", "error"),
-    "extreme-achievement": (_set("SEK-01", 7, 30), "G", "SEK-01", "warning"),
-    "prefilled-changed": (_set("SEK-04", 6, 50), "F", "SEK-04", "error"),
+    "missing-value": (_set("SEK-01", "actual", None), "G", "SEK-01", "error"),
+    "not-a-number": (_set("SEK-01", "actual", "tiga dokumen"), "G", "SEK-01", "error"),
+    "ambiguous-number": (_set("SEK-06", "spent", "1.500"), "J", "SEK-06", "warning"),
+    "negative-value": (_set("SEK-01", "actual", -2), "G", "SEK-01", "error"),
+    "over-budget": (_set("SEK-06", "spent", 5_000_000_000), "J", "SEK-06", "error"),
+    "out-of-range": (_set("SEK-05", "actual", 120), "G", "SEK-05", "error"),
+    "extreme-achievement": (_set("SEK-01", "actual", 30), "G", "SEK-01", "warning"),
+    "prefilled-changed": (_set("SEK-04", "target", 50), "F", "SEK-04", "error"),
 }
 
 
@@ -89,7 +89,7 @@ def test_one_issue_per_mistake(round_ws, code):
 
 def test_prefilled_change_names_the_original(round_ws, messages):
     root, paths = round_ws
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-04", 6, 50))
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-04", "target", 50))
     issue = _unit_issues(run_round(root), "SEK")[0]
     assert issue.params["original"] == "72" and issue.params["value"] == "50"
     assert "seharusnya \"72\"" in issue.message(messages)
@@ -100,10 +100,10 @@ def test_numbers_typed_the_indonesian_way_are_read(round_ws):
 
     def mutate(workbook, rows):
         sheet = workbook["Data Kinerja"]
-        sheet.cell(row=rows["SEK-04"], column=7).value = "68,5"
-        sheet.cell(row=rows["SEK-06"], column=10).value = "Rp 2.000.000.000"
-        sheet.cell(row=rows["SEK-05"], column=7).value = 0.04  # typed as 4% in a numeric cell
-        sheet.cell(row=rows["SEK-05"], column=7).number_format = "0%"
+        sheet.cell(row=rows["SEK-04"], column=col("actual")).value = "68,5"
+        sheet.cell(row=rows["SEK-06"], column=col("spent")).value = "Rp 2.000.000.000"
+        sheet.cell(row=rows["SEK-05"], column=col("actual")).value = 0.04  # typed as 4% in a numeric cell
+        sheet.cell(row=rows["SEK-05"], column=col("actual")).number_format = "0%"
     fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", mutate)
     result = run_round(root)
     assert _unit_issues(result, "SEK") == []
@@ -330,7 +330,7 @@ def test_an_email_with_two_attachments(round_ws):
 
 def test_duplicates_and_a_resubmission(round_ws):
     root, paths = round_ws
-    first = fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-01", 7, None),
+    first = fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-01", "actual", None),
                           received="2026-10-05T10:00:00+07:00")
     shutil.copy2(first, _inbox(root) / "SEK (1).xlsx")
     fill_workbook(paths["SEK"], _inbox(root) / "SEK-perbaikan.xlsx", received="2026-10-07T10:00:00+07:00")
@@ -365,7 +365,7 @@ def _ledger_dump(root):
 def test_running_twice_changes_nothing_and_parses_nothing(round_ws, monkeypatch):
     root, paths = round_ws
     fill_all(root, paths, skip=("IPW",))
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-01", 7, "x"))
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-01", "actual", "x"))
     first = run_round(root)
     ledger_before = _ledger_dump(root)
     outputs_before = {p: p.read_bytes() for p in (root / "output" / "2026-TW3" / "umpan-balik").iterdir()}
@@ -393,7 +393,7 @@ def test_files_are_archived_before_anything_else_and_survive_the_inbox(round_ws)
 
 def test_feedback_workbook_marks_cells_and_keeps_validations(round_ws):
     root, paths = round_ws
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-01", 7, "tiga"))
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-01", "actual", "tiga"))
     result = run_round(root)
     path = result.feedback["SEK"]
     assert path.name == "Umpan Balik 2026-TW3 - Sekretariat.xlsx"
@@ -414,10 +414,10 @@ def test_feedback_workbook_marks_cells_and_keeps_validations(round_ws):
 
 def test_status_from_the_ledger(round_ws, run_cli):
     root, paths = round_ws
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK-a.xlsx", _set("SEK-01", 7, None),
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK-a.xlsx", _set("SEK-01", "actual", None),
                   received="2026-10-05T10:00:00+07:00")
     fill_workbook(paths["SEK"], _inbox(root) / "SEK-b.xlsx", received="2026-10-10T10:00:00+07:00")
-    fill_workbook(paths["PPM"], _inbox(root) / "PPM.xlsx", _set("PPM-01", 7, "x"))
+    fill_workbook(paths["PPM"], _inbox(root) / "PPM.xlsx", _set("PPM-01", "actual", "x"))
     assert run_cli("--project", root, "run").exit_code == 3
     result = run_cli("--project", root, "status", "--json")
     assert result.exit_code == 0
@@ -431,12 +431,57 @@ def test_status_from_the_ledger(round_ws, run_cli):
     assert "menggantikan: input/masuk/SEK-a.xlsx" in human.stdout and "(terlambat)" in human.stdout
 
 
+def test_run_and_status_say_exactly_what_happened(round_ws, run_cli):
+    root, paths = round_ws
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK-a.xlsx", _set("SEK-01", "actual", None),
+                  received="2026-10-05T10:00:00+07:00")
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK-b.xlsx", received="2026-10-10T10:00:00+07:00")
+    fill_workbook(paths["PPM"], _inbox(root) / "PPM.xlsx", _set("PPM-01", "actual", "x"))
+    result = run_cli("--project", root, "run")
+    assert result.exit_code == 3
+    assert result.stdout.splitlines() == [
+        "Periode 2026-TW3: 1 unit diterima, 1 ditolak, 4 belum mengirim (3 berkas baru).",
+        "  SEK Sekretariat: diterima (terlambat) - input/masuk/SEK-b.xlsx",
+        "  P2EP Bidang Perencanaan, Pengendalian dan Evaluasi Pembangunan: belum mengirim",
+        "  PPM Bidang Pemerintahan dan Pembangunan Manusia: DITOLAK, 1 galat, 0 peringatan - input/masuk/PPM.xlsx",
+        "  PSDA Bidang Perekonomian dan Sumber Daya Alam: belum mengirim",
+        "  IPW Bidang Infrastruktur dan Kewilayahan: belum mengirim",
+        "  LITBANG Bidang Penelitian dan Pengembangan: belum mengirim",
+        "Masalah (1 galat, 1 peringatan):",
+        '  [Galat] PPM input/masuk/PPM.xlsx Data Kinerja!G10 not-a-number: Realisasi indikator PPM-01 berisi "x", '
+        "bukan angka. Tulis angka saja, misalnya 85,5.",
+        "  [Peringatan] SEK input/masuk/SEK-b.xlsx late-submission: Diterima Sabtu, 10 Oktober 2026 pukul 10.00 WIB, "
+        "melewati batas waktu Jumat, 9 Oktober 2026 pukul 16.00 WIB. Data tetap diterima.",
+        f"Umpan balik untuk 2 unit ada di {root}/output/2026-TW3/umpan-balik.",
+        "Belum lengkap: ada unit yang belum mengirim atau berkasnya ditolak (kode keluar 3).",
+    ]
+    status = run_cli("--project", root, "status")
+    assert status.stdout.splitlines() == [
+        "Status pengumpulan periode 2026-TW3 (batas waktu Jumat, 9 Oktober 2026 pukul 16.00 WIB):",
+        "  SEK Sekretariat: diterima, 0 galat, 1 peringatan, diterima Sabtu, 10 Oktober 2026 pukul 10.00 UTC+0700 "
+        "(terlambat) - input/masuk/SEK-b.xlsx",
+        "      menggantikan: input/masuk/SEK-a.xlsx",
+        "  P2EP Bidang Perencanaan, Pengendalian dan Evaluasi Pembangunan: belum mengirim",
+        "  PPM Bidang Pemerintahan dan Pembangunan Manusia: ditolak, 1 galat, 0 peringatan, diterima Senin, "
+        "5 Oktober 2026 pukul 10.00 UTC+0700 - input/masuk/PPM.xlsx",
+        "  PSDA Bidang Perekonomian dan Sumber Daya Alam: belum mengirim",
+        "  IPW Bidang Infrastruktur dan Kewilayahan: belum mengirim",
+        "  LITBANG Bidang Penelitian dan Pengembangan: belum mengirim",
+        "  Langkah SOP tercatat untuk SEK: 4, 5, 6, 7, 8",
+        "  Langkah SOP tercatat untuk P2EP: -",
+        "  Langkah SOP tercatat untuk PPM: 4, 5, 6, 7, 8",
+        "  Langkah SOP tercatat untuk PSDA: -",
+        "  Langkah SOP tercatat untuk IPW: -",
+        "  Langkah SOP tercatat untuk LITBANG: -",
+    ]
+
+
 def test_parallel_parsing_under_spawn_matches_serial(round_ws, monkeypatch):
     import sopkinerja.validate.worker as run_module
 
     root, paths = round_ws
     fill_all(root, paths)
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK-x.xlsx", _set("SEK-01", 7, "x"),
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK-x.xlsx", _set("SEK-01", "actual", "x"),
                   received="2026-10-06T10:00:00+07:00")
     twin = root.parent / "kembar"
     shutil.copytree(root, twin)
@@ -624,7 +669,7 @@ def test_feedback_bytes_do_not_depend_on_the_clock(round_ws, monkeypatch):
     import zipfile
 
     root, paths = round_ws
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-01", 7, None))
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-01", "actual", None))
     first = run_round(root).feedback["SEK"].read_bytes()
 
     class Later(real_datetime.datetime):

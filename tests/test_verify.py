@@ -22,6 +22,10 @@ def test_a_clean_workspace_verifies(round_ws, run_cli):
     assert document["files_checked"] == 6 and document["accepted_values_checked"] > 60
     text = run_cli("--project", root, "verify")
     assert "Semua cocok" in text.stdout
+    assert text.stdout == (
+        f"Diperiksa: 6 berkas arsip, {document['accepted_values_checked']} nilai yang diterima.\n"
+        "Semua cocok: buku besar utuh, setiap berkas arsip sesuai sidik jarinya, setiap nilai berasal dari berkas "
+        "yang diarsipkan.\n")
 
 
 def test_a_changed_archive_file_is_found(round_ws, run_cli):
