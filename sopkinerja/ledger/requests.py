@@ -1,0 +1,63 @@
+"""The requests generate issued (SOP steps 2-3) and what each was pre-filled with."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sopkinerja.records import IssuedRequest
+
+
+class Requests:
+    """Methods of ``Ledger`` (requests); ``self.db`` is its SQLite connection."""
+
+    def latest_request(self, period: str, unit_code: str) -> IssuedRequest | None:
+        return _request(self.db.execute(
+            "SELECT * FROM requests WHERE period = ? AND unit_code = ? "
+            "ORDER BY issued_at DESC, rowid DESC LIMIT 1", (period, unit_code)).fetchone())
+
+    def request(self, request_id: str) -> IssuedRequest | None:
+        return _request(self.db.execute("SELECT * FROM requests WHERE request_id = ?", (request_id,)).fetchone())
+
+    def request_rows(self, request_id: str) -> list[sqlite3.Row]:
+        return self.db.execute(
+            "SELECT * FROM request_rows WHERE request_id = ? ORDER BY position", (request_id,)).fetchall()
+
+    def first_issued_at(self, period: str) -> str | None:
+        """When the period's first request went out (ISO 8601), or None before ``generate``."""
+        return self.db.execute("SELECT MIN(issued_at) FROM requests WHERE period = ?", (period,)).fetchone()[0]
+
+    def issued_targets(self, period: str) -> list[tuple]:
+        """(indicator code, target, pagu) of every request row of the period, oldest request first
+        (so the last row of a code is what its unit's latest request showed)."""
+        rows = self.db.execute(
+            "SELECT rr.indicator_code, json_extract(rr.prefilled, '$.target'), json_extract(rr.prefilled, '$.budget') "
+            "FROM request_rows rr JOIN requests r USING (request_id) WHERE r.period = ? ORDER BY r.issued_at, r.rowid",
+            (period,)).fetchall()
+        return [tuple(r) for r in rows]
+
+    def issued_prefilled(self, period: str) -> dict[str, dict]:
+        """Indicator code -> the pre-filled values of its unit's latest request of the period."""
+        import json
+
+        rows = self.db.execute(
+            "SELECT rr.indicator_code, rr.prefilled FROM request_rows rr JOIN requests r USING (request_id) "
+            "WHERE r.period = ? ORDER BY r.issued_at, r.rowid", (period,)).fetchall()
+        return {row["indicator_code"]: json.loads(row["prefilled"]) for row in rows}
+
+    def add_request(self, request: dict, rows: list[dict]) -> None:
+        """Insert one issued request and its pre-filled rows (call inside a transaction)."""
+        self.db.execute(
+            "INSERT INTO requests (request_id, unit_code, period, template_version, issued_at, "
+            "file_name, run_id, fingerprint, replaces) VALUES (:request_id, :unit_code, :period, "
+            ":template_version, :issued_at, :file_name, :run_id, :fingerprint, :replaces)", request)
+        self.db.executemany(
+            "INSERT INTO request_rows (request_id, position, indicator_code, row_key, prefilled) "
+            "VALUES (:request_id, :position, :indicator_code, :row_key, :prefilled)", rows)
+
+    def set_request_file(self, request_id: str, file_name: str, sha256: str) -> None:
+        self.db.execute("UPDATE requests SET file_name = ?, sha256 = ? WHERE request_id = ?",
+                        (file_name, sha256, request_id))
+
+
+def _request(row: sqlite3.Row | None) -> IssuedRequest | None:
+    return None if row is None else IssuedRequest(**{k: row[k] for k in IssuedRequest.__annotations__})

@@ -1,0 +1,73 @@
+"""What run derives for a round: submissions, accepted values, issues."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sopkinerja.records import StepEvent
+
+
+class Rounds:
+    """Methods of ``Ledger`` (rounds); ``self.db`` is its SQLite connection."""
+
+    def replace_round(self, period: str, shas: list[str], sistem_steps: list[int], submissions: list[tuple],
+                      values: list[tuple], issues: list[tuple], events: list[StepEvent]) -> None:
+        """Everything run derived for this round, deleted and inserted again (inside a transaction).
+
+        Rows go in in the order given, so the same files give the same rows, ids included.
+        ``submissions``: (sha256, request_id, unit_code, period, received_at, status, parsed_at,
+        parser_version); ``values``: (sha256, indicator, field, number, text, original, cell);
+        ``issues``: (sha256, period, unit_code, code, severity, sheet, cell, params JSON).
+        """
+        marks = ",".join("?" * len(shas))
+        for step in sistem_steps:
+            self.db.execute("DELETE FROM step_events WHERE period = ? AND step = ? AND source = 'sistem'",
+                            (period, step))
+        self.db.execute(f"DELETE FROM issues WHERE period = ? OR sha256 IN ({marks})", (period, *shas))
+        self.db.execute(f"DELETE FROM submission_values WHERE sha256 IN ({marks})", shas)
+        self.db.execute(f"DELETE FROM step_events WHERE source = 'berkas' AND sha256 IN ({marks})", shas)
+        self.db.execute(f"DELETE FROM submissions WHERE sha256 IN ({marks})", shas)
+        self.db.executemany(
+            "INSERT INTO submissions (sha256, request_id, unit_code, period, received_at, status, "
+            "superseded_by, parsed_at, parser_version) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)", submissions)
+        self.db.executemany(
+            "INSERT OR REPLACE INTO submission_values (sha256, indicator_code, field, number, text, "
+            "original, cell) VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+        self.db.executemany(
+            "INSERT INTO issues (sha256, period, unit_code, code, severity, sheet, cell, params) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", issues)
+        for event in events:
+            self.add_step_event(event)
+
+    def accepted_values(self, period: str) -> list[tuple]:
+        """(unit, indicator, realisasi, realisasi anggaran, realisasi's cell, its original text) of
+        every indicator of the period's accepted answers."""
+        rows = self.db.execute(
+            "SELECT s.unit_code, v.indicator_code, "
+            "MAX(CASE WHEN v.field = 'actual' THEN v.number END), MAX(CASE WHEN v.field = 'spent' THEN v.number END), "
+            "MAX(CASE WHEN v.field = 'actual' THEN v.cell END), MAX(CASE WHEN v.field = 'actual' THEN v.original END) "
+            "FROM submission_values v JOIN submissions s ON s.sha256 = v.sha256 "
+            "WHERE s.period = ? AND s.status = 'accepted' GROUP BY s.unit_code, v.indicator_code", (period,)).fetchall()
+        return [tuple(r) for r in rows]
+
+    def accepted_actuals_outside(self, period: str) -> list[tuple[str, str, float | None]]:
+        """(period, indicator, realisasi) of every accepted answer of every other period."""
+        rows = self.db.execute(
+            "SELECT s.period, v.indicator_code, v.number FROM submission_values v JOIN submissions s "
+            "ON s.sha256 = v.sha256 WHERE s.status = 'accepted' AND v.field = 'actual' AND s.period != ?",
+            (period,)).fetchall()
+        return [tuple(r) for r in rows]
+
+    def accepted_value_counts(self) -> list[tuple[str, int]]:
+        """(sha256, number of values) of every accepted answer."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT v.sha256, COUNT(*) FROM submission_values v JOIN submissions s ON s.sha256 = v.sha256 "
+            "WHERE s.status = 'accepted' GROUP BY v.sha256 ORDER BY v.sha256")]
+
+    def submissions_of(self, period: str) -> list[sqlite3.Row]:
+        """The period's submissions in receipt order, each with its first inbox path and issue counts."""
+        return self.db.execute(
+            "SELECT s.*, (SELECT original_path FROM receipts r WHERE r.sha256 = s.sha256 ORDER BY r.id LIMIT 1) "
+            "AS path, (SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 AND i.severity = 'error') AS errors, "
+            "(SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 AND i.severity = 'warning') AS warnings "
+            "FROM submissions s WHERE s.period = ? ORDER BY s.received_at, s.sha256", (period,)).fetchall()

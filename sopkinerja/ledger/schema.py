@@ -1,0 +1,138 @@
+"""The ledger's schema: append-only migrations, each taking version N to N+1."""
+
+from __future__ import annotations
+
+# Each migration takes the schema from version N to N+1; index 0 makes version 1.
+# Never edit a released migration: append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        command TEXT NOT NULL,
+        period TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT
+    );
+    CREATE TABLE requests (
+        request_id TEXT PRIMARY KEY,
+        unit_code TEXT NOT NULL,
+        period TEXT NOT NULL,
+        template_version TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        sha256 TEXT,
+        run_id INTEGER REFERENCES runs(id)
+    );
+    CREATE INDEX requests_by_unit ON requests(period, unit_code);
+    CREATE TABLE request_rows (
+        request_id TEXT NOT NULL REFERENCES requests(request_id),
+        position INTEGER NOT NULL,
+        indicator_code TEXT NOT NULL,
+        row_key TEXT NOT NULL,
+        prefilled TEXT NOT NULL,
+        PRIMARY KEY (request_id, indicator_code)
+    );
+    CREATE TABLE files (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        archive_path TEXT NOT NULL,
+        first_received_at TEXT NOT NULL
+    );
+    CREATE TABLE receipts (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL REFERENCES files(sha256),
+        original_path TEXT NOT NULL,
+        original_name TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        container_sha256 TEXT,
+        run_id INTEGER REFERENCES runs(id)
+    );
+    CREATE UNIQUE INDEX receipts_once ON receipts(sha256, original_path, IFNULL(container_sha256, ''));
+    CREATE TABLE submissions (
+        sha256 TEXT PRIMARY KEY REFERENCES files(sha256),
+        request_id TEXT,
+        unit_code TEXT,
+        period TEXT,
+        received_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        superseded_by TEXT,
+        parsed_at TEXT NOT NULL,
+        parser_version TEXT NOT NULL
+    );
+    CREATE INDEX submissions_by_unit ON submissions(period, unit_code);
+    CREATE TABLE submission_values (
+        sha256 TEXT NOT NULL REFERENCES submissions(sha256),
+        indicator_code TEXT NOT NULL,
+        field TEXT NOT NULL,
+        number REAL,
+        text TEXT,
+        original TEXT,
+        cell TEXT,
+        PRIMARY KEY (sha256, indicator_code, field)
+    );
+    CREATE TABLE issues (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT,
+        period TEXT,
+        unit_code TEXT,
+        code TEXT NOT NULL,
+        severity TEXT NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
+        sheet TEXT,
+        cell TEXT,
+        params TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX issues_by_file ON issues(sha256);
+    CREATE TABLE step_events (
+        id INTEGER PRIMARY KEY,
+        period TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        unit_code TEXT,
+        started_at TEXT,
+        ended_at TEXT,
+        source TEXT NOT NULL CHECK (source IN ('sistem', 'berkas', 'manual')),
+        actor TEXT,
+        nip TEXT,
+        sha256 TEXT,
+        note TEXT,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX step_events_by_period ON step_events(period, step, unit_code);
+    """,
+    # 2: generate reuses a request whose content is unchanged (fingerprint) and
+    # records which earlier request a changed one replaces.
+    """
+    ALTER TABLE requests ADD COLUMN fingerprint TEXT;
+    ALTER TABLE requests ADD COLUMN replaces TEXT REFERENCES requests(request_id);
+    CREATE INDEX requests_by_fingerprint ON requests(period, unit_code, fingerprint);
+    """,
+    # 3: run ingests and parses once per content: the sniffed format of each
+    # file, the size and mtime a receipt was seen with (to skip re-reading an
+    # unchanged inbox file), and the parse of each workbook (zlib JSON).
+    """
+    ALTER TABLE files ADD COLUMN format TEXT;
+    ALTER TABLE receipts ADD COLUMN size INTEGER;
+    ALTER TABLE receipts ADD COLUMN mtime_ns INTEGER;
+    CREATE INDEX receipts_by_path ON receipts(original_path);
+    CREATE TABLE parses (
+        sha256 TEXT PRIMARY KEY REFERENCES files(sha256),
+        parser_version TEXT NOT NULL,
+        parsed_at TEXT NOT NULL,
+        result BLOB NOT NULL
+    );
+    """,
+    # 4: what the last complete run saw (a fingerprint of its inputs) and what it
+    # answered, so a run with nothing changed answers at once (issue 7).
+    """
+    CREATE TABLE state (
+        key TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script on semicolons (migrations hold no string literals with ';')."""
+    return [s.strip() for s in script.split(";") if s.strip()]
