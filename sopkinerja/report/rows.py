@@ -26,7 +26,7 @@ from sopkinerja.report.splice import Block, BlockCache, Column, rows_xml
 TABLE_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "satuan", "polaritas", "target", "realisasi",
                  "capaian_persen", "kategori", "pagu", "realisasi_anggaran", "serapan_persen",
                  "capaian_sebelumnya", "perubahan_capaian", "status_unit")
-# The recap workbook's format of each column (recapbook._formats); all but "text" are numbers.
+# The recap workbook's format of each column (report.xlsx._formats); all but "text" are numbers.
 TABLE_FORMATS = ("text", "text", "text", "text", "text", "dec", "dec", "pct", "text", "rp", "rp", "pct", "pct",
                  "pct", "text")
 NUMBER_COLUMNS = frozenset(name for name, fmt in zip(TABLE_COLUMNS, TABLE_FORMATS, strict=True) if fmt != "text")
@@ -136,7 +136,7 @@ def build_all(recap, layout: list[Column], placements: list[Placement], cache: B
     names = dict(zip(table["kode_unit"].tolist(), table["nama_unit"].tolist(), strict=True))
     first_rows: dict[str, list[int]] = {}
     for placement in placements:
-        row = 4  # Excel row below the header (recapbook.TABLE_TOP + 2)
+        row = 4  # Excel row below the header (report.xlsx.TABLE_TOP + 2)
         for code in placement.codes:
             if code in spans:
                 first_rows.setdefault(code, []).append(row)

@@ -26,7 +26,7 @@ def write_placeholder(path: Path, recap: Recap, view, sop, messages, created, ti
     """The workbook with its indicator tables' title, header and settings only.
 
     Returns where each table's rows go and the style of each column; the rows
-    themselves (``recaprows``) are spliced in by ``splice_tables``.
+    themselves (``report.rows``) are spliced in by ``splice_tables``.
     """
     import xlsxwriter
 
