@@ -21,30 +21,36 @@ from sopkinerja.cells import column_letter
 from sopkinerja.files import safe_filename
 from sopkinerja.i18n import Messages, format_datetime
 from sopkinerja.ingest.reader import PARSER_VERSION, decode
-from sopkinerja.issues import ERROR, INFO, WARNING
-from sopkinerja.records import FileOutcome, UnitStatus
+from sopkinerja.issues import ERROR, INFO, WARNING, Issue
+from sopkinerja.records import FileOutcome, UnitStatus, part_of
 
 FEEDBACK_FOLDER = "umpan-balik"  # output/<periode>/umpan-balik/
 FILLS = {ERROR: "F8CBAD", WARNING: "FFE699", INFO: "DDEBF7"}
 SEVERITY_KEYS = {ERROR: "feedback.error", WARNING: "feedback.warning", INFO: "feedback.info"}
 
 
-def write_all(workspace, ledger, current: list[FileOutcome], units: list[UnitStatus], staged: Path
-              ) -> dict[str, Path]:
-    """Feedback for every unit whose current file has problems, written into ``staged``; the
+def write_all(workspace, ledger, answers: dict[str, FileOutcome], units: list[UnitStatus], staged: Path
+              ) -> tuple[dict[str, Path], list[Issue]]:
+    """Feedback for every unit whose newest file has problems, written into ``staged``; the
     paths returned are where the files will be once the set is switched in. A unit without
-    problems has none (an older one goes with the old folder)."""
+    problems has none (an older one goes with the old folder). A feedback workbook that
+    cannot be written is an issue on that file (``feedback-failed``), never a stopped round."""
     staged.mkdir(parents=True, exist_ok=True)
     final = workspace.period_output() / FEEDBACK_FOLDER
-    by_file = {o.file: o for o in current}
-    written = {}
+    written, failed = {}, []
     for unit in units:
-        outcome = by_file.get(unit.file) if unit.file else None
+        outcome = answers.get(unit.unit)
         if outcome is None or not [i for i in outcome.issues if i.severity != INFO]:
             continue
-        outcome.parsed = ledger.parse_result(outcome.sha256, PARSER_VERSION)
-        written[unit.unit] = final / write_feedback(workspace, outcome, unit, staged).name
-    return written
+        try:
+            outcome.parsed = part_of(ledger.parse_result(outcome.sha256, PARSER_VERSION), outcome.part)
+            written[unit.unit] = final / write_feedback(workspace, outcome, unit, staged).name
+        except Exception as exc:  # noqa: BLE001 - one unit's feedback never stops the round
+            failed.append(Issue("feedback-failed", file=outcome.file, unit=unit.unit, sha256=outcome.sha256,
+                                params={"detail": f"{type(exc).__name__}: {exc}"[:300]}))
+        finally:
+            outcome.parsed = None
+    return written, failed
 
 
 def write_feedback(workspace, outcome: FileOutcome, unit: UnitStatus, folder: Path) -> Path:

@@ -38,6 +38,21 @@ CODES: dict[str, str] = {
     "ambiguous-date": WARNING,
     "time-reversed": WARNING,
     "late-submission": WARNING,
+    # Intake that never loses and never blocks (issue 15).
+    "formula-no-value": ERROR,
+    "formula-error": ERROR,
+    "ambiguous-percent": WARNING,
+    "text-too-long": WARNING,
+    "mixed-identity": ERROR,
+    "not-filled": WARNING,
+    "revision-rejected": WARNING,
+    "suspicious-time": WARNING,
+    "sender-mismatch": WARNING,
+    "old-file": INFO,
+    "ignored-by-planner": INFO,
+    "file-name-unreadable": WARNING,
+    "processing-failed": ERROR,
+    "feedback-failed": WARNING,
 }
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
@@ -63,7 +78,10 @@ class Issue:
         return CODES[self.code]
 
     def message(self, messages) -> str:
-        return messages(f"issue.{self.code}", **_display(self.params))
+        params = _display(self.params, messages)
+        for key in [k for k in params if k.endswith("_key")]:  # a word of the catalogue, in the user's language
+            params[key[:-4]] = messages(params[key])
+        return messages(f"issue.{self.code}", **params)
 
     def sort_key(self) -> tuple:
         return (self.unit or "~", self.file or "", SEVERITY_ORDER[self.severity],
@@ -74,10 +92,16 @@ class Issue:
                 "sheet": self.sheet, "cell": self.cell, "message": self.message(messages)}
 
 
-def _display(params: dict[str, Any]) -> dict[str, Any]:
+def _display(params: dict[str, Any], messages=None) -> dict[str, Any]:
+    """Parameters as the message shows them: numbers the Indonesian way, times in words."""
+    from datetime import datetime
+
+    from sopkinerja.i18n import format_datetime
     from sopkinerja.numbers import format_number
 
-    return {k: format_number(v) if isinstance(v, float) else v for k, v in params.items()}
+    language = getattr(messages, "language", "id")
+    return {k: format_number(v) if isinstance(v, float) else format_datetime(v, language)
+            if isinstance(v, datetime) else v for k, v in params.items()}
 
 
 def _cell_order(cell: str | None) -> tuple[int, int]:

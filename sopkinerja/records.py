@@ -29,20 +29,52 @@ class ParsedTable(TypedDict):
     rows: list[ParsedRow]
 
 
-class ParseResult(TypedDict, total=False):
-    """``ingest.reader.parse_file``'s answer: either ``error`` (+ ``detail``, ``limit``) or the tables."""
+class ParsedPart(TypedDict, total=False):
+    """One data sheet of a returned workbook, with its own identity (what validation checks).
 
-    error: str  # an issue code: unreadable-file, encrypted-file, file-too-large
+    For a file that could not be read at all, the part is just ``error`` (an issue code:
+    unreadable-file, encrypted-file, file-too-large) with ``detail`` and ``limit``.
+    """
+
+    error: str
+    detail: str
+    limit: str
+    sheet: str | None  # None: no data sheet was found
+    part: str  # "" when the workbook has one data sheet, else the sheet's name
+    ids: list[str]  # every request id its rows carry (more than one: mixed identity)
+    request_id: str | None
+    identity_source: str | None  # "column" or "meta"
+    data: ParsedTable | None
+    log: ParsedTable | None
+    percent_cells: list[str]  # realisasi cells formatted as percent ("90%" stored 0.9)
+    formula_cells: dict[str, str]  # input cells with a formula: "" (no stored result) or its error value
+    long_texts: dict[str, str]  # cells whose text calamine cut: the whole text
+
+
+class ParseResult(TypedDict, total=False):
+    """``ingest.reader.parse_file``'s answer: either ``error`` (+ ``detail``, ``limit``) or the parts."""
+
+    error: str
     detail: str
     limit: str
     format: str
+    reader: str  # calamine, or the second reader that read it (odfpy, openpyxl)
     sheets: list[str]
-    request_id: str | None
-    identity_source: str | None  # "column" or "meta"
     meta: dict[str, str]
-    data: ParsedTable | None
-    log: ParsedTable | None
-    percent_cells: list[str]
+    parts: list[ParsedPart]
+
+
+def part_of(parsed: ParseResult | None, name: str) -> ParsedPart:
+    """The part (data sheet) ``name`` of a parse ("" for the only one), or the file's error."""
+    found = parts_of(parsed or {"error": "unreadable-file", "detail": ""})
+    return next((p for p in found if p.get("part", "") == name), found[0] if found else {})
+
+
+def parts_of(parsed: ParseResult) -> list[ParsedPart]:
+    """What validation checks one by one: each part, or the whole file's error as one part."""
+    if parsed.get("error"):
+        return [{key: parsed[key] for key in ("error", "detail", "limit") if key in parsed} | {"part": ""}]
+    return list(parsed.get("parts") or [])
 
 
 # --- what generate issued (a row of the ledger's requests) ------------------------------
@@ -98,6 +130,7 @@ class StepEvent:
     note: str | None = None
     recorded_at: datetime | None = None
     id: int | None = None
+    part: str | None = None  # the data sheet of a workbook holding several
 
 
 # --- what a run decided -----------------------------------------------------------------
@@ -116,8 +149,20 @@ class FileOutcome:
     issues: list[Issue] = field(default_factory=list)
     values: list[Value] = field(default_factory=list)
     steps: list[StepEvent] = field(default_factory=list)
-    parsed: ParseResult | None = None
-    status: str = "invalid"  # accepted, rejected, superseded, invalid
+    parsed: ParsedPart | None = None
+    status: str = "invalid"  # accepted, rejected, superseded, ignored, invalid
+    part: str = ""  # "" for a workbook of one data sheet, else the sheet's name
+    order: tuple = ()  # newer sorts later: (run of the latest receipt, its time, sheet preference)
+    seen_at: datetime | None = None  # when a run first saw the file
+    stamp: datetime | None = None  # the time the file itself says, when implausible (suspicious-time)
+    sender: str | None = None  # the From address of the e-mail it came in
+    container: str | None = None  # sha256 of the container it came in
+    members: int = 0  # files inside it, when it is a container
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """A submission's identity: the file's content and the data sheet within it."""
+        return self.sha256, self.part
 
     @property
     def unit(self) -> str | None:

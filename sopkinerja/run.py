@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -46,6 +46,7 @@ class RunResult:
     new_files: int
     outputs: Outputs | None = None
     unchanged: bool = False  # nothing changed since the last run: its answer, outputs untouched
+    ignored: list[decide.Ignored] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -61,6 +62,7 @@ class RunResult:
                        "superseded": u.superseded} for u in self.units],
             "unchanged": self.unchanged,
             "issues": [i.document(messages) for i in self.issues],
+            "ignored": [i.document(messages) for i in self.ignored],
             "outputs": {
                 **({key: rel(getattr(self.outputs, key)) for key in OUTPUT_KEYS} if self.outputs else {}),
                 "feedback": {unit: rel(path) for unit, path in sorted(self.feedback.items())}},
@@ -85,27 +87,32 @@ def run(workspace: Workspace, clock: Callable[[], datetime], progress: Progress 
             return previous
         master = workspace.master().master
         run_id = ledger.start_run("run", period, started.isoformat())
-        new_files = ingest.receive_inbox(workspace, ledger, run_id)  # step 8: every file archived first
+        intake = ingest.receive_inbox(workspace, ledger, run_id, started)  # step 8: every file archived first
         received = decide.outcomes(workspace, ledger)
-        check_all(workspace, ledger, received, Rules.of(config, sop), clock, progress)  # step 7, for the Kabid
-        current = decide.this_round(ledger, received, period)
-        units, issues = decide.decide(master, current, config.deadline)
-        decide.record(ledger, current, period, clock().isoformat(), run_steps(sop))
-        for outcome in received:  # in the ledger now; a province's million values need not stay in memory
+        checked = check_all(workspace, ledger, received, Rules.of(config, sop), clock, progress)  # step 7
+        current, ignored = decide.this_round(ledger, checked, period, started, ledger.set_aside())
+        skipped = [decide.Ignored(f"{workspace.relative(config.paths.inbox)}/{s.file}", "system-file", s.note)
+                   for s in intake.skipped]
+        answer = decide.decide(master, current, config.deadline, skipped + ignored)
+        decide.record(ledger, current, period, clock().isoformat(), run_steps(sop), intake.problems)
+        for outcome in checked:  # in the ledger now; a province's million values need not stay in memory
             outcome.values = []
         # Feedback and recap are staged together and switched in as one set (atomic.switch).
         stage = new_stage(workspace.period_output())
         try:
-            written = feedback.write_all(workspace, ledger, current, units, stage / feedback.FEEDBACK_FOLDER)
-            recap = consolidate(ledger, master, period, units, config.capaian_cap)  # steps 6 and 9
-            record_run_events(ledger, sop, period, units, started, clock())
+            written, failed = feedback.write_all(workspace, ledger, answer.answers, answer.units,
+                                                 stage / feedback.FEEDBACK_FOLDER)
+            issues = sorted([*answer.issues, *intake.problems, *failed], key=Issue.sort_key)
+            recap = consolidate(ledger, master, period, answer.units, config.capaian_cap)  # steps 6 and 9
+            record_run_events(ledger, sop, period, answer.units, started, clock())
             timing = timing_log(events(ledger, period), sop, [u.code for u in master.units],
                                 WorkCalendar(config.calendar))
             outputs = write_reports(workspace, recap, issues, sop, started.astimezone(config.calendar.tz),
                                     Messages(config.language), timing, stage, (feedback.FEEDBACK_FOLDER,))
         finally:
             shutil.rmtree(stage, ignore_errors=True)
-        result = RunResult(period, units, issues, written, new_files, outputs)
+        result = RunResult(period, answer.units, issues, written, intake.new_files, outputs,
+                           ignored=answer.ignored)
         # The inputs as this run found them (a file dropped in meanwhile is new next time),
         # the outputs as it left them.
         _remember(ledger, period, inputs + _outputs_fingerprint(workspace), result)

@@ -400,7 +400,10 @@ def _ods(path, rows_xml: str, before: str = "") -> str:
 
 def test_ods_percent_cells_are_found_by_counting_repeats_never_expanding(tmp_path):
     """An .ods return marks "90%" cells itself; repeated rows and cells are counted, not built (issue 9)."""
-    from sopkinerja.ingest.reader import _percent_cells_ods
+    from sopkinerja.ingest.cellfacts import Wanted, cell_facts
+
+    def _percent_cells_ods(path, sheet, candidates):
+        return sorted(cell_facts(path, "ods", sheet, Wanted(fractions=set(candidates))).percent)
 
     cell = '<table:table-cell office:value-type="{kind}" office:value="0.9"/>'
     rows = (
@@ -420,7 +423,7 @@ def test_ods_percent_cells_are_found_by_counting_repeats_never_expanding(tmp_pat
 
 def test_percent_format_codes():
     from sopkinerja.cells import cell_address, parse_address
-    from sopkinerja.ingest.reader import is_percent_format
+    from sopkinerja.ingest.cellfacts import is_percent_format
 
     assert is_percent_format("0%") and is_percent_format("0.00%") and is_percent_format("#,##0.0%;-0%")
     assert not is_percent_format('0" %"') and not is_percent_format("0\\%") and not is_percent_format("General")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import col, data_rows, fill_all, fill_workbook, run_round, soffice_convert
+from conftest import RUN_AT, col, data_rows, fill_all, fill_workbook, run_round, soffice_convert
 
 from sopkinerja.i18n import Messages
 from sopkinerja.issues import CODES, flatten
@@ -418,7 +418,8 @@ def test_status_from_the_ledger(round_ws, run_cli):
                   received="2026-10-05T10:00:00+07:00")
     fill_workbook(paths["SEK"], _inbox(root) / "SEK-b.xlsx", received="2026-10-10T10:00:00+07:00")
     fill_workbook(paths["PPM"], _inbox(root) / "PPM.xlsx", _set("PPM-01", "actual", "x"))
-    assert run_cli("--project", root, "run").exit_code == 3
+    # The run after the files arrived (one received "in the future" would be suspicious-time).
+    assert run_cli("--project", root, "run", env={"SOPKINERJA_NOW": RUN_AT}).exit_code == 3
     result = run_cli("--project", root, "status", "--json")
     assert result.exit_code == 0
     units = {u["unit"]: u for u in result.json()["units"]}
@@ -437,7 +438,7 @@ def test_run_and_status_say_exactly_what_happened(round_ws, run_cli):
                   received="2026-10-05T10:00:00+07:00")
     fill_workbook(paths["SEK"], _inbox(root) / "SEK-b.xlsx", received="2026-10-10T10:00:00+07:00")
     fill_workbook(paths["PPM"], _inbox(root) / "PPM.xlsx", _set("PPM-01", "actual", "x"))
-    result = run_cli("--project", root, "run")
+    result = run_cli("--project", root, "run", env={"SOPKINERJA_NOW": RUN_AT})
     assert result.exit_code == 3
     assert result.stdout.splitlines() == [
         "Periode 2026-TW3: 1 unit diterima, 1 ditolak, 4 belum mengirim (3 berkas baru).",

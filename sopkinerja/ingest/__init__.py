@@ -2,28 +2,34 @@
 
 Nothing else happens to a file before it is in the content-addressed archive
 and the ledger (product.md §3.5), so whatever the planner later does to the
-inbox cannot lose it. E-mails (.eml, .mbox) are opened here and each
-attachment is archived and recorded as a file of its own.
+inbox cannot lose it. Containers (e-mails, Outlook messages, winmail.dat,
+.zip) are opened here, within bounds, and each member is archived and
+recorded as a file of its own. Operating-system and office leftovers are
+archived too and listed as ignored; symbolic links are not followed and are
+listed. A file that cannot be read now (no permission, still being copied)
+becomes an issue, and is read again by the next run.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sopkinerja.ingest.archive import ARCHIVE_FOLDER, archive, archive_stream, digest
-from sopkinerja.ingest.containers import email_attachments
-from sopkinerja.ingest.formats import EMAIL_FORMATS, WORKBOOK_FORMATS, sniff
+from sopkinerja.ingest.containers import MAX_DEPTH, ContainerError, members
+from sopkinerja.ingest.formats import CONTAINER_FORMATS, EMAIL_FORMATS, SYSTEM_FILE, WORKBOOK_FORMATS, extension, sniff
 from sopkinerja.issues import Issue
 
-__all__ = ["ARCHIVE_FOLDER", "EMAIL_FORMATS", "WORKBOOK_FORMATS", "Received", "discover", "format_issues",
-           "receive_inbox", "sniff"]
+__all__ = ["ARCHIVE_FOLDER", "CONTAINER_FORMATS", "EMAIL_FORMATS", "SYSTEM_FILE", "WORKBOOK_FORMATS", "Intake",
+           "Received", "Skipped", "discover", "format_issues", "receive_inbox", "sniff"]
 
 INGEST_BATCH = 64  # files recorded per ledger transaction (one disk sync each)
-UNSUPPORTED = {"empty": ("unreadable-file", "0 byte"), "corrupt": ("unreadable-file", "zip rusak"),
+UNSUPPORTED = {"empty": ("unreadable-file", "0 byte"), "corrupt": ("unreadable-file", "berkas rusak"),
                "encrypted": ("encrypted-file", "")}
+# Names the operating system or an office suite writes on its own (product.md §3.5).
+SYSTEM_NAMES = {"desktop.ini", "thumbs.db", "ehthumbs.db", ".ds_store", ".gitkeep", ".gitignore"}
 
 
 @dataclass(frozen=True)
@@ -35,53 +41,102 @@ class Received:
     original_path: str  # relative to the inbox, "/" separated; "mail.eml#2:Nama.xlsx" for attachments
     original_name: str
     received_at: datetime
-    format: str  # xlsx, xlsm, xls, ods, eml, mbox, or "unsupported:<what>", "empty", "encrypted", "corrupt"
+    format: str  # xlsx, xlsm, xls, ods, a container, "system-file", "unsupported:<what>", "empty", ...
     archive_path: str  # relative to the workspace
-    container: str | None = None  # sha256 of the e-mail an attachment came in
+    container: str | None = None  # sha256 of the container a member came in
+    sender: str | None = None  # the From address of the e-mail it came in
 
-    def record(self, ledger, run_id: int | None, mtime_ns: int | None) -> bool:
+    def record(self, ledger, run_id: int | None, mtime_ns: int | None, seen_at: datetime) -> bool:
         """Into the ledger (inside a transaction); False when this receipt was recorded before."""
         return ledger.add_receipt(
             sha256=self.sha256, size=self.size, archive_path=self.archive_path, format=self.format,
             original_path=self.original_path, original_name=self.original_name,
-            received_at=self.received_at.isoformat(), container=self.container, run_id=run_id, mtime_ns=mtime_ns)
+            received_at=self.received_at.isoformat(), container=self.container, run_id=run_id, mtime_ns=mtime_ns,
+            seen_at=seen_at.isoformat(), sender=self.sender)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something in the inbox that is not read: a system file or a link (listed as ignored)."""
+
+    file: str  # relative to the inbox
+    note: str  # catalogue key of why
+
+
+@dataclass
+class Intake:
+    """What ingest found: new receipts, what it skipped, and files it could not take this time."""
+
+    new_files: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    problems: list[Issue] = field(default_factory=list)
+
+
+def is_system_file(name: str) -> bool:
+    """An operating-system or office leftover: lock files, thumbnails, folder settings, the
+    resource forks macOS puts in archives, Windows' download marks, hidden files."""
+    lower = name.lower()
+    return lower in SYSTEM_NAMES or name.startswith((".", "~$")) or lower.endswith(":zone.identifier")
 
 
 def discover(inbox: Path) -> list[Path]:
-    """Every file under the inbox, sorted; links that lead outside it are not followed."""
+    """Every file to read under the inbox, sorted (system files included: they are archived too)."""
+    return [path for path, note in _walk(inbox) if note is None]
+
+
+def _walk(inbox: Path):
+    """(path, None) for every file, (path, note key) for a link, never followed; sorted."""
     inbox = Path(inbox)
     if not inbox.is_dir():
-        return []
-    root = inbox.resolve()
-    found = []
+        return
     for folder, dirs, files in os.walk(inbox, followlinks=False):
-        dirs.sort()
+        for name in sorted(d for d in dirs if (Path(folder) / d).is_symlink()):
+            yield Path(folder) / name, "ingest.link"
+        dirs[:] = sorted(d for d in dirs if not (Path(folder) / d).is_symlink())
         # "SEK.xlsx" before "SEK (1).xlsx", as Windows Explorer lists them: with equal
         # receipt times the first listed is the original and the other its duplicate.
         for name in sorted(files, key=lambda n: (Path(n).stem, Path(n).suffix)):
             path = Path(folder) / name
-            if name.startswith((".~lock.", "~$")):  # office lock files, not documents
-                continue
-            try:
-                real = path.resolve()
-            except OSError:
-                continue
-            if real.is_file() and (real == root or root in real.parents):
-                found.append(path)
-    return found
+            yield path, ("ingest.link" if path.is_symlink() else None)
 
 
-def receive_inbox(workspace, ledger, run_id: int) -> int:
-    """Archive and record every new file of the inbox (and every attachment of its e-mails);
-    return how many receipts are new."""
+def shown_path(path: Path, inbox: Path) -> tuple[str, bool]:
+    """The path under the inbox as text, "/" separated, and whether its name was valid text.
+
+    A name that is not valid text (bytes of another encoding on a Linux share)
+    is shown with the odd bytes escaped (``Laporan\\xe9.xlsx``), so it can still
+    be stored, shown and told apart.
+    """
+    rel = path.relative_to(inbox).as_posix()
+    try:
+        rel.encode("utf-8")
+        return rel, True
+    except UnicodeEncodeError:
+        return os.fsencode(rel).decode("utf-8", "backslashreplace"), False
+
+
+def receive_inbox(workspace, ledger, run_id: int, seen_at: datetime) -> Intake:
+    """Archive and record every new file of the inbox (and every member of its containers)."""
     config = workspace.config
     inbox = config.paths.inbox
     limit = int(config.max_file_mb * 1024 * 1024)
-    added = 0
+    intake = Intake()
     new = []
-    for path in discover(inbox):
-        rel = path.relative_to(inbox).as_posix()
-        stat = path.stat()
+    shown_inbox = workspace.relative(inbox)
+    for path, note in _walk(inbox):
+        rel, valid = shown_path(path, inbox)
+        if note is not None:
+            intake.skipped.append(Skipped(rel, note))
+            continue
+        if not valid:
+            intake.problems.append(Issue("file-name-unreadable", file=f"{shown_inbox}/{rel}", params={"shown": rel}))
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            intake.problems.append(_cannot_read(f"{shown_inbox}/{rel}", exc))
+            continue
+        if is_system_file(path.name):
+            intake.skipped.append(Skipped(rel, "ingest.system"))
         if not ledger.known_receipt(rel, stat.st_size, stat.st_mtime_ns):
             new.append((path, rel, stat))
     # Each file is archived (and synced) before the transaction that records it; a
@@ -89,38 +144,89 @@ def receive_inbox(workspace, ledger, run_id: int) -> int:
     for start in range(0, len(new), INGEST_BATCH):
         with ledger.transaction():
             for path, rel, stat in new[start:start + INGEST_BATCH]:
-                received_at = datetime.fromtimestamp(stat.st_mtime, config.calendar.tz)
-                added += _receive(workspace, ledger, run_id, path, rel, stat, received_at, limit)
-    return added
+                try:
+                    intake.new_files += _receive(workspace, ledger, run_id, path, rel, stat, limit, seen_at)
+                except _NotNow as problem:
+                    intake.problems.append(problem.issue(f"{shown_inbox}/{rel}"))
+    return intake
 
 
-def _receive(workspace, ledger, run_id, path, rel, stat, received_at, limit) -> int:
+class _NotNow(Exception):
+    """A file that cannot be taken in this run (read again by the next one)."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+    def issue(self, shown: str) -> Issue:
+        return Issue("unreadable-file", file=shown, params={"detail": self.detail})
+
+
+def _cannot_read(shown: str, exc: OSError) -> Issue:
+    return _NotNow(f"tidak dapat dibuka: {exc.strerror or type(exc).__name__}").issue(shown)
+
+
+def _receive(workspace, ledger, run_id, path: Path, rel: str, stat, limit: int, seen_at: datetime) -> int:
     archive_dir = workspace.config.paths.archive
-    extension = path.suffix.lstrip(".").lower()[:8]
-    if stat.st_size > limit:  # archived in chunks, never read whole, never opened as a workbook
-        sha256, size, stored = archive_stream(workspace.root, archive_dir, path, extension)
-        received = Received(sha256, size, rel, path.name, received_at, "too-large", stored)
-        return int(received.record(ledger, run_id, stat.st_mtime_ns))
-    data = path.read_bytes()
-    sha256 = digest(data)
-    fmt = sniff(data, path.name)
-    stored = archive(workspace.root, archive_dir, data, sha256, extension or fmt)
-    received = Received(sha256, len(data), rel, path.name, received_at, fmt, stored)
-    added = int(received.record(ledger, run_id, stat.st_mtime_ns))
-    if fmt in EMAIL_FORMATS:
+    received_at = datetime.fromtimestamp(stat.st_mtime, workspace.config.calendar.tz)
+    ext = extension(path.name, "")
+    if is_system_file(path.name):
+        fmt = SYSTEM_FILE
+    elif stat.st_size > limit:  # archived in chunks, never read whole, never opened as a workbook
         try:
-            attachments = email_attachments(data, fmt)
-        except Exception:  # a broken e-mail is reported as such, its bytes are archived already
-            attachments = []
-            ledger.set_file_format(sha256, "corrupt")
-        for index, (name, payload, sent) in enumerate(attachments, 1):
-            child = digest(payload)
-            child_fmt = sniff(payload, name)
-            child_ext = Path(name).suffix.lstrip(".").lower()[:8] or child_fmt
-            child_stored = archive(workspace.root, archive_dir, payload, child, child_ext)
-            Received(child, len(payload), f"{rel}#{index}:{name}", name, sent or received_at, child_fmt,
-                     child_stored, container=sha256).record(ledger, run_id, None)
+            sha256, size, stored = archive_stream(workspace.root, archive_dir, path, ext)
+        except OSError as exc:
+            raise _NotNow(f"tidak dapat dibuka: {exc.strerror or type(exc).__name__}") from exc
+        received = Received(sha256, size, rel, path.name, received_at, "too-large", stored)
+        return int(received.record(ledger, run_id, stat.st_mtime_ns, seen_at))
+    else:
+        fmt = None
+    try:
+        data = path.read_bytes()
+        after = path.stat()
+    except OSError as exc:
+        raise _NotNow(f"tidak dapat dibuka: {exc.strerror or type(exc).__name__}") from exc
+    if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns) or len(data) != stat.st_size:
+        raise _NotNow("masih sedang disalin atau ditulis; jalankan lagi setelah selesai")
+    sha256 = digest(data)
+    fmt = fmt or sniff(data, path.name)
+    stored = archive(workspace.root, archive_dir, data, sha256, extension(path.name, fmt))
+    received = Received(sha256, len(data), rel, path.name, received_at, fmt, stored)
+    added = int(received.record(ledger, run_id, stat.st_mtime_ns, seen_at))
+    if fmt in CONTAINER_FORMATS:
+        _unpack(workspace, ledger, run_id, received, data, stat.st_mtime_ns, seen_at, 1)
     return added
+
+
+def _unpack(workspace, ledger, run_id, container: Received, data: bytes, mtime_ns, seen_at, depth: int) -> None:
+    """Archive and record each member of a container (and of the containers inside it)."""
+    try:
+        found = members(data, container.format)
+    except ContainerError as exc:  # named on the container: its own bytes are archived already
+        ledger.set_file_format(container.sha256, f"corrupt:{exc}")
+        return
+    except Exception as exc:  # noqa: BLE001 - a reader's crash on one container stops nothing else
+        ledger.set_file_format(container.sha256, f"corrupt:{type(exc).__name__}")
+        return
+    for index, member in enumerate(found, 1):
+        child = digest(member.data)
+        if member.system:
+            fmt = SYSTEM_FILE
+        elif member.encrypted:
+            fmt = "encrypted"
+        else:
+            fmt = sniff(member.data, member.name)
+        stored = archive(workspace.root, workspace.config.paths.archive, member.data, child,
+                         extension(member.name, fmt))
+        received = Received(child, len(member.data), f"{container.original_path}#{index}:{member.name}",
+                            member.name, member.sent or container.received_at, fmt, stored,
+                            container=container.sha256, sender=member.sender or container.sender)
+        received.record(ledger, run_id, mtime_ns, seen_at)  # a container copied again: its members again
+        if fmt in CONTAINER_FORMATS:
+            if depth >= MAX_DEPTH:
+                ledger.set_file_format(child, f"corrupt:bersarang lebih dari {MAX_DEPTH} tingkat")
+            else:
+                _unpack(workspace, ledger, run_id, received, member.data, mtime_ns, seen_at, depth + 1)
 
 
 def format_issues(outcome, limit_mb: float) -> list[Issue]:
@@ -129,10 +235,13 @@ def format_issues(outcome, limit_mb: float) -> list[Issue]:
     if fmt in UNSUPPORTED:
         code, detail = UNSUPPORTED[fmt]
         return [Issue(code, file=outcome.file, params={"detail": detail}, sha256=outcome.sha256)]
+    if fmt.startswith("corrupt:"):  # a container that could not be opened, with why
+        return [Issue("unreadable-file", file=outcome.file, params={"detail": fmt.split(":", 1)[1]},
+                      sha256=outcome.sha256)]
     if fmt == "too-large":
         return [Issue("file-too-large", file=outcome.file, params={"limit": f"{limit_mb:g} MB"},
                       sha256=outcome.sha256)]
-    if fmt in EMAIL_FORMATS:
-        return []  # its attachments are files of their own
+    if fmt in CONTAINER_FORMATS or fmt == SYSTEM_FILE:
+        return []  # its members are files of their own; a system file is listed as ignored
     what = fmt.split(":", 1)[-1]
     return [Issue("unsupported-format", file=outcome.file, params={"what": what}, sha256=outcome.sha256)]

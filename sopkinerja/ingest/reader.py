@@ -1,10 +1,18 @@
 """Reading a returned workbook into plain, JSON-able data; never raises.
 
 python-calamine reads .xlsx/.xlsm/.xls/.ods (field-notes.md: ~10x faster than
-openpyxl). Everything is found by header labels and keys, never by fixed
-addresses or the declared sheet size: users rename sheets, insert rows and
-columns, leave phantom formatted rows far below the data, and office suites
-write odd dimensions.
+openpyxl); a file it refuses is tried with a second reader (``fallback``).
+Everything is found by header labels and keys, never by fixed addresses or
+the declared sheet size: users rename sheets, insert rows and columns, leave
+phantom formatted rows far below the data, and office suites write odd
+dimensions. What calamine does not report about a cell (a percent format, a
+formula without its result, an error value, a text beyond 32,767 characters)
+is looked up for the cells that need it (``cellfacts``).
+
+A workbook may hold several data sheets (a unit's sheet copied into another
+unit's workbook): each is a *part* with its own identity, taken only from its
+own rows' hidden request ids; a sheet whose rows carry more than one id is
+not trusted (product.md §3.5).
 """
 
 from __future__ import annotations
@@ -13,11 +21,14 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from sopkinerja import layout as L
-from sopkinerja.cells import cell_address, header_key, parse_address
+from sopkinerja.cells import cell_address, header_key
+from sopkinerja.ingest.cellfacts import Wanted, cell_facts
 
 # 2: zip packages checked for size before reading; percent formats from the XML
 # 3: percent formats of .xls and .ods returns too (LibreOffice round trip, issue 9)
-PARSER_VERSION = "3"
+# 4: one part per data sheet (mixed identity, several units in one workbook), formulas
+#    without a result and error values, whole long texts, a second reader (issue 15)
+PARSER_VERSION = "4"
 REQUEST_ID = re.compile(r"^SK-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 HEADER_SCAN_ROWS = 60
 MAX_ROWS = 100_000  # far beyond any real request (500 indicators); a bound for hostile files
@@ -66,40 +77,118 @@ def parse_file(path: str, fmt: str) -> dict:
 
 
 def _parse(path: str, fmt: str) -> dict:
-    from python_calamine import CalamineWorkbook, PasswordError
-
     if fmt in ("xlsx", "xlsm", "ods"):
         refused = check_package(path)
         if refused is not None:
             return refused
+    workbook, reader = _open(path, fmt)
+    if reader is None:
+        return workbook  # the error
+    names = list(workbook.sheet_names)
+    meta_name = next((n for n in names if header_key(n) == L.META_SHEET), None)
+    meta = _meta(workbook.get_sheet_by_name(meta_name)) if meta_name else {}
+    grids = {name: list(_rows(workbook.get_sheet_by_name(name))) for name in names if name != meta_name}
+    data = _sheets_like(grids, L.DATA_SHEET, LABEL_KEYS, ("code", "actual"))
+    logs = _sheets_like(grids, L.LOG_SHEET, LOG_KEYS, ("step", "start"))
+    parts = [_part(path, fmt, name, grids, logs, len(data)) for name in data] or [_empty_part(grids, logs)]
+    if len(parts) == 1 and not parts[0]["ids"] and REQUEST_ID.match(str(meta.get("request_id", "")).strip()):
+        parts[0]["request_id"], parts[0]["identity_source"] = meta["request_id"].strip(), "meta"
+    return {"format": fmt, "reader": reader, "sheets": names, "meta": meta, "parts": parts}
+
+
+def _open(path: str, fmt: str):
+    """(workbook, reader name), or (an error dict, None) when no reader can open it."""
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    from sopkinerja.ingest.fallback import open_fallback
 
     try:
         workbook = CalamineWorkbook.from_path(path)
+        for name in workbook.sheet_names:  # calamine reads a sheet when asked: ask now, to fall back
+            workbook.get_sheet_by_name(name)
+        return workbook, "calamine"
     except PasswordError:
-        return {"error": "encrypted-file", "detail": ""}
+        return {"error": "encrypted-file", "detail": ""}, None
     except Exception as exc:
-        return {"error": "unreadable-file", "detail": f"{type(exc).__name__}: {exc}"[:500]}
-    names = list(workbook.sheet_names)
-    result: dict = {"format": fmt, "sheets": names, "request_id": None, "identity_source": None,
-                    "meta": {}, "data": None, "log": None, "percent_cells": []}
-    meta_name = next((n for n in names if header_key(n) == L.META_SHEET), None)
-    if meta_name:
-        result["meta"] = _meta(workbook.get_sheet_by_name(meta_name))
-    data_name, grid = _find_sheet(workbook, names, L.DATA_SHEET, LABEL_KEYS, ("code", "actual"))
-    if data_name:
-        result["data"] = _table(data_name, grid, LABEL_KEYS)
-        ids = [r["cells"].get("request_id") for r in result["data"]["rows"]]
-        found = next((i.strip() for i in ids if isinstance(i, str) and REQUEST_ID.match(i.strip())), None)
-        if found:
-            result["request_id"], result["identity_source"] = found, "column"
-    if result["request_id"] is None and REQUEST_ID.match(str(result["meta"].get("request_id", "")).strip()):
-        result["request_id"], result["identity_source"] = result["meta"]["request_id"].strip(), "meta"
-    log_name, log_grid = _find_sheet(workbook, names, L.LOG_SHEET, LOG_KEYS, ("step", "start"))
-    if log_name:
-        result["log"] = _table(log_name, log_grid, LOG_KEYS)
-    if result["data"]:
-        result["percent_cells"] = _percent_cells(path, fmt, result["data"])
-    return result
+        second = None if "limit exceeded" in str(exc) else open_fallback(path, fmt, MAX_ROWS)
+        if second is not None:
+            return second, second.reader
+        return {"error": "unreadable-file", "detail": f"{type(exc).__name__}: {exc}"[:500]}, None
+
+
+def _sheets_like(grids: dict[str, list], wanted: str, label_keys: dict, needed: tuple[str, ...]) -> list[str]:
+    """The sheets that are ``wanted`` (``Data Kinerja``, ``Log Proses``): named so (any case or
+    spacing, also ``Data Kinerja (2)`` or ``Data Kinerja_2`` as office suites name copies) with a
+    header of its labels, or any sheet whose header carries the ``needed`` labels."""
+    found = []
+    for name, grid in grids.items():
+        header = _header(grid, label_keys)
+        if header is None:
+            continue
+        if all(k in header[1] for k in needed) or _suffix(name, wanted) is not None:
+            found.append(name)
+    return sorted(found, key=lambda n: (_suffix(n, wanted) is None, n != wanted, found.index(n)))
+
+
+def _suffix(name: str, base: str) -> str | None:
+    """What follows ``base`` in a sheet's name (``" (2)"``, ``"_2"``, ``""``), or None if it is another name."""
+    key, base_key = header_key(name), header_key(base)
+    return key[len(base_key):].strip(" _-") if key.startswith(base_key) else None
+
+
+def _part(path: str, fmt: str, name: str, grids: dict[str, list], logs: list[str], count: int) -> dict:
+    """One data sheet: its table, its identity from its own rows, its log sheet, its cell facts."""
+    table = _table(name, grids[name], LABEL_KEYS)
+    ids = sorted({i.strip() for i in (r["cells"].get("request_id") for r in table["rows"])
+                  if isinstance(i, str) and REQUEST_ID.match(i.strip())})
+    log = _log_for(name, logs, count)
+    facts = cell_facts(path, fmt, name, _wanted(table))
+    for row in table["rows"]:
+        for key in list(row["cells"]):
+            whole = facts.texts.get(address(table, row["row"], key))
+            if whole is not None:
+                row["cells"][key] = whole
+    return {"sheet": name, "part": "" if count == 1 else name, "ids": ids,
+            "request_id": ids[0] if len(ids) == 1 else None, "identity_source": "column" if len(ids) == 1 else None,
+            "data": table, "log": _table(log, grids[log], LOG_KEYS) if log else None, **facts.document()}
+
+
+def _empty_part(grids: dict[str, list], logs: list[str]) -> dict:
+    """A workbook without a data sheet: one part, so its identity (``_meta``) and log still count."""
+    log = logs[0] if logs else None
+    return {"sheet": None, "part": "", "ids": [], "request_id": None, "identity_source": None, "data": None,
+            "log": _table(log, grids[log], LOG_KEYS) if log else None, "percent_cells": [], "formula_cells": {},
+            "long_texts": {}}
+
+
+def _log_for(data_sheet: str, logs: list[str], count: int) -> str | None:
+    """The ``Log Proses`` of a data sheet: the only one when the workbook has one data sheet,
+    else the one whose name carries the same suffix (``Data Kinerja (2)`` — ``Log Proses (2)``)."""
+    if count == 1:
+        return logs[0] if logs else None
+    suffix = _suffix(data_sheet, L.DATA_SHEET)
+    return next((log for log in logs if suffix is not None and _suffix(log, L.LOG_SHEET) == suffix), None)
+
+
+def _wanted(table: dict) -> Wanted:
+    """The cells of the indicator rows whose reading calamine may have left short."""
+    from sopkinerja.ingest.cellfacts import CALAMINE_TEXT_LIMIT
+
+    wanted = Wanted()
+    for row in table["rows"]:
+        cells = row["cells"]
+        if cells.get("row_key") is None and cells.get("code") is None:
+            continue
+        actual = cells.get("actual")
+        if isinstance(actual, (int, float)) and not isinstance(actual, bool) and 0 < actual <= 1:
+            wanted.fractions.add(address(table, row["row"], "actual"))
+        for key in L.INPUT_NUMBER_KEYS:
+            if cells.get(key) is None and key in table["columns"]:
+                wanted.blanks.add(address(table, row["row"], key))
+        for key, value in cells.items():
+            if isinstance(value, str) and len(value) >= CALAMINE_TEXT_LIMIT:
+                wanted.long_texts.add(address(table, row["row"], key))
+    return wanted
 
 
 def check_package(path: str) -> dict | None:
@@ -144,12 +233,13 @@ def _meta(sheet) -> dict:
 def _rows(sheet, limit: int = MAX_ROWS):
     """Yield (row index, [(column index, value), ...]) for non-empty rows, bounded."""
     start = sheet.start or (0, 0)
-    col0 = start[1]
+    row0, col0 = start
     empty_run = 0
     seen_data = False
-    for index, values in enumerate(sheet.iter_rows()):
-        if index >= limit:
+    for offset, values in enumerate(sheet.iter_rows()):
+        if offset >= limit:
             break
+        index = row0 + offset
         cells = [(col0 + j, v) for j, v in enumerate(values) if v != "" and v is not None]
         if not cells:
             empty_run += 1
@@ -158,21 +248,6 @@ def _rows(sheet, limit: int = MAX_ROWS):
             continue
         seen_data, empty_run = True, 0
         yield index, cells
-
-
-def _find_sheet(workbook, names, wanted, label_keys, needed):
-    """The sheet named ``wanted`` (any case/spacing), else the first whose header has the labels."""
-    ordered = sorted(names, key=lambda n: header_key(n) != header_key(wanted))
-    for name in ordered:
-        if header_key(name) == L.META_SHEET:
-            continue
-        grid = list(_rows(workbook.get_sheet_by_name(name)))
-        header = _header(grid, label_keys)
-        if header is not None and all(k in header[1] for k in needed):
-            return name, grid
-        if header_key(name) == header_key(wanted) and header is not None:
-            return name, grid
-    return None, None
 
 
 def _header(grid, label_keys):
@@ -206,163 +281,3 @@ def address(table: dict, row: int, key: str) -> str | None:
     return None if column is None else cell_address(row, column)
 
 
-def _percent_cells(path: str, fmt: str, data: dict) -> list[str]:
-    """Realisasi cells typed as ``90%`` in a numeric cell (stored 0.9, formatted as percent).
-
-    Only candidates (a number between 0 and 1) are looked up, each format in
-    its own way and without a full workbook load (openpyxl took half a minute
-    on a hostile sheet of a million formatted rows): .xlsx from the package's
-    XML, .ods from ``content.xml`` streamed, .xls through xlrd's format records.
-    """
-    candidates = {address(data, r["row"], "actual") for r in data["rows"]
-                  if isinstance(r["cells"].get("actual"), (int, float))
-                  and not isinstance(r["cells"].get("actual"), bool) and 0 < r["cells"]["actual"] <= 1}
-    if not candidates:
-        return []
-    finder = {"xlsx": _percent_cells_xlsx, "xlsm": _percent_cells_xlsx, "ods": _percent_cells_ods,
-              "xls": _percent_cells_xls}.get(fmt)
-    return sorted(finder(path, data["sheet"], candidates)) if finder else []
-
-
-def is_percent_format(code: str) -> bool:
-    """A number format code that shows a percent (not a quoted or escaped ``%``)."""
-    return "%" in re.sub(r'"[^"]*"|\\.', "", code)
-
-
-def _percent_cells_xlsx(path: str, sheet: str, candidates: set[str]) -> list[str]:
-    """The sheet's cells scanned for their style index (a regular expression over
-    bytes: a million formatted empty rows cost a fraction of a second); the
-    styles part says which styles are percent formats."""
-    import zipfile
-
-    with zipfile.ZipFile(path) as package:
-        part = _sheet_part(package, sheet)
-        if part is None or "xl/styles.xml" not in package.namelist():
-            return []
-        percent = _percent_styles(package.read("xl/styles.xml"))
-        found = []
-        for match in _CELL.finditer(package.read(part)):
-            attributes = match.group(1)
-            where = _REF.search(attributes)
-            if where is None or where.group(1).decode() not in candidates:
-                continue
-            style = _STYLE.search(attributes)
-            if style is not None and int(style.group(1)) in percent:
-                found.append(where.group(1).decode())
-        return found
-
-
-_ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-_ODF_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-
-
-def _percent_cells_ods(path: str, sheet: str, candidates: set[str]) -> list[str]:
-    """ODF marks a percentage cell itself (``office:value-type="percentage"``).
-
-    ``content.xml`` is streamed (defusedxml) and each row dropped once read;
-    repeated rows and cells are counted, never expanded, and the walk stops
-    below the last candidate row, so a hostile sheet costs no more than its
-    rows above the data.
-    """
-    import zipfile
-
-    from defusedxml.ElementTree import iterparse
-
-    wanted = {parse_address(a): a for a in candidates}
-    last_row = max(row for row, _ in wanted)
-    table_tag, row_tag = f"{{{_ODF_TABLE}}}table", f"{{{_ODF_TABLE}}}table-row"
-    cell_tags = {f"{{{_ODF_TABLE}}}table-cell", f"{{{_ODF_TABLE}}}covered-table-cell"}
-    name_key, rows_key = f"{{{_ODF_TABLE}}}name", f"{{{_ODF_TABLE}}}number-rows-repeated"
-    cols_key, type_key = f"{{{_ODF_TABLE}}}number-columns-repeated", f"{{{_ODF_OFFICE}}}value-type"
-    found, inside, row = [], False, 0
-    with zipfile.ZipFile(path) as package, package.open("content.xml") as content:
-        for event, element in iterparse(content, events=("start", "end")):
-            if element.tag == table_tag:
-                if event == "start":
-                    inside, row = element.get(name_key) == sheet, 0
-                elif inside:
-                    break
-                continue
-            if event != "end" or element.tag != row_tag:
-                continue
-            if not inside:  # a row of another sheet: dropped unread
-                element.clear()
-                continue
-            column = 0
-            for cell in element:
-                if cell.tag not in cell_tags:
-                    continue
-                repeat = int(cell.get(cols_key, "1"))
-                if cell.get(type_key) == "percentage":
-                    found += [wanted[(row, c)] for c in range(column, column + min(repeat, 16384))
-                              if (row, c) in wanted]
-                column += repeat
-            row += int(element.get(rows_key, "1"))
-            element.clear()
-            if row > last_row:
-                break
-    return found
-
-
-def _percent_cells_xls(path: str, sheet: str, candidates: set[str]) -> list[str]:
-    """Through xlrd's XF and FORMAT records (.xls is at most 65,536 rows by format)."""
-    import xlrd
-
-    try:
-        book = xlrd.open_workbook(path, formatting_info=True, on_demand=True, logfile=_Quiet())
-        grid = book.sheet_by_name(sheet)
-    except Exception:  # a BIFF variant xlrd cannot read: calamine already read the values
-        return []
-    found = []
-    for where in candidates:
-        row, column = parse_address(where)
-        if row >= grid.nrows or column >= grid.ncols:
-            continue
-        fmt = book.format_map.get(book.xf_list[grid.cell_xf_index(row, column)].format_key)
-        if fmt is not None and is_percent_format(fmt.format_str):
-            found.append(where)
-    return found
-
-
-class _Quiet:
-    """A log file for xlrd that keeps its warnings about odd records off stdout."""
-
-    def write(self, text: str) -> None:
-        pass
-
-
-_CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*)>")
-_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
-_STYLE = re.compile(rb'\bs="([0-9]{1,6})"')
-BUILTIN_PERCENT = {9, 10}  # "0%", "0.00%"
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-
-
-def _sheet_part(package, sheet_name: str) -> str | None:
-    """The part holding a sheet, from the workbook and its relationships (defusedxml)."""
-    from defusedxml.ElementTree import fromstring
-
-    workbook = fromstring(package.read("xl/workbook.xml"))
-    target_id = next((s.get(_REL_ID) for s in workbook.iter(f"{_MAIN}sheet") if s.get("name") == sheet_name), None)
-    if target_id is None:
-        return None
-    for relation in fromstring(package.read("xl/_rels/workbook.xml.rels")):
-        if relation.get("Id") == target_id:
-            target = relation.get("Target", "")
-            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            return part if part in package.namelist() else None
-    return None
-
-
-def _percent_styles(styles_xml: bytes) -> set[int]:
-    """Indices of the cell styles (``cellXfs``) whose number format shows a percent."""
-    from defusedxml.ElementTree import fromstring
-
-    root = fromstring(styles_xml)
-    custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "") for f in root.iter(f"{_MAIN}numFmt")}
-    formats = BUILTIN_PERCENT | {number for number, code in custom.items() if is_percent_format(code)}
-    cell_xfs = root.find(f"{_MAIN}cellXfs")
-    if cell_xfs is None:
-        return set()
-    return {index for index, xf in enumerate(cell_xfs.findall(f"{_MAIN}xf")) if int(xf.get("numFmtId", 0)) in formats}

@@ -24,6 +24,7 @@ class Events:
         its current answer (accepted or rejected)."""
         rows = self.db.execute(
             "SELECT e.* FROM step_events e LEFT JOIN submissions s ON s.sha256 = e.sha256 "
+            "AND s.part = IFNULL(e.part, '') "
             "WHERE e.period = ? AND (e.source != 'berkas' OR s.status IN ('accepted', 'rejected')) "
             "ORDER BY e.recorded_at, e.id", (period,)).fetchall()
         return [_event(r) for r in rows]
@@ -43,10 +44,11 @@ class Events:
 
 
 _EVENT_COLUMNS = ("period", "step", "unit_code", "started_at", "ended_at", "source", "actor", "nip", "sha256",
-                  "note", "recorded_at")
+                  "note", "recorded_at", "part")
 
 
 def _event(row: sqlite3.Row) -> StepEvent:
     moment = {k: datetime.fromisoformat(row[k]) if row[k] else None for k in ("started_at", "ended_at", "recorded_at")}
     return StepEvent(row["step"], moment["started_at"], moment["ended_at"], row["actor"], row["nip"], row["period"],
-                     row["unit_code"], row["source"], row["sha256"], row["note"], moment["recorded_at"], row["id"])
+                     row["unit_code"], row["source"], row["sha256"], row["note"], moment["recorded_at"], row["id"],
+                     row["part"])

@@ -31,15 +31,18 @@ class Files:
 
     def add_receipt(self, *, sha256: str, size: int, archive_path: str, format: str, original_path: str,
                     original_name: str, received_at: str, container: str | None, run_id: int | None,
-                    mtime_ns: int | None) -> bool:
-        """Record a file and its receipt (inside a transaction); False when already recorded."""
+                    mtime_ns: int | None, seen_at: str, sender: str | None = None) -> bool:
+        """Record a file and its receipt (inside a transaction); False when already recorded.
+
+        ``received_at`` is what the file says (its modification time, an e-mail's Date);
+        ``seen_at`` when a run first saw it; ``sender`` an e-mail's From address."""
         self.db.execute(
             "INSERT OR IGNORE INTO files (sha256, size, archive_path, first_received_at, format) "
             "VALUES (?, ?, ?, ?, ?)", (sha256, size, archive_path, received_at, format))
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO receipts (sha256, original_path, original_name, received_at, "
-            "container_sha256, run_id, size, mtime_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (sha256, original_path, original_name, received_at, container, run_id, size, mtime_ns))
+            "container_sha256, run_id, size, mtime_ns, seen_at, sender) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (sha256, original_path, original_name, received_at, container, run_id, size, mtime_ns, seen_at, sender))
         return cursor.rowcount == 1
 
     def set_file_format(self, sha256: str, format: str) -> None:

@@ -15,9 +15,9 @@ class Rounds:
         """Everything run derived for this round, deleted and inserted again (inside a transaction).
 
         Rows go in in the order given, so the same files give the same rows, ids included.
-        ``submissions``: (sha256, request_id, unit_code, period, received_at, status, parsed_at,
-        parser_version); ``values``: (sha256, indicator, field, number, text, original, cell);
-        ``issues``: (sha256, period, unit_code, code, severity, sheet, cell, params JSON).
+        ``submissions``: (sha256, part, request_id, unit_code, period, received_at, status, parsed_at,
+        parser_version); ``values``: (sha256, part, indicator, field, number, text, original, cell);
+        ``issues``: (sha256, part, period, unit_code, code, severity, sheet, cell, params JSON).
         """
         marks = ",".join("?" * len(shas))
         for step in sistem_steps:
@@ -28,14 +28,14 @@ class Rounds:
         self.db.execute(f"DELETE FROM step_events WHERE source = 'berkas' AND sha256 IN ({marks})", shas)
         self.db.execute(f"DELETE FROM submissions WHERE sha256 IN ({marks})", shas)
         self.db.executemany(
-            "INSERT INTO submissions (sha256, request_id, unit_code, period, received_at, status, "
-            "superseded_by, parsed_at, parser_version) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)", submissions)
+            "INSERT INTO submissions (sha256, part, request_id, unit_code, period, received_at, status, "
+            "superseded_by, parsed_at, parser_version) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)", submissions)
         self.db.executemany(
-            "INSERT OR REPLACE INTO submission_values (sha256, indicator_code, field, number, text, "
-            "original, cell) VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+            "INSERT OR REPLACE INTO submission_values (sha256, part, indicator_code, field, number, text, "
+            "original, cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
         self.db.executemany(
-            "INSERT INTO issues (sha256, period, unit_code, code, severity, sheet, cell, params) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", issues)
+            "INSERT INTO issues (sha256, part, period, unit_code, code, severity, sheet, cell, params) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", issues)
         for event in events:
             self.add_step_event(event)
 
@@ -46,7 +46,7 @@ class Rounds:
             "SELECT s.unit_code, v.indicator_code, "
             "MAX(CASE WHEN v.field = 'actual' THEN v.number END), MAX(CASE WHEN v.field = 'spent' THEN v.number END), "
             "MAX(CASE WHEN v.field = 'actual' THEN v.cell END), MAX(CASE WHEN v.field = 'actual' THEN v.original END) "
-            "FROM submission_values v JOIN submissions s ON s.sha256 = v.sha256 "
+            "FROM submission_values v JOIN submissions s ON s.sha256 = v.sha256 AND s.part = v.part "
             "WHERE s.period = ? AND s.status = 'accepted' GROUP BY s.unit_code, v.indicator_code", (period,)).fetchall()
         return [tuple(r) for r in rows]
 
@@ -54,7 +54,8 @@ class Rounds:
         """(period, indicator, realisasi) of every accepted answer of every other period."""
         rows = self.db.execute(
             "SELECT s.period, v.indicator_code, v.number FROM submission_values v JOIN submissions s "
-            "ON s.sha256 = v.sha256 WHERE s.status = 'accepted' AND v.field = 'actual' AND s.period != ?",
+            "ON s.sha256 = v.sha256 AND s.part = v.part WHERE s.status = 'accepted' AND v.field = 'actual' "
+            "AND s.period != ?",
             (period,)).fetchall()
         return [tuple(r) for r in rows]
 
@@ -62,12 +63,42 @@ class Rounds:
         """(sha256, number of values) of every accepted answer."""
         return [tuple(r) for r in self.db.execute(
             "SELECT v.sha256, COUNT(*) FROM submission_values v JOIN submissions s ON s.sha256 = v.sha256 "
-            "WHERE s.status = 'accepted' GROUP BY v.sha256 ORDER BY v.sha256")]
+            "AND s.part = v.part WHERE s.status = 'accepted' GROUP BY v.sha256 ORDER BY v.sha256")]
 
     def submissions_of(self, period: str) -> list[sqlite3.Row]:
         """The period's submissions in receipt order, each with its first inbox path and issue counts."""
         return self.db.execute(
             "SELECT s.*, (SELECT original_path FROM receipts r WHERE r.sha256 = s.sha256 ORDER BY r.id LIMIT 1) "
-            "AS path, (SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 AND i.severity = 'error') AS errors, "
-            "(SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 AND i.severity = 'warning') AS warnings "
-            "FROM submissions s WHERE s.period = ? ORDER BY s.received_at, s.sha256", (period,)).fetchall()
+            "AS path, (SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 AND i.part = s.part "
+            "AND i.severity = 'error') AS errors, (SELECT COUNT(*) FROM issues i WHERE i.sha256 = s.sha256 "
+            "AND i.part = s.part AND i.severity = 'warning') AS warnings "
+            "FROM submissions s WHERE s.period = ? ORDER BY s.received_at, s.sha256, s.part", (period,)).fetchall()
+
+    # --- what the planner set aside (sopkinerja ignore) ----------------------------
+
+    def set_aside(self) -> dict[str, str]:
+        """sha256 -> the planner's reason, for every file set aside and not taken back."""
+        rows = self.db.execute("SELECT sha256, note FROM ignored WHERE undone_at IS NULL ORDER BY id").fetchall()
+        return {sha256: note for sha256, note in rows}
+
+    def ignore(self, sha256: str, note: str, at: str) -> None:
+        """Set a file aside (inside a transaction); a second time replaces the reason."""
+        self.db.execute("UPDATE ignored SET undone_at = ? WHERE sha256 = ? AND undone_at IS NULL", (at, sha256))
+        self.db.execute("INSERT INTO ignored (sha256, note, ignored_at) VALUES (?, ?, ?)", (sha256, note, at))
+
+    def unignore(self, sha256: str, at: str) -> bool:
+        """Take a file back (inside a transaction); False when it was not set aside."""
+        cursor = self.db.execute("UPDATE ignored SET undone_at = ? WHERE sha256 = ? AND undone_at IS NULL",
+                                 (at, sha256))
+        return cursor.rowcount > 0
+
+    def find_files(self, shown: str) -> list[tuple[str, str]]:
+        """(sha256, received path) of the files a planner means: a received path (under the
+        inbox, as run shows it) or a sha256 prefix."""
+        if len(shown) >= 8 and all(ch in "0123456789abcdef" for ch in shown.lower()):
+            rows = self.db.execute("SELECT sha256, MIN(original_path) FROM receipts WHERE sha256 LIKE ? "
+                                   "GROUP BY sha256 ORDER BY MIN(id)", (f"{shown.lower()}%",)).fetchall()
+        else:
+            rows = self.db.execute("SELECT sha256, original_path FROM receipts WHERE original_path = ? "
+                                   "GROUP BY sha256 ORDER BY MIN(id)", (shown,)).fetchall()
+        return [tuple(r) for r in rows]

@@ -31,12 +31,14 @@ class Runs:
         self.db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
 
     def change_marks(self, skip_sistem_steps: list[int]) -> tuple:
-        """What ``generate`` and ``step`` have written (requests; manual events and sistem events
-        but those of ``skip_sistem_steps``, which run writes itself): changes when they write."""
+        """What ``generate``, ``step`` and ``ignore`` have written (requests; manual events and sistem
+        events but those of ``skip_sistem_steps``, which run writes itself; files set aside):
+        changes when they write."""
         steps = skip_sistem_steps or [-1]
         marks = ",".join("?" * len(steps))
         requests = self.db.execute("SELECT COUNT(*), MAX(rowid), SUM(rowid) FROM requests").fetchone()
         events = self.db.execute(
             f"SELECT COUNT(*), MAX(id), SUM(id) FROM step_events WHERE source = 'manual' OR "
             f"(source = 'sistem' AND step NOT IN ({marks}))", steps).fetchone()
-        return tuple(requests), tuple(events)
+        ignored = self.db.execute("SELECT COUNT(*), MAX(id), SUM(id), COUNT(undone_at) FROM ignored").fetchone()
+        return tuple(requests), tuple(events), tuple(ignored)

@@ -129,6 +129,67 @@ MIGRATIONS: tuple[str, ...] = (
         value BLOB NOT NULL
     );
     """,
+    # 5: intake that never loses and never blocks (issue 15). A receipt knows when run first
+    # saw it (the receipt time of a file whose own time is implausible) and who sent it (an
+    # e-mail's From); the same path copied again with a new time is a new receipt (a later
+    # receipt is newer). A workbook holding several units' sheets gives one submission per
+    # sheet (``part``: "" for a workbook of one data sheet, else the sheet's name). The planner
+    # can set a file aside (``ignored``). Each request keeps the spec it was written from, so
+    # its feedback can rebuild the whole workbook.
+    """
+    ALTER TABLE receipts ADD COLUMN seen_at TEXT;
+    ALTER TABLE receipts ADD COLUMN sender TEXT;
+    DROP INDEX receipts_once;
+    CREATE UNIQUE INDEX receipts_once ON receipts(sha256, original_path, IFNULL(container_sha256, ''),
+                                                  IFNULL(mtime_ns, -1));
+    ALTER TABLE requests ADD COLUMN spec BLOB;
+    CREATE TABLE submissions_v5 (
+        sha256 TEXT NOT NULL REFERENCES files(sha256),
+        part TEXT NOT NULL DEFAULT '',
+        request_id TEXT,
+        unit_code TEXT,
+        period TEXT,
+        received_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        superseded_by TEXT,
+        parsed_at TEXT NOT NULL,
+        parser_version TEXT NOT NULL,
+        PRIMARY KEY (sha256, part)
+    );
+    INSERT INTO submissions_v5 (sha256, part, request_id, unit_code, period, received_at, status, superseded_by,
+                                parsed_at, parser_version)
+        SELECT sha256, '', request_id, unit_code, period, received_at, status, superseded_by, parsed_at,
+               parser_version FROM submissions;
+    CREATE TABLE submission_values_v5 (
+        sha256 TEXT NOT NULL,
+        part TEXT NOT NULL DEFAULT '',
+        indicator_code TEXT NOT NULL,
+        field TEXT NOT NULL,
+        number REAL,
+        text TEXT,
+        original TEXT,
+        cell TEXT,
+        PRIMARY KEY (sha256, part, indicator_code, field),
+        FOREIGN KEY (sha256, part) REFERENCES submissions_v5(sha256, part)
+    );
+    INSERT INTO submission_values_v5 (sha256, part, indicator_code, field, number, text, original, cell)
+        SELECT sha256, '', indicator_code, field, number, text, original, cell FROM submission_values;
+    DROP TABLE submission_values;
+    DROP TABLE submissions;
+    ALTER TABLE submissions_v5 RENAME TO submissions;
+    ALTER TABLE submission_values_v5 RENAME TO submission_values;
+    CREATE INDEX submissions_by_unit ON submissions(period, unit_code);
+    ALTER TABLE issues ADD COLUMN part TEXT NOT NULL DEFAULT '';
+    ALTER TABLE step_events ADD COLUMN part TEXT;
+    CREATE TABLE ignored (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL REFERENCES files(sha256),
+        note TEXT NOT NULL,
+        ignored_at TEXT NOT NULL,
+        undone_at TEXT
+    );
+    CREATE INDEX ignored_by_file ON ignored(sha256);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -9,7 +9,14 @@ Each check is a small generator that yields Issue values (``checks``, ``log``);
 from __future__ import annotations
 
 from sopkinerja.issues import ERROR, Issue
-from sopkinerja.validate.checks import check_identity, check_prefilled, check_structure, check_timeliness, check_values
+from sopkinerja.validate.checks import (
+    check_identity,
+    check_prefilled,
+    check_structure,
+    check_timeliness,
+    check_values,
+    is_filled,
+)
 from sopkinerja.validate.context import Context, Rules, load_issued
 from sopkinerja.validate.log import check_log
 
@@ -23,6 +30,11 @@ def validate(ctx: Context) -> list[Issue]:
     issues = list(check_identity(ctx))
     if any(issue.severity == ERROR for issue in issues):
         return issues
-    for check in CHECKS:
+    first, *rest = CHECKS
+    issues.extend(first(ctx))  # the structure: which rows are the issued indicators
+    if ctx.parsed.get("data") is not None and ctx.rows and not is_filled(ctx):
+        # A copy of the blank request: no answer at all, never an answer with 60 errors.
+        return [*issues, ctx.issue("not-filled", sheet=ctx.parsed["data"]["sheet"])]
+    for check in rest:
         issues.extend(check(ctx))
     return issues

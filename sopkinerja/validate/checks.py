@@ -22,7 +22,9 @@ def check_identity(ctx: Context):
         extra = {"limit": parsed["limit"]} if "limit" in parsed else {}
         yield ctx.issue(parsed["error"], detail=parsed.get("detail", ""), **extra)
         return
-    if parsed.get("request_id") is None:
+    if len(parsed.get("ids") or ()) > 1:  # one row of another unit's id cannot hijack a sheet
+        yield ctx.issue("mixed-identity", sheet=parsed.get("sheet"), ids=", ".join(parsed["ids"]))
+    elif parsed.get("request_id") is None:
         yield ctx.issue("not-a-request-workbook")
     elif ctx.request is None:
         yield ctx.issue("unknown-request", request_id=parsed["request_id"])
@@ -62,6 +64,15 @@ def check_structure(ctx: Context):
     for code, prefilled in ctx.issued.items():
         if code not in ctx.rows:
             yield ctx.issue("missing-indicator", sheet=sheet, code=code, name=prefilled["name"][:120])
+
+
+def is_filled(ctx: Context) -> bool:
+    """Whether any input of an issued indicator row holds something (product.md §3.5 ``not-filled``)."""
+    formulas = ctx.parsed.get("formula_cells") or {}
+    data = ctx.parsed.get("data")
+    inputs = (*L.INPUT_NUMBER_KEYS, *L.INPUT_TEXT_KEYS)
+    return any(row["cells"].get(key) is not None or address(data, row["row"], key) in formulas
+               for row in ctx.rows.values() for key in inputs)
 
 
 def check_prefilled(ctx: Context):
@@ -110,8 +121,12 @@ def check_values(ctx: Context):
                                 value=spent, budget=float(issued["budget"]))
         for key in TEXT_KEYS:
             text = clean_text(decode(row["cells"].get(key)))
-            if text:
-                ctx.values.append(Value(code, key, text=text, cell=address(data, row["row"], key)))
+            if text:  # kept whole, however long: the limit is the request workbook's own validation
+                cell = address(data, row["row"], key)
+                ctx.values.append(Value(code, key, text=text, cell=cell))
+                if len(text) > L.TEXT_MAX_LENGTH[key]:
+                    yield ctx.issue("text-too-long", sheet=data["sheet"], cell=cell, column=L.LABELS[key], code=code,
+                                    length=len(text), limit=L.TEXT_MAX_LENGTH[key])
         if actual is not None:
             yield from _achievement(ctx, data, row, code, actual, issued)
 
@@ -121,6 +136,13 @@ def _number(ctx, data, row, code, key, issued, percent_cells):
     where = {"sheet": data["sheet"], "cell": address(data, row["row"], key)}
     column = L.LABELS[key]
     parsed = parse_number(raw, ctx.rules.locale)
+    formula = (ctx.parsed.get("formula_cells") or {}).get(where["cell"])
+    if parsed.kind == BLANK and formula is not None:  # calamine reads both as empty (field-notes.md)
+        if formula:
+            yield ctx.issue("formula-error", **where, column=column, code=code, value=formula)
+        else:
+            yield ctx.issue("formula-no-value", **where, column=column, code=code)
+        return None
     if parsed.kind == BLANK:
         yield ctx.issue("missing-value", **where, column=column, code=code)
         return None
@@ -131,6 +153,9 @@ def _number(ctx, data, row, code, key, issued, percent_cells):
     percentage = key == "actual" and is_percentage_measure(issued["measure"])
     if percentage and where["cell"] in percent_cells:
         value = value * 100  # "90%" typed into a number cell is stored as 0.9
+    elif percentage and 0 < value < 1:  # 0,55: meant 0.55 % or 55 %?
+        yield ctx.issue("ambiguous-percent", **where, column=column, code=code, value=value,
+                        percent=round(value * 100, 6))
     if parsed.ambiguous:
         yield ctx.issue("ambiguous-number", **where, column=column, value=parsed.original,
                         read=value, other=parsed.alternative)

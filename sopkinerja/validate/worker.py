@@ -11,11 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from sopkinerja import layout as L
 from sopkinerja.ingest import WORKBOOK_FORMATS, format_issues
 from sopkinerja.ingest.reader import PARSER_VERSION, parse_file
 from sopkinerja.issues import Issue
 from sopkinerja.pool import map_jobs, run_alone, worker_count
-from sopkinerja.records import FileOutcome, IssuedRequest, StepEvent, Value
+from sopkinerja.records import FileOutcome, IssuedRequest, StepEvent, Value, parts_of
 from sopkinerja.validate.context import Context, Rules, load_issued
 
 
@@ -36,58 +37,99 @@ class CheckJob:
 
 @dataclass
 class Checked:
+    """What validation made of one part (data sheet) of a file."""
+
+    part: str
     request: IssuedRequest | None
     issues: list[Issue]
     values: list[Value]
     steps: list[StepEvent]
+    sheet: str | None = None  # the data sheet's name
+
+
+@dataclass
+class CheckedFile:
+    parts: list[Checked]
     new_parse: bytes | None  # to store when the file was parsed now
-
-
-def check_job(job: CheckJob) -> Checked:
-    """Parse (once per content) and validate one workbook; runs in a worker process."""
-    from sopkinerja.ledger import Ledger, pack_parse, unpack_parse
-    from sopkinerja.validate import validate
-
-    if job.reader_died:
-        parsed = {"error": "unreadable-file", "detail": "pembaca berkas berhenti mendadak"}
-    elif job.stored_parse is not None:
-        parsed = unpack_parse(job.stored_parse)
-    else:
-        parsed = parse_file(job.path, job.format)
-    new_parse = None if job.stored_parse is not None else pack_parse(parsed)
-    request, issued, newer = None, {}, None
-    request_id = parsed.get("request_id")
-    if request_id:
-        ledger = Ledger.open_readonly(Path(job.ledger))
-        try:
-            request, issued = load_issued(ledger, request_id)
-            if request is not None:
-                latest = ledger.latest_request(request["period"], request["unit_code"])
-                newer = latest["request_id"] if latest and latest["request_id"] != request_id else None
-        finally:
-            ledger.close()
-    ctx = Context(parsed=parsed, file=job.file, sha256=job.sha256, received_at=job.received_at, request=request,
-                  issued=issued, rules=job.rules, newer_request=newer)
-    return Checked(request, validate(ctx), ctx.values, ctx.steps, new_parse)
 
 
 PARALLEL_FROM = 8  # files to check before a worker pool pays off
 
 
-def _reader_died(job: CheckJob) -> Checked:
+def check_job(job: CheckJob) -> CheckedFile:
+    """Parse (once per content) and validate one workbook, part by part; runs in a worker process.
+
+    Whatever fails while this file is handled becomes an issue on this file
+    (``processing-failed``), never an exception that could stop the others.
+    """
+    from sopkinerja.ledger import pack_parse, unpack_parse
+
+    try:
+        if job.reader_died:
+            parsed = {"error": "unreadable-file", "detail": "pembaca berkas berhenti mendadak"}
+        elif job.stored_parse is not None:
+            parsed = unpack_parse(job.stored_parse)
+        else:
+            parsed = parse_file(job.path, job.format)
+        new_parse = None if job.stored_parse is not None else pack_parse(parsed)
+    except Exception as exc:  # noqa: BLE001 - one file's failure is an issue on that file
+        return CheckedFile([_failed(job, "", "issue_stage.read", exc)], None)
+    return CheckedFile([_check_part(job, part) for part in parts_of(parsed)], new_parse)
+
+
+def _check_part(job: CheckJob, part: dict) -> Checked:
+    from sopkinerja.ledger import Ledger
+    from sopkinerja.validate import validate
+
+    name = part.get("part", "")
+    try:
+        request, issued, newer = None, {}, None
+        if part.get("request_id"):
+            ledger = Ledger.open_readonly(Path(job.ledger))
+            try:
+                request, issued = load_issued(ledger, part["request_id"])
+                if request is not None:
+                    latest = ledger.latest_request(request["period"], request["unit_code"])
+                    newer = latest["request_id"] if latest and latest["request_id"] != part["request_id"] else None
+            finally:
+                ledger.close()
+    except Exception as exc:  # noqa: BLE001
+        return _failed(job, name, "issue_stage.identify", exc, part)
+    try:
+        ctx = Context(parsed=part, file=_shown(job.file, name), sha256=job.sha256, received_at=job.received_at,
+                      request=request, issued=issued, rules=job.rules, newer_request=newer)
+        return Checked(name, request, validate(ctx), ctx.values, ctx.steps, part.get("sheet"))
+    except Exception as exc:  # noqa: BLE001
+        return _failed(job, name, "issue_stage.check", exc, part, request)
+
+
+def _shown(file: str, part: str) -> str:
+    """A part is shown as the file and its sheet: ``input/masuk/gabungan.xlsx#Data Kinerja (2)``."""
+    return f"{file}#{part}" if part else file
+
+
+def _failed(job: CheckJob, part: str, stage: str, exc: Exception, parsed: dict | None = None,
+            request: IssuedRequest | None = None) -> Checked:
+    issue = Issue("processing-failed", file=_shown(job.file, part), unit=request["unit_code"] if request else None,
+                  params={"stage_key": stage, "detail": f"{type(exc).__name__}: {exc}"[:300]}, sha256=job.sha256)
+    return Checked(part, request, [issue], [], [], (parsed or {}).get("sheet"))
+
+
+def _reader_died(job: CheckJob) -> CheckedFile:
     """The answer for a file whose worker process died (killed by the OS on a hostile file)."""
     return check_job(replace(job, reader_died=True))
 
 
-def _alone(job: CheckJob) -> Checked:
+def _alone(job: CheckJob) -> CheckedFile:
     """After a worker died, each remaining file is checked in a process of its own, so only
     the file that kills its reader fails."""
     return run_alone(check_job, job, _reader_died)
 
 
-def check_all(workspace, ledger, outcomes: list[FileOutcome], rules: Rules, clock, progress) -> None:
-    """Parse and validate every workbook among ``outcomes`` (filled in place); a file that is
-    no workbook gets its format's issue. New parses are stored in one transaction."""
+def check_all(workspace, ledger, outcomes: list[FileOutcome], rules: Rules, clock, progress) -> list[FileOutcome]:
+    """Parse and validate every workbook among ``outcomes``; a file that is no workbook gets its
+    format's issue. Returns the outcomes with each workbook split into its parts (data sheets).
+    New parses are stored in one transaction."""
     config = workspace.config
     todo = []
     for outcome in outcomes:
@@ -97,16 +139,11 @@ def check_all(workspace, ledger, outcomes: list[FileOutcome], rules: Rules, cloc
             todo.append(outcome)
     jobs = [CheckJob(o.sha256, str(workspace.root / o.archive_path), o.format, o.file, o.received_at,
                      ledger.parse_blob(o.sha256, PARSER_VERSION), str(ledger.path), rules) for o in todo]
-    parses = []
     results = map_jobs(check_job, jobs, parallel=len(jobs) >= PARALLEL_FROM, workers=worker_count(len(jobs)),
                        on_crash=_alone)
+    parses, split = [], {}
     for done, (outcome, checked) in enumerate(zip(todo, results, strict=True), 1):
-        outcome.request = checked.request
-        duplicates = [i for i in outcome.issues if i.code == "duplicate-file"]
-        unit = checked.request["unit_code"] if checked.request else None
-        outcome.issues = checked.issues + [Issue(d.code, file=d.file, unit=unit, params=d.params, sha256=d.sha256)
-                                           for d in duplicates]
-        outcome.values, outcome.steps = checked.values, checked.steps
+        split[outcome.sha256] = [_part_outcome(outcome, part, index) for index, part in enumerate(checked.parts)]
         if checked.new_parse is not None:
             parses.append((outcome.sha256, checked.new_parse))
         if progress:
@@ -116,3 +153,16 @@ def check_all(workspace, ledger, outcomes: list[FileOutcome], rules: Rules, cloc
         with ledger.transaction():
             for sha256, blob in parses:
                 ledger.save_parse(sha256, PARSER_VERSION, now, blob)
+    return [part for outcome in outcomes for part in split.get(outcome.sha256, [outcome])]
+
+
+def _part_outcome(outcome: FileOutcome, checked: Checked, index: int) -> FileOutcome:
+    """The outcome of one part; a file's duplicate receipts are named on its first part."""
+    unit = checked.request["unit_code"] if checked.request else None
+    duplicates = [Issue(d.code, file=d.file, unit=unit, params=d.params, sha256=d.sha256)
+                  for d in outcome.issues if d.code == "duplicate-file"] if index == 0 else []
+    # Within one workbook a later sheet is newer, and a sheet named exactly "Data Kinerja" newest.
+    exact = checked.part == "" or checked.sheet == L.DATA_SHEET
+    return replace(outcome, part=checked.part, file=_shown(outcome.file, checked.part), request=checked.request,
+                   issues=checked.issues + duplicates, values=checked.values, steps=checked.steps,
+                   order=(*outcome.order, exact, index))
