@@ -10,6 +10,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from sopkinerja.errors import OutputBlocked
+
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
@@ -52,7 +54,10 @@ def remove_leftovers(folder: Path) -> int:
         return 0
     for path in folder.rglob(".*.tmp"):
         if path.is_file():
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:  # held by another program: it goes next time
+                continue
             removed += 1
     return removed
 
@@ -61,8 +66,42 @@ def new_stage(folder: Path) -> Path:
     """An empty staging folder beside the outputs (same disk, so moving is a rename)."""
     stage = folder / f".sementara-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
+    try:
+        stage.mkdir(parents=True)
+    except OSError as exc:
+        raise OutputBlocked("output.folder_blocked", path=str(folder), detail=_why(exc)) from exc
     return stage
+
+
+def check_replaceable(folder: Path, names: list[str]) -> None:
+    """Every output the switch will replace can be replaced, before anything moves.
+
+    On Windows a file open in Excel cannot be opened for writing nor replaced;
+    a read-only folder takes no new file. Either stops the switch before its
+    first move (``OutputBlocked``, naming the file), so the previous outputs
+    stay a whole set.
+    """
+    import tempfile
+
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".periksa-", suffix=".tmp", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputBlocked("output.folder_blocked", path=str(folder), detail=_why(exc)) from exc
+    for name in names:
+        target = folder / name
+        for path in ([target] if target.is_file() else sorted(target.rglob("*")) if target.is_dir() else []):
+            if path.is_file():
+                try:
+                    with open(path, "r+b"):
+                        pass
+                except OSError as exc:
+                    raise OutputBlocked("output.blocked", path=str(path), detail=_why(exc)) from exc
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
 
 
 JOURNAL = ".ganti-keluaran.json"
@@ -85,9 +124,13 @@ def switch(folder: Path, stage: Path, names: list[str]) -> None:
         for path in ([stage / name] if (stage / name).is_file() else sorted((stage / name).rglob("*"))):
             if path.is_file():
                 fsync(path)
+    check_replaceable(folder, names)
     journal = folder / JOURNAL
     write_text(journal, json.dumps({"stage": stage.name, "names": names}))
-    _move(folder, stage, names)
+    try:
+        _move(folder, stage, names)
+    except OSError as exc:  # blocked between the check and the move: the next run finishes it
+        raise OutputBlocked("output.blocked", path=str(exc.filename or folder), detail=_why(exc)) from exc
     journal.unlink()
 
 
@@ -122,10 +165,14 @@ def recover(folder: Path) -> bool:
     if journal.exists():
         try:
             plan = json.loads(journal.read_text(encoding="utf-8"))
-            _move(folder, folder / plan["stage"], list(plan["names"]))
+        except (OSError, ValueError):
+            plan = None  # a journal is written atomically; an unreadable one names nothing to finish
+        if isinstance(plan, dict) and isinstance(plan.get("names"), list) and isinstance(plan.get("stage"), str):
+            try:
+                _move(folder, folder / plan["stage"], list(plan["names"]))
+            except OSError as exc:  # still blocked: the journal stays, the next run tries again
+                raise OutputBlocked("output.blocked", path=str(exc.filename or folder), detail=_why(exc)) from exc
             finished = True
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # a journal is written atomically; an unreadable one names nothing to finish
         journal.unlink(missing_ok=True)
     if folder.is_dir():
         for leftover in [*folder.glob(".sementara-*"), *folder.glob(".lama-*")]:

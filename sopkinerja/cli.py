@@ -242,6 +242,16 @@ def _run_lines(result, workspace, msg) -> list[str]:
             lines.append(msg("run.issue_line", severity=msg(f"feedback.{issue.severity}"),
                              where=where + " " if where else "", code=issue.code,
                              message=issue.message(msg)))
+    listed = [i for i in result.ignored if i.reason != "system-file"]
+    if listed:
+        lines.append(msg("run.ignored_head", count=len(listed)))
+        for item in listed:
+            shown = item.document(msg)
+            lines.append(msg("run.ignored_line", file=shown["file"], note=shown["note"],
+                             reason=msg(f"run.ignored_{item.reason.replace('-', '_')}")))
+    system = len(result.ignored) - len(listed)
+    if system:
+        lines.append(msg("run.ignored_system", count=system))
     if result.feedback:
         lines.append(msg("run.feedback", count=len(result.feedback),
                          folder=next(iter(result.feedback.values())).parent))
@@ -283,6 +293,8 @@ def status(ctx, project, as_json, debug) -> None:
             lines.append(msg("status.superseded", files=", ".join(unit.superseded)))
     for unit in report.units:
         lines.append(msg("status.steps", unit=unit.unit, steps=", ".join(map(str, unit.steps)) or "-"))
+    for file, note in report.ignored:
+        lines.append(msg("status.ignored", file=file, note=note))
     _emit(state, report.document(), lines)
 
 
@@ -349,6 +361,36 @@ def step(ctx, number: int, start_text: str, end_text: str | None, unit_code: str
                              end=format_datetime(moments[1], msg.language) if moments[1] else "-",
                              working=event["working_minutes"] if event["working_minutes"] is not None else "-",
                              standard=event["standard_minutes"])])
+
+
+@cli.command()
+@click.argument("file")
+@click.option("--reason", metavar="ALASAN", help="Mengapa berkas disisihkan (ditampilkan oleh run dan status).")
+@click.option("--undo", is_flag=True, help="Batalkan: berkas dihitung lagi.")
+@_common
+@click.pass_context
+def ignore(ctx, file: str, reason: str | None, undo: bool, project, as_json, debug) -> None:
+    """Sisihkan berkas yang diterima (salah kirim, salinan format kosong): tetap diarsipkan, tidak dihitung.
+
+    FILE adalah jalur seperti yang ditampilkan `sopkinerja run`, atau sedikitnya
+    8 karakter awal sha256-nya. --undo membatalkannya.
+
+    Example:
+
+        sopkinerja ignore "input/masuk/Permintaan kosong.xlsx" --reason "salinan format kosong"
+    """
+    from sopkinerja.clock import now
+    from sopkinerja.ignore import ignore_file
+    from sopkinerja.workspace import open_workspace
+
+    state = _state(ctx, project, as_json, debug)
+    workspace = open_workspace(state.project)
+    msg = state.messages = Messages(workspace.config.language)
+    if not undo and not (reason or "").strip():
+        raise click.UsageError(msg("ignore.reason_needed"))
+    result = ignore_file(workspace, file, None if undo else reason.strip(), undo, now())
+    line = msg("ignore.undone", file=result.file) if undo else msg("ignore.done", file=result.file, note=result.note)
+    _emit(state, result.document(), [line])
 
 
 @cli.command()

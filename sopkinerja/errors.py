@@ -60,5 +60,9 @@ class SopError(SopkinerjaError):
     """The SOP data file is unreadable or inconsistent."""
 
 
+class OutputBlocked(SopkinerjaError):
+    """An output cannot be written or replaced (open in Excel, a read-only folder); nothing was switched."""
+
+
 class LedgerError(SopkinerjaError):
     """The ledger database cannot be opened or is newer than this program."""

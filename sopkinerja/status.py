@@ -36,10 +36,12 @@ class StatusReport:
     deadline: datetime
     has_run: bool
     units: list[UnitReport]
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (file, the planner's reason)
 
     def document(self) -> dict:
         return {"period": self.period, "deadline": self.deadline.isoformat(), "has_run": self.has_run,
-                "units": [u.document() for u in self.units]}
+                "units": [u.document() for u in self.units],
+                "ignored": [{"file": f, "reason": "planner", "note": n} for f, n in self.ignored]}
 
 
 def status(workspace: Workspace) -> StatusReport:
@@ -52,6 +54,7 @@ def status(workspace: Workspace) -> StatusReport:
         has_run = ledger.has_run("run", period)
         rows = ledger.submissions_of(period)
         found = events(ledger, period)
+        set_aside = [(f"{inbox}/{path}", note) for _, path, note in ledger.set_aside_files()]
     recorded: dict[str, set[int]] = {}
     for event in found:
         if event.unit_code and (event.started_at or event.ended_at):
@@ -59,14 +62,21 @@ def status(workspace: Workspace) -> StatusReport:
     units = []
     for unit in master.units:
         mine = [r for r in rows if r["unit_code"] == unit.code]
-        current = next((r for r in reversed(mine) if r["status"] in ("accepted", "rejected")), None)
+        # The accepted answer stands even when a newer file was rejected (revision-rejected).
+        current = next((r for r in reversed(mine) if r["status"] == "accepted"), None) or next(
+            (r for r in reversed(mine) if r["status"] == "rejected"), None)
         if current is None:
             units.append(UnitReport(unit.code, unit.name, "missing", steps=sorted(recorded.get(unit.code, ()))))
             continue
         received = datetime.fromisoformat(current["received_at"])
         units.append(UnitReport(
-            unit.code, unit.name, current["status"], f"{inbox}/{current['path']}", received,
+            unit.code, unit.name, current["status"], _shown(inbox, current), received,
             received <= config.deadline, current["errors"], current["warnings"],
-            [f"{inbox}/{r['path']}" for r in mine if r["status"] == "superseded"],
+            [_shown(inbox, r) for r in mine if r["status"] == "superseded"],
             sorted(recorded.get(unit.code, ()))))
-    return StatusReport(period, config.deadline, has_run, units)
+    return StatusReport(period, config.deadline, has_run, units, set_aside)
+
+
+def _shown(inbox: str, row) -> str:
+    """A submission as run shows it: the received path, and the data sheet when the workbook has several."""
+    return f"{inbox}/{row['path']}" + (f"#{row['part']}" if row["part"] else "")

@@ -81,6 +81,12 @@ class Rounds:
         rows = self.db.execute("SELECT sha256, note FROM ignored WHERE undone_at IS NULL ORDER BY id").fetchall()
         return {sha256: note for sha256, note in rows}
 
+    def set_aside_files(self) -> list[tuple[str, str, str]]:
+        """(sha256, first received path, the planner's reason) of every file set aside, oldest first."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT i.sha256, (SELECT original_path FROM receipts r WHERE r.sha256 = i.sha256 ORDER BY r.id LIMIT 1), "
+            "i.note FROM ignored i WHERE i.undone_at IS NULL ORDER BY i.id")]
+
     def ignore(self, sha256: str, note: str, at: str) -> None:
         """Set a file aside (inside a transaction); a second time replaces the reason."""
         self.db.execute("UPDATE ignored SET undone_at = ? WHERE sha256 = ? AND undone_at IS NULL", (at, sha256))

@@ -162,8 +162,11 @@ class BlockCache:
             return
         from sopkinerja.atomic import write_bytes
 
-        self.folder.mkdir(parents=True, exist_ok=True)
-        write_bytes(self.folder / f"{key}.blok", block.to_bytes())
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_bytes(self.folder / f"{key}.blok", block.to_bytes())
+        except OSError:
+            pass  # a cache that cannot be written only costs time
 
     def prune(self) -> None:
         if self.folder is None or not self.folder.is_dir():
