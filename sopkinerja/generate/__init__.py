@@ -22,7 +22,8 @@ from pathlib import Path
 from sopkinerja import layout as L
 from sopkinerja.errors import Problem, SopkinerjaError
 from sopkinerja.files import safe_filename
-from sopkinerja.generate.workbook import LogRow, RequestSpec, SheetRow, write_request_workbook
+from sopkinerja.generate.spec import LogRow, RequestSpec, SheetRow, clip, pack_spec
+from sopkinerja.generate.workbook import write_request_workbook
 from sopkinerja.models import Indicator, Master, Sop, Unit
 from sopkinerja.pool import map_jobs, worker_count
 from sopkinerja.records import StepEvent
@@ -175,6 +176,8 @@ def _plan(workspace, ledger, master, sop, units, names, run_id, new_id, now) -> 
             if previous is not None and previous["fingerprint"] == fingerprint:
                 issued = datetime.fromisoformat(previous["issued_at"])
                 spec = dataclasses.replace(spec, request_id=previous["request_id"], issued_at=issued)
+                if not ledger.has_request_spec(spec.request_id):  # issued before the ledger kept specs
+                    ledger.set_request_spec(spec.request_id, pack_spec(spec))
                 plans.append(_Plan(unit, spec, names[unit.code], True, previous["replaces"]))
                 continue
             spec = dataclasses.replace(spec, request_id=_unused_id(ledger, new_id))
@@ -183,7 +186,7 @@ def _plan(workspace, ledger, master, sop, units, names, run_id, new_id, now) -> 
                 {"request_id": spec.request_id, "unit_code": unit.code, "period": spec.period_code,
                  "template_version": L.TEMPLATE_VERSION, "issued_at": now.isoformat(),
                  "file_name": names[unit.code], "run_id": run_id, "fingerprint": fingerprint,
-                 "replaces": replaces},
+                 "replaces": replaces, "spec": pack_spec(spec)},
                 _prefilled_rows(spec))
             plans.append(_Plan(unit, spec, names[unit.code], False, replaces))
     return plans
@@ -254,8 +257,6 @@ def sheet_rows(indicators: tuple[Indicator, ...], period) -> tuple[SheetRow, ...
 
 def _prefilled(indicator: Indicator, period) -> dict:
     """The values the unit must not change, exactly as written (product.md §3.4)."""
-    from sopkinerja.generate.workbook import clip
-
     return {"code": indicator.code, "name": clip(indicator.name), "measure": indicator.measure,
             "polarity": indicator.polarity, "target": indicator.target_for(period),
             "budget": indicator.budget}

@@ -9,68 +9,24 @@ python-calamine and openpyxl.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sopkinerja import layout as L
 from sopkinerja.cells import cell_address, column_letter
 from sopkinerja.files import sha256_file
+from sopkinerja.generate.spec import Filled, RequestSpec, SheetRow, clip
 from sopkinerja.i18n import Messages
 from sopkinerja.rules import is_percentage_measure
 
-MAX_CELL_TEXT = 32767  # Excel's limit for one cell
 LAST_VISIBLE = L.column_index("evidence")
 
 
-@dataclass(frozen=True)
-class SheetRow:
-    """A row of ``Data Kinerja``: a group heading (program/kegiatan/sub kegiatan) or an indicator."""
+def write_request_workbook(spec: RequestSpec, path: str, filled: Filled | None = None) -> str:
+    """Write the workbook to ``path`` and return its sha256.
 
-    kind: str  # "group" or "indicator"
-    level: int = 0
-    text: str = ""
-    number: int = 0
-    values: dict = field(default_factory=dict)  # layout key -> pre-filled value
-
-
-@dataclass(frozen=True)
-class LogRow:
-    step: int
-    description: str
-    actor: str
-    name: str = ""
-    nip: str = ""
-    is_signoff: bool = False
-
-
-@dataclass(frozen=True)
-class RequestSpec:
-    """Everything one request workbook shows; the writer adds nothing of its own."""
-
-    request_id: str
-    unit_code: str
-    unit_name: str
-    period_code: str
-    period_label: str
-    deadline: datetime
-    issued_at: datetime
-    agency_name: str
-    agency_short: str
-    agency_region: str
-    contact: tuple[str, str, str, str]  # name, position, email, phone
-    language: str
-    rows: tuple[SheetRow, ...]
-    log_rows: tuple[LogRow, ...]
-    year: int
-
-
-def clip(text: str) -> str:
-    """Excel holds at most 32,767 characters in a cell; longer text is cut with an ellipsis."""
-    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "\u2026"
-
-
-def write_request_workbook(spec: RequestSpec, path: str) -> str:
-    """Write the workbook to ``path`` and return its sha256."""
+    With ``filled`` the input cells carry a unit's values (a feedback workbook rebuilt
+    from the ledger); everything else is the request exactly as issued.
+    """
     import xlsxwriter
 
     msg = Messages(spec.language)
@@ -83,8 +39,9 @@ def write_request_workbook(spec: RequestSpec, path: str) -> str:
     })
     workbook.set_custom_property(L.PROPERTY_REQUEST_ID, spec.request_id)
     formats = _formats(workbook)
-    _data_sheet(workbook.add_worksheet(L.DATA_SHEET), spec, formats, msg)
-    _log_sheet(workbook.add_worksheet(L.LOG_SHEET), spec, formats, msg)
+    filled = filled or Filled()
+    _data_sheet(workbook.add_worksheet(L.DATA_SHEET), spec, formats, msg, filled.data)
+    _log_sheet(workbook.add_worksheet(L.LOG_SHEET), spec, formats, msg, filled.log)
     _guide_sheet(workbook.add_worksheet(L.GUIDE_SHEET), spec, formats, msg)
     _meta_sheet(workbook.add_worksheet(L.META_SHEET), spec)
     workbook.close()
@@ -134,7 +91,7 @@ def _plain_formulas(sheet) -> None:
         sheet._prepare_formula = lambda formula, expand_future_functions=False: formula.lstrip("=")
 
 
-def _data_sheet(sheet, spec: RequestSpec, f: dict, msg) -> None:
+def _data_sheet(sheet, spec: RequestSpec, f: dict, msg, filled: dict) -> None:
     _plain_formulas(sheet)
     for index, column in enumerate(L.COLUMNS):
         sheet.set_column(index, index, column.width, None, {"hidden": column.kind == "hidden"})
@@ -148,7 +105,7 @@ def _data_sheet(sheet, spec: RequestSpec, f: dict, msg) -> None:
         if item.kind == "group":
             _group_row(sheet, row, item, f)
         else:
-            _indicator_row(sheet, row, item, spec.request_id, f)
+            _indicator_row(sheet, row, item, spec.request_id, f, filled)
             indicator_rows.append((row, item))
         row += 1
     if not spec.rows:
@@ -188,29 +145,45 @@ def _group_row(sheet, row: int, item: SheetRow, f: dict) -> None:
     sheet.set_row(row, _height(item.text, 150))
 
 
-def _indicator_row(sheet, row: int, item: SheetRow, request_id: str, f: dict) -> None:
+def _indicator_row(sheet, row: int, item: SheetRow, request_id: str, f: dict, filled: dict) -> None:
     v = item.values
     col = L.column_index
+    code = v["code"]
     sheet.write_number(row, col("no"), item.number, f["center"])
     sheet.write_string(row, col("code"), v["code"], f["text"])
     sheet.write_string(row, col("name"), clip(v["name"]), f["text"])
     sheet.write_string(row, col("measure"), v["measure"], f["center"])
     sheet.write_string(row, col("polarity"), v["polarity"], f["center"])
     _number_or_blank(sheet, row, col("target"), v["target"], f)
-    sheet.write_blank(row, col("actual"), None, f["in_number"])
+    _input(sheet, row, col("actual"), filled.get((code, "actual")), f["in_number"])
     sheet.write_formula(row, col("achievement"), _achievement_formula(row, v["polarity"]), f["percent"], "")
     if v["budget"] is None:
         sheet.write_blank(row, col("budget"), None, f["blocked"])
         sheet.write_blank(row, col("spent"), None, f["blocked"])
     else:
         sheet.write_number(row, col("budget"), v["budget"], f["rupiah"])
-        sheet.write_blank(row, col("spent"), None, f["in_rupiah"])
+        _input(sheet, row, col("spent"), filled.get((code, "spent")), f["in_rupiah"])
     for key in L.INPUT_TEXT_KEYS:
-        sheet.write_blank(row, col(key), None, f["in_text"])
+        _input(sheet, row, col(key), filled.get((code, key)), f["in_text"])
     sheet.write_string(row, col("row_key"), v["code"], f["hidden"])
     sheet.write_string(row, col("request_id"), request_id, f["hidden"])
     if len(v["name"]) > 50:  # only wrapped names need a taller row
         sheet.set_row(row, _height(v["name"], 50))
+
+
+def _input(sheet, row: int, column: int, value, fmt) -> None:
+    """An input cell: blank in a request, the unit's own value in a rebuilt feedback workbook —
+    a number as a number, a date as a date, anything else as text (never a formula)."""
+    if value is None or value == "":
+        sheet.write_blank(row, column, None, fmt)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, column, value, fmt)
+    elif isinstance(value, (int, float)):
+        sheet.write_number(row, column, value, fmt)
+    elif isinstance(value, datetime):
+        sheet.write_datetime(row, column, value.replace(tzinfo=None), fmt)
+    else:
+        sheet.write_string(row, column, clip(str(value)), fmt)
 
 
 def _number_or_blank(sheet, row: int, column: int, value: float | None, f: dict) -> None:
@@ -301,7 +274,7 @@ def _print_setup(sheet, spec: RequestSpec, last_row: int, msg) -> None:
     sheet.set_footer(f"&L{footer.replace('&', '&&')}&R" + msg("workbook.page"))
 
 
-def _log_sheet(sheet, spec: RequestSpec, f: dict, msg) -> None:
+def _log_sheet(sheet, spec: RequestSpec, f: dict, msg, filled: dict) -> None:
     for index, (_, _, width) in enumerate(L.LOG_COLUMNS):
         sheet.set_column(index, index, width)
     sheet.write_string(0, 0, msg("workbook.log_title"), f["title"])
@@ -314,10 +287,11 @@ def _log_sheet(sheet, spec: RequestSpec, f: dict, msg) -> None:
         sheet.write_number(row, col("step"), item.step, f["center"])
         sheet.write_string(row, col("description"), item.description, f["text"])
         sheet.write_string(row, col("actor"), item.actor, f["text"])
-        sheet.write_blank(row, col("start"), None, f["in_datetime"])
-        sheet.write_blank(row, col("end"), None, f["in_datetime"])
-        _text_or_blank(sheet, row, col("name"), item.name, f["in_text"])
-        _text_or_blank(sheet, row, col("nip"), item.nip, f["in_nip"])
+        _input(sheet, row, col("start"), filled.get((item.step, "start")), f["in_datetime"])
+        _input(sheet, row, col("end"), filled.get((item.step, "end")), f["in_datetime"])
+        for key, default, fmt in (("name", item.name, f["in_text"]), ("nip", item.nip, f["in_nip"])):
+            value = filled.get((item.step, key), default)
+            _text_or_blank(sheet, row, col(key), "" if value is None else str(value), fmt)
         sheet.set_row(row, _height(item.description, 60))
     if spec.log_rows:
         first, last = L.LOG_HEADER_ROW + 1, L.LOG_HEADER_ROW + len(spec.log_rows)

@@ -48,11 +48,24 @@ class Requests:
         """Insert one issued request and its pre-filled rows (call inside a transaction)."""
         self.db.execute(
             "INSERT INTO requests (request_id, unit_code, period, template_version, issued_at, "
-            "file_name, run_id, fingerprint, replaces) VALUES (:request_id, :unit_code, :period, "
-            ":template_version, :issued_at, :file_name, :run_id, :fingerprint, :replaces)", request)
+            "file_name, run_id, fingerprint, replaces, spec) VALUES (:request_id, :unit_code, :period, "
+            ":template_version, :issued_at, :file_name, :run_id, :fingerprint, :replaces, :spec)",
+            {"spec": None, **request})
         self.db.executemany(
             "INSERT INTO request_rows (request_id, position, indicator_code, row_key, prefilled) "
             "VALUES (:request_id, :position, :indicator_code, :row_key, :prefilled)", rows)
+
+    def request_spec(self, request_id: str) -> bytes | None:
+        """What the request's workbook was written from (``generate.spec.pack_spec``), when kept."""
+        row = self.db.execute("SELECT spec FROM requests WHERE request_id = ?", (request_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def has_request_spec(self, request_id: str) -> bool:
+        row = self.db.execute("SELECT spec IS NOT NULL FROM requests WHERE request_id = ?", (request_id,)).fetchone()
+        return row is not None and row[0] == 1
+
+    def set_request_spec(self, request_id: str, spec: bytes) -> None:
+        self.db.execute("UPDATE requests SET spec = ? WHERE request_id = ?", (spec, request_id))
 
     def set_request_file(self, request_id: str, file_name: str, sha256: str) -> None:
         self.db.execute("UPDATE requests SET file_name = ?, sha256 = ? WHERE request_id = ?",

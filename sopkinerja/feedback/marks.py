@@ -1,125 +1,22 @@
-"""Stage ``feedback`` (back to SOP step 7): per unit with problems, its own file with the problem cells
-marked, plus ``Hasil Validasi`` (product.md §3.7).
-
-openpyxl edits the returned .xlsx/.xlsm (macros are not kept: the feedback is
-.xlsx). A returned .xls or .ods, which openpyxl cannot edit, is rebuilt: its
-cells as read, at their original addresses, so every cell an issue names is
-where the unit will look for it.
-"""
+"""What a feedback workbook adds to a unit's workbook: every problem cell filled and commented, the
+input cells' validations put back, the ``Hasil Validasi`` sheet first; and reproducible bytes."""
 
 from __future__ import annotations
 
 import io
 import zipfile
 from collections import defaultdict
-from datetime import UTC
-from pathlib import Path
 
 from sopkinerja import layout as L
-from sopkinerja.atomic import write_bytes
 from sopkinerja.cells import column_letter
-from sopkinerja.files import safe_filename
-from sopkinerja.i18n import Messages, format_datetime
-from sopkinerja.ingest.reader import PARSER_VERSION, decode
-from sopkinerja.issues import ERROR, INFO, WARNING, Issue
-from sopkinerja.records import FileOutcome, UnitStatus, part_of
+from sopkinerja.i18n import format_datetime
+from sopkinerja.issues import ERROR, INFO, WARNING
 
-FEEDBACK_FOLDER = "umpan-balik"  # output/<periode>/umpan-balik/
 FILLS = {ERROR: "F8CBAD", WARNING: "FFE699", INFO: "DDEBF7"}
 SEVERITY_KEYS = {ERROR: "feedback.error", WARNING: "feedback.warning", INFO: "feedback.info"}
 
 
-def write_all(workspace, ledger, answers: dict[str, FileOutcome], units: list[UnitStatus], staged: Path
-              ) -> tuple[dict[str, Path], list[Issue]]:
-    """Feedback for every unit whose newest file has problems, written into ``staged``; the
-    paths returned are where the files will be once the set is switched in. A unit without
-    problems has none (an older one goes with the old folder). A feedback workbook that
-    cannot be written is an issue on that file (``feedback-failed``), never a stopped round."""
-    staged.mkdir(parents=True, exist_ok=True)
-    final = workspace.period_output() / FEEDBACK_FOLDER
-    written, failed = {}, []
-    for unit in units:
-        outcome = answers.get(unit.unit)
-        if outcome is None or not [i for i in outcome.issues if i.severity != INFO]:
-            continue
-        try:
-            outcome.parsed = part_of(ledger.parse_result(outcome.sha256, PARSER_VERSION), outcome.part)
-            written[unit.unit] = final / write_feedback(workspace, outcome, unit, staged).name
-        except Exception as exc:  # noqa: BLE001 - one unit's feedback never stops the round
-            failed.append(Issue("feedback-failed", file=outcome.file, unit=unit.unit, sha256=outcome.sha256,
-                                params={"detail": f"{type(exc).__name__}: {exc}"[:300]}))
-        finally:
-            outcome.parsed = None
-    return written, failed
-
-
-def write_feedback(workspace, outcome: FileOutcome, unit: UnitStatus, folder: Path) -> Path:
-    """Write ``Umpan Balik <periode> - <unit>.xlsx`` atomically and return its path."""
-    import openpyxl
-
-    msg = Messages(workspace.config.language)
-    source = workspace.root / outcome.archive_path
-    workbook = None
-    if outcome.format in ("xlsx", "xlsm") and _small_enough(source):
-        try:
-            workbook = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)
-        except Exception:  # noqa: BLE001 - read by calamine but not by openpyxl: rebuilt below
-            workbook = None
-    if workbook is None:  # .xls/.ods, a package openpyxl refuses, or a huge sheet: from what was read
-        workbook = _rebuild(outcome.parsed)
-    issues = sorted((i for i in outcome.issues if i.severity != INFO or i.code == "duplicate-file"),
-                    key=lambda i: i.sort_key())
-    _mark_cells(workbook, issues, msg)
-    _ensure_validations(workbook, outcome.parsed, msg)
-    _summary_sheet(workbook, workspace, outcome, unit, issues, msg)
-    workbook.properties.creator = "sopkinerja"
-    stamp = outcome.received_at.astimezone(UTC).replace(tzinfo=None)  # OOXML dates are UTC
-    workbook.properties.created = workbook.properties.modified = stamp
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    name = safe_filename(f"Umpan Balik {workspace.config.period.code} - {unit.name}") + ".xlsx"
-    target = folder / name
-    write_bytes(target, _stable_zip(buffer.getvalue(), stamp))
-    return target
-
-
-FEEDBACK_MAX_SHEET_BYTES = 32 * 1024 * 1024  # beyond this (unpacked), rebuild instead of loading it all
-
-
-def _small_enough(source: Path) -> bool:
-    """Whether the unit's own package is worth annotating in place (openpyxl loads all of it)."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(source) as package:
-            return sum(i.file_size for i in package.infolist()
-                       if i.filename.startswith("xl/worksheets/")) <= FEEDBACK_MAX_SHEET_BYTES
-    except (zipfile.BadZipFile, OSError):
-        return False
-
-
-def _rebuild(parsed: dict):
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for table in (parsed.get("data"), parsed.get("log")):
-        if not table:
-            continue
-        sheet = workbook.create_sheet(table["sheet"][:31])
-        for key, column in table["columns"].items():
-            label = L.LABELS.get(key) or L.LOG_LABELS.get(key, key)
-            sheet.cell(row=table["header_row"] + 1, column=column + 1, value=label)
-        for row in table["rows"]:
-            for key, value in row["cells"].items():
-                if key in table["columns"]:
-                    _put(sheet.cell(row=row["row"] + 1, column=table["columns"][key] + 1), decode(value))
-    if not workbook.sheetnames:
-        workbook.create_sheet(L.DATA_SHEET)
-    return workbook
-
-
-def _put(cell, value):
+def put(cell, value):
     """Write a value a unit sent as that value: text that looks like a formula (``=HYPERLINK(...)``,
     ``+cmd|...``, ``@SUM(...)``) stays text, never a formula Excel would run."""
     cell.value = value
@@ -128,7 +25,7 @@ def _put(cell, value):
     return cell
 
 
-def _mark_cells(workbook, issues, msg) -> None:
+def mark_cells(workbook, issues, msg) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
@@ -146,7 +43,7 @@ def _mark_cells(workbook, issues, msg) -> None:
         cell.comment = comment
 
 
-def _ensure_validations(workbook, parsed: dict, msg) -> None:
+def ensure_validations(workbook, parsed: dict, msg) -> None:
     """Put back the input cells' validation where the re-saved file lost it."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -172,7 +69,7 @@ def _ensure_validations(workbook, parsed: dict, msg) -> None:
         sheet.add_data_validation(rule)
 
 
-def _summary_sheet(workbook, workspace, outcome, unit, issues, msg) -> None:
+def summary_sheet(workbook, workspace, outcome, unit, issues, msg) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
 
     if L.FEEDBACK_SHEET in workbook.sheetnames:
@@ -203,7 +100,7 @@ def _summary_sheet(workbook, workspace, outcome, unit, issues, msg) -> None:
         values = [index, msg(SEVERITY_KEYS[issue.severity]), issue.sheet or "-", issue.cell or "-",
                   issue.message(msg), issue.code]
         for col, value in enumerate(values, 1):
-            cell = _put(sheet.cell(row=row, column=col), value)
+            cell = put(sheet.cell(row=row, column=col), value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.cell(row=row, column=2).fill = PatternFill("solid", fgColor=FILLS[issue.severity])
     for col, width in zip("ABCDEF", (5, 12, 16, 8, 90, 24), strict=True):
@@ -214,7 +111,7 @@ def _summary_sheet(workbook, workspace, outcome, unit, issues, msg) -> None:
         other.sheet_view.tabSelected = False
 
 
-def _stable_zip(data: bytes, stamp) -> bytes:
+def stable_zip(data: bytes, stamp) -> bytes:
     """The same workbook gives the same bytes.
 
     openpyxl stamps "now" twice: as every zip entry's time and, whatever was
