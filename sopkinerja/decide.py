@@ -113,7 +113,7 @@ def this_round(ledger, checked: list[FileOutcome], period: str, now: datetime,
             continue
         if outcome.format in CONTAINER_FORMATS:
             _container(outcome, inside)
-        if outcome.container and outcome.format not in WORKBOOK_LIKE and outcome.format not in CONTAINER_FORMATS:
+        if outcome.container and not _workbook_like(outcome.format) and outcome.format not in CONTAINER_FORMATS:
             # Beside a workbook (a logo, a scan) it is listed, not an error; in a container without
             # any workbook the container's own issue names it.
             if _has_workbook(outcome.container, inside):
@@ -144,15 +144,20 @@ def _container(outcome: FileOutcome, inside: dict[str, list[FileOutcome]]) -> No
     """A container with no workbook in it (an e-mail without attachments, a zip of PDFs) is
     reported as such, naming what it holds."""
     if _has_workbook(outcome.sha256, inside) or outcome.format.startswith("corrupt"):
-        return
+        return  # (a container that could not be opened has its own unreadable-file)
     what = ", ".join(o.file.rsplit(":", 1)[-1] for o in inside.get(outcome.sha256, [])) or "-"
     outcome.issues.append(Issue("unsupported-format", file=outcome.file, sha256=outcome.sha256,
                                 params={"what": f"{outcome.format}: {what}"}))
 
 
 def _has_workbook(sha256: str, inside: dict[str, list[FileOutcome]], depth: int = 0) -> bool:
-    return depth < 5 and any(o.format in WORKBOOK_LIKE or _has_workbook(o.sha256, inside, depth + 1)
+    return depth < 5 and any(_workbook_like(o.format) or _has_workbook(o.sha256, inside, depth + 1)
                              for o in inside.get(sha256, []))
+
+
+def _workbook_like(fmt: str) -> bool:
+    """A workbook, or a file meant to be one that could not be read: its own issue is shown."""
+    return fmt in WORKBOOK_LIKE or fmt.startswith("corrupt")
 
 
 def decide(master, current: list[FileOutcome], deadline: datetime, ignored: list[Ignored] = ()) -> Round:

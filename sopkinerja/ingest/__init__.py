@@ -177,7 +177,7 @@ def _receive(workspace, ledger, run_id, path: Path, rel: str, stat, limit: int, 
             sha256, size, stored = archive_stream(workspace.root, archive_dir, path, ext)
         except OSError as exc:
             raise _NotNow(f"tidak dapat dibuka: {exc.strerror or type(exc).__name__}") from exc
-        received = Received(sha256, size, rel, path.name, received_at, "too-large", stored)
+        received = Received(sha256, size, rel, rel.rsplit("/", 1)[-1], received_at, "too-large", stored)
         return int(received.record(ledger, run_id, stat.st_mtime_ns, seen_at))
     else:
         fmt = None
@@ -191,11 +191,16 @@ def _receive(workspace, ledger, run_id, path: Path, rel: str, stat, limit: int, 
     sha256 = digest(data)
     fmt = fmt or sniff(data, path.name)
     stored = archive(workspace.root, archive_dir, data, sha256, extension(path.name, fmt))
-    received = Received(sha256, len(data), rel, path.name, received_at, fmt, stored)
+    received = Received(sha256, len(data), rel, rel.rsplit("/", 1)[-1], received_at, fmt, stored)
     added = int(received.record(ledger, run_id, stat.st_mtime_ns, seen_at))
     if fmt in CONTAINER_FORMATS:
         _unpack(workspace, ledger, run_id, received, data, stat.st_mtime_ns, seen_at, 1)
     return added
+
+
+def _local(moment: datetime | None, workspace) -> datetime | None:
+    """A time an e-mail states, shown in the agency's own zone (an Outlook delivery time is UTC)."""
+    return moment.astimezone(workspace.config.calendar.tz) if moment is not None else None
 
 
 def _unpack(workspace, ledger, run_id, container: Received, data: bytes, mtime_ns, seen_at, depth: int) -> None:
@@ -219,7 +224,7 @@ def _unpack(workspace, ledger, run_id, container: Received, data: bytes, mtime_n
         stored = archive(workspace.root, workspace.config.paths.archive, member.data, child,
                          extension(member.name, fmt))
         received = Received(child, len(member.data), f"{container.original_path}#{index}:{member.name}",
-                            member.name, member.sent or container.received_at, fmt, stored,
+                            member.name, _local(member.sent, workspace) or container.received_at, fmt, stored,
                             container=container.sha256, sender=member.sender or container.sender)
         received.record(ledger, run_id, mtime_ns, seen_at)  # a container copied again: its members again
         if fmt in CONTAINER_FORMATS:
