@@ -9,7 +9,8 @@ import platform
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("which", nargs="*", default=["generate", "run"], help="benchmarks to run: generate, run")
+    parser.add_argument("which", nargs="*", default=["generate", "run", "feedback"],
+                        help="benchmarks to run: generate, run, feedback")
     parser.add_argument("--units", type=int, default=1000)
     parser.add_argument("--indicators", type=int, default=500)
     parser.add_argument("--json", action="store_true")
@@ -23,13 +24,22 @@ def main() -> None:
         from bench import run_bench
 
         results.append(("run", run_bench.run(args.units, args.indicators)))
+    if "feedback" in args.which:
+        from bench import feedback_bench
+
+        results.append(("feedback", feedback_bench.run()))
     if args.json:
         print(json.dumps(dict(results), indent=2))
         return
-    print(f"machine: {platform.machine()}, {results[0][1]['cores']} cores, Python {platform.python_version()}")
+    import os
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     for name, r in results:
         if name == "run":
             _print_run(r)
+            continue
+        if name == "feedback":
+            _print_feedback(r)
             continue
         print(f"\n## {name}: {r['units']} units x {r['indicators']} indicators")
         print("| what | total (s) | per workbook (ms) |")
@@ -55,6 +65,20 @@ def _print_run(r: dict) -> None:
     print(f"\ncold / floor = {cold / floor:.2f}x (target <= 1.5x); naive / cold = {naive / cold:.2f}x (target >= 3x)")
     print(f"unchanged / cold = {r['unchanged'][0] / cold:.2%} (target <= 10%); "
           f"resubmitted / cold = {r['resubmitted'][0] / cold:.2%}; peak {r['cold'][1]:.0f} MiB (target < 1024)")
+
+
+def _print_feedback(r: dict) -> None:
+    print(f"\n## feedback: a return with {r['rows']:,} formatted empty rows and one error ({r['file_mb']:.1f} MB)")
+    print("| what | step (s) | process wall (s) | peak memory (MiB) |")
+    print("|---|---:|---:|---:|")
+    for label, key in (("baseline: the unit's own package loaded by openpyxl (before issue 15)", "baseline"),
+                       ("sopkinerja feedback (the request rebuilt from the ledger)", "ours")):
+        step, wall, rss = r[key]
+        print(f"| {label} | {step:.2f} | {wall:.2f} | {rss:.0f} |")
+    step, _, rss = r["ours"]
+    verdict = "met" if step <= r["target_s"] and rss <= r["target_mib"] else "NOT met"
+    print(f"\nfeedback {step:.2f} s, {rss:.0f} MiB (target <= {r['target_s']:.0f} s and <= {r['target_mib']} MB): "
+          f"{verdict}")
 
 
 if __name__ == "__main__":

@@ -114,8 +114,9 @@ def run(workspace: Workspace, clock: Callable[[], datetime], progress: Progress 
         result = RunResult(period, answer.units, issues, written, intake.new_files, outputs,
                            ignored=answer.ignored)
         # The inputs as this run found them (a file dropped in meanwhile is new next time),
-        # the outputs as it left them.
-        _remember(ledger, period, inputs + _outputs_fingerprint(workspace), result)
+        # the outputs as it left them; a file that could not be read now is looked at again.
+        if not intake.retry:
+            _remember(ledger, period, inputs + _outputs_fingerprint(workspace), result)
         ledger.finish_run(run_id, clock().isoformat(), "ok")
     return result
 

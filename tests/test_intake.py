@@ -645,3 +645,66 @@ def test_every_new_code_has_messages():
         for language in ("id", "en"):
             assert f"issue.{code}" in catalogue(language)
     assert json.dumps(sorted(new))
+
+
+def test_a_file_that_cannot_be_read_now_is_an_issue_and_is_read_next_time(round_ws, monkeypatch):
+    root, paths = round_ws
+    fill_all(root, paths)
+    original = Path.read_bytes
+
+    def refuse(self):
+        if self.name == "IPW.xlsx":
+            raise PermissionError(13, "Izin ditolak", str(self))
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    result = run_round(root)
+    _others_accepted(result)
+    issue = next(i for i in result.issues if i.file == "input/masuk/IPW.xlsx")
+    assert (issue.code, issue.severity) == ("unreadable-file", "error") and "Izin ditolak" in issue.params["detail"]
+    monkeypatch.setattr(Path, "read_bytes", original)
+    assert _statuses(run_round(root, at="2026-10-12T10:00:00+07:00"))["IPW"] == "accepted"
+
+
+def test_a_file_still_being_copied_is_read_when_it_is_complete(round_ws, monkeypatch):
+    root, paths = round_ws
+    fill_all(root, paths)
+    original = Path.read_bytes
+
+    def growing(self):
+        data = original(self)
+        if self.name == "IPW.xlsx":  # the copy goes on while we read
+            with open(self, "ab") as handle:
+                handle.write(b"\0" * 10)
+        return data
+
+    monkeypatch.setattr(Path, "read_bytes", growing)
+    result = run_round(root)
+    issue = next(i for i in result.issues if i.file == "input/masuk/IPW.xlsx")
+    assert issue.code == "unreadable-file" and "masih sedang disalin" in issue.params["detail"]
+    assert _statuses(result)["IPW"] == "missing"
+
+
+def test_a_rejected_revision_keeps_the_accepted_values_in_the_recap(round_ws):
+    import csv
+
+    root, paths = round_ws
+    fill_all(root, paths)
+    first = run_round(root)
+    table = first.outputs.recap_csv
+
+    def values():
+        with open(table, encoding="utf-8-sig") as handle:
+            return {r["kode_indikator"]: r["realisasi"] for r in csv.DictReader(handle) if r["kode_unit"] == "SEK"}
+
+    accepted = values()
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK-revisi.xlsx", _set("SEK-01", "actual", "x"),
+                  received="2026-10-08T10:00:00+07:00")
+    second = run_round(root, at="2026-10-12T10:00:00+07:00")
+    sek = next(u for u in second.units if u.unit == "SEK")
+    assert (sek.status, sek.file) == ("accepted", "input/masuk/SEK.xlsx")
+    assert values() == accepted and all(accepted.values())
+    revision = next(i for i in second.issues if i.code == "revision-rejected")
+    assert (revision.severity, revision.file, revision.params["errors"]) == (
+        "warning", "input/masuk/SEK-revisi.xlsx", 1)
+    assert "SEK" in second.feedback  # the rejected revision gets its feedback

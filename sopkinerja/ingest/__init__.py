@@ -70,6 +70,7 @@ class Intake:
     new_files: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     problems: list[Issue] = field(default_factory=list)
+    retry: bool = False  # a file could not be taken now: the next run must look again
 
 
 def is_system_file(name: str) -> bool:
@@ -134,6 +135,7 @@ def receive_inbox(workspace, ledger, run_id: int, seen_at: datetime) -> Intake:
             stat = path.stat()
         except OSError as exc:
             intake.problems.append(_cannot_read(f"{shown_inbox}/{rel}", exc))
+            intake.retry = True
             continue
         if is_system_file(path.name):
             intake.skipped.append(Skipped(rel, "ingest.system"))
@@ -148,6 +150,7 @@ def receive_inbox(workspace, ledger, run_id: int, seen_at: datetime) -> Intake:
                     intake.new_files += _receive(workspace, ledger, run_id, path, rel, stat, limit, seen_at)
                 except _NotNow as problem:
                     intake.problems.append(problem.issue(f"{shown_inbox}/{rel}"))
+                    intake.retry = True
     return intake
 
 
