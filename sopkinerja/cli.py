@@ -171,6 +171,8 @@ def _generate_lines(result, workspace, msg) -> list[str]:
         lines.append(msg(key, unit=item.unit, name=item.path.name, request_id=item.request_id,
                          replaces=item.replaces))
     lines += [w.render(msg) for w in result.warnings]
+    if result.defaulted:
+        lines.append(msg("generate.defaulted", count=result.defaulted))
     lines.append(msg("generate.next", inbox=workspace.config.paths.inbox))
     return lines
 
@@ -391,6 +393,35 @@ def ignore(ctx, file: str, reason: str | None, undo: bool, project, as_json, deb
     result = ignore_file(workspace, file, None if undo else reason.strip(), undo, now())
     line = msg("ignore.undone", file=result.file) if undo else msg("ignore.done", file=result.file, note=result.note)
     _emit(state, result.document(), [line])
+
+
+@cli.command()
+@click.argument("code")
+@click.option("--deadline", metavar="WAKTU", help="Batas waktu pengembalian, mis. 2027-01-11T16:00 atau 2027-01-11.")
+@click.option("--force", is_flag=True, help="Izinkan periode yang lebih awal atau lebih dari setahun ke depan.")
+@_common
+@click.pass_context
+def period(ctx, code: str, deadline: str | None, force: bool, project, as_json, debug) -> None:
+    """Pindahkan workspace ke periode berikutnya (kode dan batas waktu di sopkinerja.toml).
+
+    Komentar dan isi lain sopkinerja.toml tidak diubah. Tanpa --deadline batas
+    waktunya tanggal 10 bulan sesudah periode pukul 16.00 (hari kerja berikutnya
+    bila libur).
+
+    Example:
+
+        sopkinerja period 2026-TW4 --deadline 2027-01-11T16:00
+    """
+    from sopkinerja.i18n import format_datetime
+    from sopkinerja.period import move
+
+    state = _state(ctx, project, as_json, debug)
+    result = move(state.project, code, deadline, force)
+    msg = state.messages
+    _emit(state, result.document(), [
+        msg("period.done", previous=result.previous, period=result.period,
+            deadline=format_datetime(result.deadline, msg.language)),
+        msg("period.next")])
 
 
 @cli.command()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sopkinerja.clock import now
 from sopkinerja.config import CONFIG_NAME
+from sopkinerja.models import Period
 from sopkinerja.workspace import init_workspace, open_workspace
 
 
@@ -52,13 +55,21 @@ class DemoResult:
         ]
 
 
+# The year so far: (round, requests go out, deadline, the planner runs the recap, Kepala's disposition).
+ROUNDS = (
+    ("2026-TW1", "2026-04-01T08:00:00+07:00", "2026-04-10T16:00:00+07:00", "2026-04-13T09:00:00+07:00",
+     "2026-03-31T09:00:00+07:00"),
+    ("2026-TW2", "2026-07-01T08:00:00+07:00", "2026-07-10T16:00:00+07:00", "2026-07-13T09:00:00+07:00",
+     "2026-06-30T09:00:00+07:00"),
+)
 GENERATED_AT = "2026-09-28T08:00:00+07:00"  # SOP steps 2-3: the requests go out on a Monday
 RUN_AT = "2026-10-12T09:00:00+07:00"  # the planner runs the recap the Monday after the deadline
+DISPOSITION_AT = "2026-09-25T09:00:00+07:00"
 
 
 def run_demo(root: Path, messages) -> DemoResult:
-    """Init the example agency if needed, generate, fill as the units would, run. Safe to repeat."""
-    from sopkinerja import demofill
+    """Init the example agency if needed, play the year's earlier rounds (TW1, TW2: every unit
+    answers), then the configured round: generate, fill as the units would, run. Safe to repeat."""
     from sopkinerja.generate import generate
     from sopkinerja.run import run
 
@@ -69,14 +80,18 @@ def run_demo(root: Path, messages) -> DemoResult:
     workspace = open_workspace(root)
     report = workspace.master()
     sop = workspace.sop()
-    # Fixed times and seeded request IDs: the demo gives the same recap every time.
-    generated = generate(workspace, _at(GENERATED_AT), new_id=_seeded_ids())
-    inbox = workspace.config.paths.inbox
-    for workbook in generated.workbooks:
-        target = inbox / workbook.path.name
-        if not target.exists():  # a unit answers once; repeating the demo adds nothing
-            demofill.fill(workbook.path, target, workbook.unit)
-    _record_disposition(workspace)
+    new_id = _seeded_ids()  # fixed times and seeded request IDs: the demo gives the same recap every time
+    for code, generated_at, deadline, run_at, disposition in ROUNDS:
+        period = Period.parse(code)
+        if period >= workspace.config.period or period.year != workspace.config.period.year:
+            continue
+        earlier = dataclasses.replace(workspace, config=dataclasses.replace(
+            workspace.config, period=period, deadline=datetime.fromisoformat(deadline)))
+        _play(earlier, report.master, generate(earlier, _at(generated_at), new_id=new_id),
+              workspace.config.paths.inbox / code, disposition)
+        run(earlier, _at(run_at))
+    generated = generate(workspace, _at(GENERATED_AT), new_id=new_id)
+    _play(workspace, report.master, generated, workspace.config.paths.inbox, DISPOSITION_AT)
     result = run(workspace, _at(RUN_AT))
     with workspace.ledger() as ledger:
         version = ledger.schema_version
@@ -92,10 +107,20 @@ def run_demo(root: Path, messages) -> DemoResult:
     )
 
 
-def _record_disposition(workspace) -> None:
-    """SOP step 1 happens on paper: the Kepala's disposition, recorded as `sopkinerja step 1` would."""
-    from datetime import datetime
+def _play(workspace, master, generated, inbox: Path, disposition: str) -> None:
+    """The units' answers to one round's requests (each unit answers once; repeating adds nothing)
+    and the Kepala's disposition of the round (step 1, on paper)."""
+    from sopkinerja import demofill
 
+    for workbook in generated.workbooks:
+        target = inbox / workbook.path.name
+        if not target.exists():
+            demofill.fill(workbook.path, target, workbook.unit, workspace.config.period, master)
+    _record_disposition(workspace, datetime.fromisoformat(disposition))
+
+
+def _record_disposition(workspace, at: datetime) -> None:
+    """SOP step 1 happens on paper: the Kepala's disposition, recorded as `sopkinerja step 1` would."""
     from sopkinerja.timing import record_step
 
     step = workspace.sop().by_role("disposisi")
@@ -104,14 +129,11 @@ def _record_disposition(workspace) -> None:
     with workspace.ledger() as ledger:
         done = ledger.has_step_event(workspace.config.period.code, step.number, "manual")
     if not done:
-        record_step(workspace, step.number, datetime.fromisoformat("2026-09-25T09:00:00+07:00"),
-                    datetime.fromisoformat("2026-09-25T09:10:00+07:00"), None, "Kepala Bappedalitbang",
-                    datetime.fromisoformat("2026-09-25T09:15:00+07:00"))
+        record_step(workspace, step.number, at, at + timedelta(minutes=10), None, "Kepala Bappedalitbang",
+                    at + timedelta(minutes=15))
 
 
 def _at(moment: str):
-    from datetime import datetime
-
     fixed = datetime.fromisoformat(moment)
     return lambda: fixed
 

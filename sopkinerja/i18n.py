@@ -72,12 +72,14 @@ _WEEKDAYS = {
 # Indonesian time zone abbreviations; other zones show their UTC offset.
 _ZONES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
           "Asia/Jayapura": "WIT"}
+_OFFSETS = {"+0700": "WIB", "+0800": "WITA", "+0900": "WIT"}  # a time read back from the ledger (ISO offset)
 
 
 def format_datetime(moment, language: str = DEFAULT_LANGUAGE) -> str:
     """``Jumat, 9 Oktober 2026 pukul 16.00 WIB`` (or the English equivalent)."""
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
-    zone = _ZONES.get(str(getattr(moment.tzinfo, "key", "")), moment.strftime("UTC%z"))
+    zone = _ZONES.get(str(getattr(moment.tzinfo, "key", "")))
+    zone = zone or _OFFSETS.get(moment.strftime("%z"), moment.strftime("UTC%z"))
     day = f"{_WEEKDAYS[language][moment.weekday()]}, {moment.day} {_MONTHS[language][moment.month - 1]} {moment.year}"
     if language == "en":
         return f"{day} at {moment:%H:%M} {zone}"

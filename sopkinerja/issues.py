@@ -42,6 +42,8 @@ CODES: dict[str, str] = {
     "formula-no-value": ERROR,
     "formula-error": ERROR,
     "ambiguous-percent": WARNING,
+    # The year's cycle (issue 16): a due realisasi left blank with the reason written beside it.
+    "value-not-available": WARNING,
     "text-too-long": WARNING,
     "mixed-identity": ERROR,
     "not-filled": WARNING,
@@ -79,8 +81,10 @@ class Issue:
 
     def message(self, messages) -> str:
         params = _display(self.params, messages)
-        for key in [k for k in params if k.endswith("_key")]:  # a word of the catalogue, in the user's language
-            params[key[:-4]] = messages(params[key])
+        if "code" in params and "what_key" not in params:  # a row is an indicator unless it says otherwise
+            params["what_key"] = "issue.what_indicator"
+        for key in [k for k in params if k.endswith("_key")]:  # words of the catalogue, in the user's language
+            params[key[:-4]] = messages(params[key], **params)
         return messages(f"issue.{self.code}", **params)
 
     def sort_key(self) -> tuple:

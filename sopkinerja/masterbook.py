@@ -18,8 +18,10 @@ GUIDE_SHEET = "Petunjuk"
 WIDTHS = {
     "kode": 12, "nama": 48, "kepala": 32, "nip": 22, "email": 38, "kode_unit": 11,
     "sasaran": 40, "program": 40, "kegiatan": 40, "sub_kegiatan": 40, "indikator": 55,
-    "satuan": 12, "polaritas": 10, "pagu": 18,
+    "satuan": 12, "polaritas": 10, "metode": 13, "frekuensi": 13, "pagu": 18, "pagu_perubahan": 18,
+    "pagu_renstra": 18, "anggaran_renstra_lalu": 18,
 }
+NUMBER_PREFIXES = ("target", "pagu", "nilai_", "realisasi_", "anggaran_")
 
 
 def write_master(path: Path, master: Master | None, messages) -> None:
@@ -37,7 +39,7 @@ def write_master(path: Path, master: Master | None, messages) -> None:
         for sheet, columns in ((units, UNIT_COLUMNS), (indicators, INDICATOR_COLUMNS)):
             for col, name in enumerate(columns):
                 sheet.write_string(0, col, name, header)
-                fmt = number if name.startswith(("target", "pagu")) else text
+                fmt = number if name.startswith(NUMBER_PREFIXES) else text
                 sheet.set_column(col, col, WIDTHS.get(name, 12), fmt)
             sheet.freeze_panes(1, 0)
         if master is not None:
@@ -56,6 +58,13 @@ def _fill(units, indicators, master: Master, text, number) -> None:
             "program": ind.program, "kegiatan": ind.activity, "sub_kegiatan": ind.sub_activity,
             "indikator": ind.name, "satuan": ind.measure, "polaritas": ind.polarity,
             "target": ind.target, "pagu": ind.budget, **ind.period_targets,
+            # what the master said: a default (metode from the satuan, triwulanan, minimum 0) stays blank
+            "metode": None if ind.defaulted else ind.method,
+            "frekuensi": None if ind.frequency == "triwulanan" else ind.frequency,
+            "nilai_min": None if ind.min_value == 0 else ind.min_value, "nilai_maks": ind.max_value,
+            "pagu_perubahan": ind.budget_revised, "target_renstra": ind.renstra_target,
+            "pagu_renstra": ind.renstra_budget, "realisasi_renstra_lalu": ind.renstra_actual_last,
+            "anggaran_renstra_lalu": ind.renstra_spent_last,
         }
         for col, name in enumerate(INDICATOR_COLUMNS):
             value = values.get(name)
@@ -70,5 +79,6 @@ def _guide(sheet, messages, workbook) -> None:
     title = workbook.add_format({"bold": True, "font_size": 14})
     sheet.set_column(0, 0, 110, wrap)
     sheet.write_string(0, 0, messages("master_guide.title"), title)
-    for row, key in enumerate(("units", "indicators", "codes", "numbers", "targets", "extra"), 2):
+    for row, key in enumerate(("units", "indicators", "codes", "numbers", "targets", "methods", "ranges",
+                                      "budget", "renstra", "extra"), 2):
         sheet.write_string(row, 0, messages(f"master_guide.{key}"))

@@ -9,6 +9,9 @@ from datetime import date
 from functools import cached_property
 
 POLARITIES = ("+", "-")
+# How an indicator's year adds up (product.md §2 ``metode``) and how often it is due (``frekuensi``).
+METHODS = ("kumulatif", "nilai_akhir", "rata_rata")
+FREQUENCIES = ("triwulanan", "semesteran", "tahunan")
 # Target columns of the master, by period (product.md §2: the round's target).
 QUARTER_TARGETS = ("target_tw1", "target_tw2", "target_tw3", "target_tw4")
 SEMESTER_TARGETS = ("target_s1", "target_s2")
@@ -65,6 +68,38 @@ class Period:
         last_month = months * max(self.number, 1)
         return date(self.year, last_month, calendar.monthrange(self.year, last_month)[1])
 
+    @property
+    def short(self) -> str:
+        """``TW III``, ``S1``, ``2026``: the period within its year, as column labels say it."""
+        if self.kind == "TW":
+            return f"TW {_ROMAN[self.number]}"
+        return f"S{self.number}" if self.kind == "S" else str(self.year)
+
+    def of_year(self) -> tuple[Period, ...]:
+        """Every round of this kind in this year: TW1-TW4, S1-S2, or the year itself."""
+        count = {"TW": 4, "S": 2, "Y": 1}[self.kind]
+        return tuple(Period(self.year, self.kind, n if self.kind != "Y" else 0) for n in range(1, count + 1))
+
+    def so_far(self) -> tuple[Period, ...]:
+        """The rounds of this year up to and including this one (the year's series so far)."""
+        return tuple(p for p in self.of_year() if p <= self)
+
+    def earlier(self) -> tuple[Period, ...]:
+        """The rounds of this year before this one."""
+        return tuple(p for p in self.of_year() if p < self)
+
+    @property
+    def previous(self) -> Period | None:
+        """The round before: the year's previous one, or last year's last (TW1 → TW4 of last year)."""
+        if self.kind == "Y" or self.number == 1:
+            return Period(self.year - 1, self.kind, 0 if self.kind == "Y" else len(self.of_year()))
+        return Period(self.year, self.kind, self.number - 1)
+
+    @property
+    def last_of_year(self) -> bool:
+        """TW4, S2 or the annual round: when the year's figures are final (LKjIP)."""
+        return self == self.of_year()[-1]
+
     def label(self, language: str = "id") -> str:
         """Human label, e.g. ``Triwulan III 2026`` / ``Quarter III 2026``."""
         names = {
@@ -111,20 +146,83 @@ class Indicator:
     activity: str = ""  # kegiatan
     sub_activity: str = ""  # sub_kegiatan
     period_targets: dict[str, float | None] = field(default_factory=dict)
-    budget: float | None = None  # pagu (Rp)
+    budget: float | None = None  # pagu (Rp) of its sub-kegiatan (or its own, without one)
+    method: str = "kumulatif"  # metode: kumulatif, nilai_akhir, rata_rata
+    frequency: str = "triwulanan"  # frekuensi: triwulanan, semesteran, tahunan
+    min_value: float | None = 0.0  # nilai_min (product.md §2: 0 unless the master says lower)
+    max_value: float | None = None  # nilai_maks (100 for a percentage unless the master says otherwise)
+    budget_revised: float | None = None  # pagu_perubahan (APBD-P) of its sub-kegiatan
+    renstra_target: float | None = None  # target_renstra: at the end of the Renstra period (K)
+    renstra_budget: float | None = None  # pagu_renstra (Rp), of its sub-kegiatan
+    renstra_actual_last: float | None = None  # realisasi_renstra_lalu: K achieved up to last year
+    renstra_spent_last: float | None = None  # anggaran_renstra_lalu: Rp up to last year, of its sub-kegiatan
+    defaulted: bool = False  # its metode came from the default for its satuan
 
     def target_for(self, period: Period) -> float | None:
-        """product.md §2: the round's own target when given, else the annual one."""
+        """product.md §2: the round's own target (up to the end of the period) when given; else the
+        annual one for a level (``nilai_akhir``, ``rata_rata``) or the annual round; else None — a
+        count (``kumulatif``) has no round capaian without a target for the round."""
         column = period.target_field
         if column is not None and self.period_targets.get(column) is not None:
             return self.period_targets[column]
-        return self.target
+        if column is None or self.method != "kumulatif":
+            return self.target
+        return None
+
+    def due(self, period: Period) -> bool:
+        """Whether a value is asked for in this round (``frekuensi``): quarterly every round,
+        half-yearly in TW2 and TW4 (and each semester), yearly in the year's last round."""
+        if self.frequency == "triwulanan" or period.kind == "Y":
+            return True
+        if self.frequency == "semesteran":
+            return period.kind == "S" or period.number % 2 == 0
+        return period.last_of_year
+
+    @property
+    def budget_key(self) -> str:
+        """The budget line it belongs to: its sub-kegiatan (by its DPA code when it has one),
+        or itself when it has none (product.md §2: budget belongs to the sub-kegiatan)."""
+        return budget_key(self.sub_activity, self.code)
+
+    @property
+    def effective_budget(self) -> float | None:
+        """The pagu that counts: the revised one (APBD-P) when given."""
+        return self.budget_revised if self.budget_revised is not None else self.budget
 
     @property
     def is_percentage(self) -> bool:
         from sopkinerja.rules import is_percentage_measure
 
         return is_percentage_measure(self.measure)
+
+
+def budget_key(sub_activity: str, code: str) -> str:
+    """``SUB 5.01.02.2.01.0005`` for a sub-kegiatan written "code name", ``SUB <name>`` without a
+    code, ``IND <kode>`` for an indicator with no sub-kegiatan."""
+    if not sub_activity:
+        return f"IND {code}"
+    first = sub_activity.split(maxsplit=1)[0]
+    return f"SUB {first}" if any(ch.isdigit() for ch in first) and "." in first else f"SUB {sub_activity}"
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """A sub-kegiatan's budget (or an indicator's own, without one), counted once."""
+
+    key: str
+    unit_code: str
+    name: str  # the sub-kegiatan as the master writes it, or the indicator's name
+    program: str
+    activity: str
+    indicators: tuple[str, ...]  # their codes, in master order
+    budget: float | None = None
+    budget_revised: float | None = None
+    renstra_budget: float | None = None
+    renstra_spent_last: float | None = None
+
+    @property
+    def effective_budget(self) -> float | None:
+        return self.budget_revised if self.budget_revised is not None else self.budget
 
 
 @dataclass(frozen=True)
@@ -142,6 +240,24 @@ class Master:
 
     def indicators_of(self, unit_code: str) -> tuple[Indicator, ...]:
         return self._by_unit.get(unit_code, ())
+
+    @cached_property
+    def budget_lines(self) -> dict[str, BudgetLine]:
+        """Every budget line by key, in master order (the master check guarantees one pagu each)."""
+        groups: dict[str, list[Indicator]] = {}
+        for indicator in self.indicators:
+            groups.setdefault(indicator.budget_key, []).append(indicator)
+        lines = {}
+        for key, members in groups.items():
+            first = members[0]
+
+            def given(name: str, members=members):
+                return next((getattr(i, name) for i in members if getattr(i, name) is not None), None)
+
+            lines[key] = BudgetLine(key, first.unit_code, first.sub_activity or first.name, first.program,
+                                    first.activity, tuple(i.code for i in members), given("budget"),
+                                    given("budget_revised"), given("renstra_budget"), given("renstra_spent_last"))
+        return lines
 
     @cached_property
     def _by_unit(self) -> dict[str, tuple[Indicator, ...]]:

@@ -45,6 +45,7 @@ class ParsedPart(TypedDict, total=False):
     request_id: str | None
     identity_source: str | None  # "column" or "meta"
     data: ParsedTable | None
+    footer: dict[str, dict]  # footer key -> {"text": encoded value or None, "cell": "D40"} (the E.81 texts)
     log: ParsedTable | None
     percent_cells: list[str]  # realisasi cells formatted as percent ("90%" stored 0.9)
     formula_cells: dict[str, str]  # input cells with a formula: "" (no stored result) or its error value

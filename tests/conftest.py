@@ -113,9 +113,23 @@ GENERATED_AT = "2026-09-28T08:00:00+07:00"
 RUN_AT = "2026-10-12T09:00:00+07:00"
 
 
-def col(key: str) -> int:
-    """1-based column (as openpyxl counts) of a ``Data Kinerja`` key of the layout."""
-    return L.column_index(key) + 1
+def col(key: str, period: str = "2026-TW3") -> int:
+    """1-based column (as openpyxl counts) of a ``Data Kinerja`` key of the round's layout."""
+    from sopkinerja.models import Period
+
+    return L.layout_for(Period.parse(period)).index(key) + 1
+
+
+def letter(key: str, period: str = "2026-TW3") -> str:
+    """The column letter of a ``Data Kinerja`` key of the round's layout, as Excel shows it."""
+    from sopkinerja.cells import column_letter
+
+    return column_letter(col(key, period) - 1)
+
+
+def is_budget_row(key: str) -> bool:
+    """A sub kegiatan's budget row (its hidden key ``SUB …``, or ``IND …`` for an indicator's own pagu)."""
+    return key.startswith(("SUB ", "IND "))
 
 
 def log_col(key: str) -> int:
@@ -123,9 +137,11 @@ def log_col(key: str) -> int:
     return L.log_column_index(key) + 1
 
 
-def data_rows(sheet) -> dict[str, int]:
-    """Indicator code -> 1-based row of ``Data Kinerja``, found by the hidden key column."""
-    key = col("row_key")
+def data_rows(sheet, period: str | None = None) -> dict[str, int]:
+    """Row key (indicator code, budget line) -> 1-based row of ``Data Kinerja``, by the hidden key column
+    (found by its label, so any round's layout)."""
+    header = [c.value for c in sheet[L.HEADER_ROW + 1]]
+    key = header.index(L.LABELS["row_key"]) + 1 if period is None else col("row_key", period)
     return {sheet.cell(row=r, column=key).value: r for r in range(L.FIRST_DATA_ROW + 1, sheet.max_row + 1)
             if sheet.cell(row=r, column=key).value}
 
@@ -135,7 +151,8 @@ def fill_workbook(source: Path, target: Path, mutate=None, received: str = "2026
     """Fill a generated request workbook as a unit would and drop it in the inbox.
 
     Realisasi = 90% of the target (1 when there is none), realisasi anggaran = half
-    the pagu, text columns filled, Log Proses steps 4-8 timed on 1-5 October.
+    the pagu on each sub kegiatan's row, text columns filled, Log Proses steps 4-8
+    timed on 1-5 October.
     ``mutate(workbook, rows)`` then spoils it; the file's mtime is the receipt time.
     """
     from datetime import datetime
@@ -144,14 +161,17 @@ def fill_workbook(source: Path, target: Path, mutate=None, received: str = "2026
 
     workbook = openpyxl.load_workbook(source)
     data = workbook["Data Kinerja"]
+    period = {r[0].value: r[1].value for r in workbook["_meta"].iter_rows()}["periode"]
+    at = lambda key: col(key, period)  # noqa: E731 - the round's own layout
     rows = data_rows(data)
-    for row in rows.values():
-        target_value = data.cell(row=row, column=col("target")).value
-        data.cell(row=row, column=col("actual")).value = round((target_value or 1) * 0.9, 2)
-        if data.cell(row=row, column=col("budget")).value:
-            data.cell(row=row, column=col("spent")).value = data.cell(row=row, column=col("budget")).value / 2
-        for key, text in zip(L.INPUT_TEXT_KEYS, TEXTS, strict=True):
-            data.cell(row=row, column=col(key)).value = text
+    for key, row in rows.items():
+        if is_budget_row(key):
+            data.cell(row=row, column=at("spent")).value = data.cell(row=row, column=at("budget")).value / 2
+            continue
+        target_value = data.cell(row=row, column=at("target")).value
+        data.cell(row=row, column=at("actual")).value = round((target_value or 1) * 0.9, 2)
+        for key, text in zip(("drivers", "obstacles", "follow_up", "evidence"), TEXTS, strict=True):
+            data.cell(row=row, column=at(key)).value = text  # Keterangan stays empty
     log = workbook["Log Proses"]
     first = L.LOG_HEADER_ROW + 2  # 1-based: the row under the header
     for offset, row in enumerate(range(first, first + 5)):

@@ -27,7 +27,7 @@ PDFTOTEXT = shutil.which("pdftotext")
 # The closed network here refuses Chromium's background connections; keep it from trying (env notes).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SECTIONS = ("ringkasan", "kelengkapan", "rekap-badan", "masalah", "log-waktu")
+SECTIONS = ("ringkasan", "tahun", "kelengkapan", "rekap-badan", "analisis", "masalah", "log-waktu")
 SUBHEADINGS = ("Formulir monitoring", "Rincian per langkah")
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -182,7 +182,8 @@ def test_recap_prints_to_a4_landscape_with_header_rows_repeated(browser, recap_h
                            check=True).stdout.split("\f")
     pages = [p for p in pages if p.strip()] if not pages[-1].strip() else pages
     assert all(p.strip() for p in pages), "a blank page"
-    headings = ("Ringkasan", "Kelengkapan", "Rekap Badan", "Masalah", "Log Waktu")
+    headings = ("Ringkasan", "Tahun berjalan", "Kelengkapan", "Rekap Badan", "Analisis kinerja", "Masalah",
+                "Log Waktu")
     # Each section begins on a page of its own, its heading at the top (never stranded at a page's foot).
     starts = {}
     for number, text in enumerate(pages):
@@ -198,7 +199,12 @@ def test_recap_prints_to_a4_landscape_with_header_rows_repeated(browser, recap_h
         assert not any(lines[-1].startswith(h) for h in headings + SUBHEADINGS), (number + 1, lines[-1])
     # A table that runs over several pages repeats its header row on every one of them.
     agency_header = re.compile(r"Unit\s+Kode\s+Indikator\s+Satuan")
-    first, last = starts["Rekap Badan"], starts["Masalah"]
+    first, last = starts["Rekap Badan"], starts["Analisis kinerja"]
     assert last - first >= 2, "the agency table should need more than one page here"
     for number in range(first, last):
         assert agency_header.search(pages[number]), f"page {number + 1}: the table's header row is missing"
+    words_header = re.compile(r"Unit\s+Kode\s+Indikator\s+Faktor")
+    first, last = starts["Analisis kinerja"], starts["Masalah"]
+    assert last - first >= 2, "the units' words should need more than one page here"
+    for number in range(first, last):
+        assert words_header.search(pages[number]), f"page {number + 1}: the words' header row is missing"

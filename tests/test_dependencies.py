@@ -33,7 +33,7 @@ def test_xlsxwriter_prepare_formula_hook_stores_our_formulas_as_written(tmp_path
     import xlsxwriter
     from xlsxwriter.worksheet import Worksheet
 
-    from sopkinerja.generate.workbook import _plain_formulas
+    from sopkinerja.generate.datasheet import _plain_formulas
 
     assert list(inspect.signature(Worksheet._prepare_formula).parameters) == [
         "self", "formula", "expand_future_functions"]

@@ -19,8 +19,22 @@ from sopkinerja.models import Period
 from sopkinerja.workspace import open_workspace
 
 NOW = datetime.fromisoformat("2026-09-28T08:00:00+07:00")
-LABELS = ["Kode Indikator", "Indikator", "Satuan", "Target", "Realisasi", "Capaian (%)", "Pagu (Rp)",
-          "Realisasi Anggaran (Rp)", "Faktor Pendorong", "Faktor Penghambat", "Tindak Lanjut", "Bukti Dukung"]
+# product.md §3.4: the header of a TW3 request, in order (the two hidden identity columns follow).
+LABELS = ["No", "Kode Indikator", "Indikator", "Satuan", "Polaritas", "Metode", "Target Tahunan", "Target",
+          "Realisasi TW I", "Realisasi TW II", "Realisasi", "Realisasi s.d. Periode Ini", "Capaian (%)",
+          "Pagu (Rp)", "Realisasi Anggaran (Rp)", "Faktor Pendorong", "Faktor Penghambat", "Tindak Lanjut",
+          "Bukti Dukung", "Keterangan"]
+TW3 = L.layout_for(Period.parse("2026-TW3"))
+
+
+def _col(key: str) -> int:
+    return TW3.index(key) + 1
+
+
+def _letter(key: str) -> str:
+    from sopkinerja.cells import column_letter
+
+    return column_letter(TW3.index(key))
 
 
 def _generate(root, **kwargs):
@@ -44,13 +58,24 @@ def _grouped_codes(unit):
     """Indicator codes in workbook order: grouped under program / kegiatan / sub kegiatan."""
     from sopkinerja.generate import sheet_rows
 
-    rows = sheet_rows(example_master().indicators_of(unit), Period.parse("2026-TW3"))
-    return [r.values["code"] for r in rows if r.kind == "indicator"]
+    master = example_master()
+    rows = sheet_rows(master.indicators_of(unit), Period.parse("2026-TW3"), master.budget_lines)
+    return [r.key for r in rows if r.kind == "indicator"]
+
+
+def _grouped_keys(unit):
+    """Every keyed row in workbook order: each sub kegiatan's budget row above its indicators."""
+    from sopkinerja.generate import sheet_rows
+
+    master = example_master()
+    rows = sheet_rows(master.indicators_of(unit), Period.parse("2026-TW3"), master.budget_lines)
+    return [r.key for r in rows if r.kind in ("indicator", "budget")]
 
 
 def _sheet_rows(sheet):
-    code, key = L.column_index("code") + 1, L.column_index("row_key") + 1
-    return {sheet.cell(row=r, column=code).value: r for r in range(L.FIRST_DATA_ROW + 1, sheet.max_row + 1)
+    """Row key (indicator code, ``SUB …`` budget line) -> 1-based row."""
+    key = _col("row_key")
+    return {sheet.cell(row=r, column=key).value: r for r in range(L.FIRST_DATA_ROW + 1, sheet.max_row + 1)
             if sheet.cell(row=r, column=key).value}
 
 
@@ -71,10 +96,11 @@ def test_layout_read_back_with_openpyxl(generated):
     assert workbook[L.META_SHEET].sheet_state == "veryHidden"
     data = workbook[L.DATA_SHEET]
     header = [c.value for c in data[L.HEADER_ROW + 1]]
-    assert [h for h in header if h in LABELS] == LABELS
+    assert header == [*LABELS, "Kunci Baris", "ID Permintaan"]
     assert data.protection.sheet and workbook[L.LOG_SHEET].protection.sheet
     assert data.freeze_panes == "D9"
-    assert data.column_dimensions["O"].hidden and data.column_dimensions["P"].hidden
+    assert data.column_dimensions[_letter("row_key")].hidden and data.column_dimensions[_letter("request_id")].hidden
+    assert not data.column_dimensions[_letter("note")].hidden
     assert "Sekretariat" in data["A3"].value and "Triwulan III 2026" in data["A4"].value
     assert "Jumat, 9 Oktober 2026 pukul 16.00 WIB" in data["A5"].value
     assert data.page_setup.orientation == "landscape" and data.page_setup.paperSize == 9
@@ -89,63 +115,123 @@ def test_every_workbook_carries_the_layout_and_its_identity(generated):
         assert workbook[L.META_SHEET].sheet_state == "veryHidden"
         data = workbook[L.DATA_SHEET]
         assert data.protection.sheet
-        assert [h for h in (c.value for c in data[L.HEADER_ROW + 1]) if h in LABELS] == LABELS
+        assert [c.value for c in data[L.HEADER_ROW + 1]][:len(LABELS)] == LABELS
         meta = {row[0].value: row[1].value for row in workbook[L.META_SHEET].iter_rows()}
         assert (meta["request_id"], meta["kode_unit"]) == (item.request_id, item.unit)
-        key = L.column_index("row_key") + 1
+        key = _col("row_key")
         keys = [data.cell(row=r, column=key).value for r in range(L.FIRST_DATA_ROW + 1, data.max_row + 1)]
-        assert [k for k in keys if k] == _grouped_codes(item.unit)
+        assert [k for k in keys if k] == _grouped_keys(item.unit)
         assert int(meta["jumlah_indikator"]) == item.indicators == len(_grouped_codes(item.unit))
 
 
 def test_locked_and_unlocked_cells(generated):
     _, result = generated
     data = openpyxl.load_workbook(result.workbooks[0].path)[L.DATA_SHEET]
-    row = _sheet_rows(data)["SEK-01"]
-    col = {key: L.column_index(key) + 1 for key in L.COLUMN_INDEX}
-    for key in ("code", "name", "measure", "polarity", "target", "achievement", "budget", "row_key"):
-        assert data.cell(row=row, column=col[key]).protection.locked, key
-    for key in ("actual", "spent", "drivers", "obstacles", "follow_up", "evidence"):
-        cell = data.cell(row=row, column=col[key])
+    rows = _sheet_rows(data)
+    row = rows["SEK-01"]
+    for key in ("code", "name", "measure", "polarity", "method", "annual", "target", "cumulative", "achievement",
+                "budget", "spent", "row_key"):
+        assert data.cell(row=row, column=_col(key)).protection.locked, key
+    # No round has been accepted yet: the earlier rounds' columns are inputs, so the year is complete.
+    for key in ("before_tw1", "before_tw2", "actual", "drivers", "obstacles", "follow_up", "evidence", "note"):
+        cell = data.cell(row=row, column=_col(key))
         assert not cell.protection.locked, key
         assert cell.fill.fgColor.rgb.endswith("FFF2CC"), key  # visibly marked
-    no_budget = _sheet_rows(data)["SEK-04"]
-    assert data.cell(row=no_budget, column=col["spent"]).protection.locked
+    budget = rows["SUB 5.01.01.2.01.0001"]  # the sub kegiatan's row, just above SEK-01
+    assert budget == row - 1
+    assert not data.cell(row=budget, column=_col("spent")).protection.locked
+    assert data.cell(row=budget, column=_col("budget")).protection.locked
+    assert data.cell(row=budget, column=_col("actual")).protection.locked
 
 
 def test_validations_with_input_messages(generated):
     _, result = generated
     data = openpyxl.load_workbook(result.workbooks[0].path)[L.DATA_SHEET]
-    rules = {str(v.sqref).split()[0][0]: v for v in data.data_validations.dataValidation}
-    actual, spent = rules["G"], rules["J"]
+    rows = _sheet_rows(data)
+    by_cell = {}
+    for validation in data.data_validations.dataValidation:
+        for cell in str(validation.sqref).split():
+            by_cell.setdefault(cell.split(":")[0][0], []).append(validation)
+    actual = next(v for v in data.data_validations.dataValidation
+                  if f"{_letter('actual')}{rows['SEK-01']}" in str(v.sqref) or
+                  any(_in(c, _letter("actual"), rows["SEK-01"]) for c in str(v.sqref).split()))
     assert (actual.type, actual.operator, actual.formula1) == ("decimal", "greaterThanOrEqual", "0")
-    assert actual.showInputMessage and "85,5" in actual.prompt
+    assert actual.showInputMessage and "85,5" in actual.prompt and "Keterangan" in actual.prompt
+    percent = next(v for v in data.data_validations.dataValidation
+                   if any(_in(c, _letter("actual"), rows["SEK-05"]) for c in str(v.sqref).split()))
+    assert (percent.type, percent.operator or "between", percent.formula1, percent.formula2) == (
+        "decimal", "between", "0", "100")  # "between" is the default operator, left out of the file
+    spent = next(v for v in data.data_validations.dataValidation
+                 if any(_in(c, _letter("spent"), rows["SUB 5.01.01.2.01.0001"]) for c in str(v.sqref).split()))
     assert spent.type == "decimal" and "rupiah" in spent.prompt
-    assert rules["K"].type == "textLength" and rules["K"].formula1 == "1000"
-    # Realisasi Anggaran is an input only where there is a pagu.
-    rows = _sheet_rows(data)
-    assert f"J{rows['SEK-01']}" in str(spent.sqref) and f"J{rows['SEK-04']}" not in str(spent.sqref).split()
+    # Spending is asked on the sub kegiatan's row only, never on an indicator's.
+    assert not any(_in(c, _letter("spent"), rows["SEK-01"]) for v in data.data_validations.dataValidation
+                   for c in str(v.sqref).split())
+    text = next(v for v in data.data_validations.dataValidation
+                if any(_in(c, _letter("note"), rows["SEK-01"]) for c in str(v.sqref).split()))
+    assert text.type == "textLength" and text.formula1 == "1000"
 
 
-def test_capaian_formula_honours_polarity(generated):
+def _in(ref: str, letter: str, row: int) -> bool:
+    """Whether ``ref`` (``K12`` or ``K10:K20``) covers column ``letter`` at ``row``."""
+    first, _, last = ref.partition(":")
+    last = last or first
+    start, end = int(first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), int(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    return first.rstrip("0123456789") == letter and start <= row <= end
+
+
+def test_live_formulas_by_method_and_polarity(generated):
     _, result = generated
     data = openpyxl.load_workbook(result.workbooks[0].path)[L.DATA_SHEET]
     rows = _sheet_rows(data)
-    plus, minus = data[f"H{rows['SEK-01']}"].value, data[f"H{rows['SEK-05']}"].value
-    r = rows["SEK-05"]
-    assert plus == f'=IF(AND(ISNUMBER(G{rows["SEK-01"]}),ISNUMBER(F{rows["SEK-01"]}),F{rows["SEK-01"]}<>0),' \
-                  f'G{rows["SEK-01"]}/F{rows["SEK-01"]}*100,"")'
-    assert f"(2*F{r}-G{r})/F{r}*100" in minus
+    cells = lambda r: f"{_letter('before_tw1')}{r}:{_letter('actual')}{r}"  # noqa: E731
+    count, level, mean = rows["SEK-01"], rows["SEK-04"], rows["SEK-08"]
+    assert data[f"{_letter('cumulative')}{count}"].value == f'=IF(COUNT({cells(count)})=0,"",SUM({cells(count)}))'
+    assert f"AVERAGE({cells(mean)})" in data[f"{_letter('cumulative')}{mean}"].value
+    latest = data[f"{_letter('cumulative')}{level}"].value
+    assert latest.startswith(f"=IF(ISNUMBER({_letter('actual')}{level}),{_letter('actual')}{level},")
+    so_far, target = f"{_letter('cumulative')}{count}", f"{_letter('target')}{count}"
+    assert data[f"{_letter('achievement')}{count}"].value == (
+        f'=IF(AND(ISNUMBER({so_far}),ISNUMBER({target}),{target}<>0),ROUND({so_far}/{target}*100,2),"")')
+    minus = rows["SEK-05"]
+    so_far, target = f"{_letter('cumulative')}{minus}", f"{_letter('target')}{minus}"
+    assert f"IF({target}=0,IF({so_far}<=0,100,0),ROUND((2*{target}-{so_far})/{target}*100,2))" in \
+        data[f"{_letter('achievement')}{minus}"].value
 
 
-def test_prefilled_values_and_round_targets(generated):
+def test_prefilled_values_round_targets_and_methods_in_words(generated):
     _, result = generated
     data = openpyxl.load_workbook(result.workbooks[0].path)[L.DATA_SHEET]
     rows = _sheet_rows(data)
-    assert data[f"F{rows['SEK-01']}"].value == 3  # target_tw3, not the annual 4
-    assert data[f"F{rows['SEK-04']}"].value == 72  # no quarterly target: the annual one
-    assert data[f"I{rows['SEK-06']}"].value == 4250000000
-    assert data[f"E{rows['SEK-05']}"].value == "-"
+    value = lambda key, code: data[f"{_letter(key)}{rows[code]}"].value  # noqa: E731
+    assert value("target", "SEK-01") == 3 and value("annual", "SEK-01") == 4  # target_tw3 beside the annual 4
+    assert value("target", "SEK-04") == 72  # a level without a quarterly target: the annual one
+    assert value("target", "SEK-06") == 68  # orang paid each month: a level by its master metode
+    assert value("method", "SEK-01") == "Kumulatif: isi hasil periode ini saja"
+    assert value("method", "SEK-06") == "Nilai akhir: isi posisi akhir periode"  # set in the master
+    assert value("method", "SEK-08") == "Rata-rata: isi nilai periode ini"
+    assert value("method", "SEK-04").endswith("Tidak wajib periode ini (sekali setahun)")  # tahunan in TW3
+    assert value("polarity", "SEK-05") == "-"
+    # Budget lives on the sub kegiatan's row, once: SEK-03 and SEK-04 share one pagu.
+    assert value("budget", "SUB 5.01.01.2.01.0007") == 36000000
+    assert value("budget", "SEK-03") is None and value("budget", "SEK-04") is None
+    # APBD-P: the revised pagu is the one shown and checked.
+    assert value("budget", "SUB 5.01.01.2.06.0009") == 210000000
+    # A kegiatan heading shows the sum of its sub kegiatan.
+    heading = rows["SUB 5.01.01.2.01.0001"] - 1
+    assert data.cell(row=heading, column=_col("code")).value.startswith("5.01.01.2.01 ")
+    assert data.cell(row=heading, column=_col("budget")).value == 85000000 + 42500000 + 36000000
+
+
+def test_the_unit_level_footer_under_the_table(generated):
+    _, result = generated
+    data = openpyxl.load_workbook(result.workbooks[0].path)[L.DATA_SHEET]
+    labels = {data.cell(row=r, column=_col("code")).value: r for r in range(L.FIRST_DATA_ROW, data.max_row + 1)}
+    for _, label in L.FOOTER:
+        row = labels[label]
+        cell = data.cell(row=row, column=_col("measure"))
+        assert not cell.protection.locked and cell.fill.fgColor.rgb.endswith("FFF2CC"), label
+    assert list(labels).index(L.FOOTER[0][1]) > list(labels).index("SEK-13")
 
 
 def test_identity_in_meta_hidden_column_and_properties(generated):
@@ -157,7 +243,7 @@ def test_identity_in_meta_hidden_column_and_properties(generated):
     assert meta["periode"] == "2026-TW3" and meta["versi_templat"] == L.TEMPLATE_VERSION
     assert set(L.META_KEYS) <= set(meta)
     data = workbook[L.DATA_SHEET]
-    ids = {data.cell(row=r, column=L.column_index("request_id") + 1).value for r in _sheet_rows(data).values()}
+    ids = {data.cell(row=r, column=_col("request_id")).value for r in _sheet_rows(data).values()}
     assert ids == {item.request_id}
     assert workbook.custom_doc_props[L.PROPERTY_REQUEST_ID].value == item.request_id
 
@@ -194,11 +280,11 @@ def test_read_back_with_calamine(generated):
     assert ["request_id", item.request_id] in meta
     grid = workbook.get_sheet_by_name(L.DATA_SHEET).to_python(skip_empty_area=False)
     header = grid[L.HEADER_ROW]
-    assert [h for h in header if h in LABELS] == LABELS
-    keys = [row[L.column_index("row_key")] for row in grid[L.FIRST_DATA_ROW:] if row[L.column_index("row_key")]]
-    assert keys == _grouped_codes("LITBANG")
+    assert header[:len(LABELS)] == LABELS
+    keys = [row[TW3.index("row_key")] for row in grid[L.FIRST_DATA_ROW:] if row[TW3.index("row_key")]]
+    assert keys == _grouped_keys("LITBANG")
     # No cached formula results: capaian reads back empty until an office suite computes it.
-    assert all(row[L.column_index("achievement")] == "" for row in grid[L.FIRST_DATA_ROW:])
+    assert all(row[TW3.index("achievement")] == "" for row in grid[L.FIRST_DATA_ROW:])
 
 
 def test_ledger_records_every_request_with_its_prefilled_values(generated):
@@ -213,13 +299,23 @@ def test_ledger_records_every_request_with_its_prefilled_values(generated):
         assert request["sha256"] and request["file_name"] == item.path.name
         rows = ledger.request_rows(item.request_id)
         indicators = {i.code: i for i in master.indicators_of(item.unit)}
-        assert [r["indicator_code"] for r in rows] == _grouped_codes(item.unit)
+        assert [r["indicator_code"] for r in rows] == _grouped_keys(item.unit)
         for row in rows:
+            prefilled = json.loads(row["prefilled"])
+            if row["indicator_code"].startswith("SUB "):
+                line = master.budget_lines[row["indicator_code"]]
+                assert (prefilled["budget"], prefilled["budget_plain"], prefilled["budget_revised"]) == (
+                    line.effective_budget, line.budget, line.budget_revised)
+                assert prefilled["before"] == {"2026-TW1": None, "2026-TW2": None}
+                continue
             indicator = indicators[row["indicator_code"]]
-            assert json.loads(row["prefilled"]) == {
+            assert {k: prefilled[k] for k in ("code", "name", "measure", "polarity", "method", "annual", "target",
+                                               "due", "budget_key")} == {
                 "code": indicator.code, "name": indicator.name, "measure": indicator.measure,
-                "polarity": indicator.polarity, "target": indicator.target_for(period),
-                "budget": indicator.budget}
+                "polarity": indicator.polarity, "method": indicator.method, "annual": indicator.target,
+                "target": indicator.target_for(period), "due": indicator.due(period),
+                "budget_key": indicator.budget_key}
+            assert prefilled["before"] == {"2026-TW1": None, "2026-TW2": None}
     events = ledger.db.execute("SELECT step, source FROM step_events ORDER BY step").fetchall()
     assert [tuple(e) for e in events] == [(2, "sistem"), (3, "sistem")]
     ledger.close()
@@ -379,6 +475,6 @@ def test_identity_survives_libreoffice(generated, tmp_path, target):
     meta = dict((r[0], r[1]) for r in workbook.get_sheet_by_name(L.META_SHEET).to_python() if len(r) > 1)
     assert meta["request_id"] == item.request_id and meta["kode_unit"] == "PPM"
     grid = workbook.get_sheet_by_name(L.DATA_SHEET).to_python(skip_empty_area=False)
-    hidden = {row[L.column_index("request_id")] for row in grid[L.FIRST_DATA_ROW:]} - {""}
+    hidden = {row[TW3.index("request_id")] for row in grid[L.FIRST_DATA_ROW:]} - {""}
     assert hidden == {item.request_id}
     assert [h for h in grid[L.HEADER_ROW] if h in LABELS] == LABELS

@@ -331,15 +331,18 @@ def test_formula_like_text_stays_text_everywhere(round_ws, tmp_path):
 
 
 def test_csv_neutralises_formula_text():
-    from sopkinerja.report.rows import csv_rows, neutral
+    from sopkinerja.report.rows import JOB_COLUMNS, csv_rows, neutral
 
     assert neutral("=1+2") == "'=1+2" and neutral("@SUM(1)") == "'@SUM(1)" and neutral("+cmd") == "'+cmd"
     assert neutral("-2+3") == "'-2+3" and neutral("-") == "-" and neutral("+") == "+"
     assert neutral("Jumlah dokumen") == "Jumlah dokumen"
-    text = csv_rows("2026-TW3", "=Unit", [["U"], ["U-1"], ['=HYPERLINK("x")'], ["dokumen"], ["-"], [1.0], [0.9],
-                                          [90.0], ["Tinggi"], [None], [None], [None], [None], [None],
-                                          ["diterima"]]).decode()
+    values = {"kode_unit": "U", "kode_indikator": "U-1", "indikator": '=HYPERLINK("x")', "satuan": "dokumen",
+              "polaritas": "-", "metode": "kumulatif", "target": 1.0, "realisasi": 0.9, "capaian_persen": 90.0,
+              "kategori": "Tinggi", "status_unit": "diterima", "faktor_pendorong": "@SUM(A1:A9)",
+              "keterangan": "-1 rapat ditunda"}
+    text = csv_rows("2026-TW3", "=Unit", [[values.get(name)] for name in JOB_COLUMNS]).decode()
     assert "'=Unit" in text and "'=HYPERLINK" in text and ",-," in text
+    assert "'@SUM(A1:A9)" in text and "'-1 rapat ditunda" in text  # the units' own words too
 
 
 def test_the_whole_corpus_in_one_run(round_ws, tmp_path):

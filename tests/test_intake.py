@@ -17,10 +17,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from builders import mail, outlook_message, winmail, zipped
-from conftest import RUN_AT, col, data_rows, fill_all, fill_workbook, run_round
+from conftest import RUN_AT, col, data_rows, fill_all, fill_workbook, letter, run_round
 
 from sopkinerja import layout as L
-from sopkinerja.cells import column_letter
+from sopkinerja.ingest.reader import PARSER_VERSION
 from sopkinerja.issues import CODES, flatten
 
 OTHERS = ("SEK", "P2EP", "PPM", "PSDA", "LITBANG")  # IPW's slot carries the file under test
@@ -534,7 +534,7 @@ def test_formula_without_result_error_value_plain_fraction_and_long_text(round_w
         workbook["Data Kinerja"].cell(row=rows["IPW-04"], column=col("actual")).value = 0.55  # IPW-04 is in %
     path = fill_workbook(paths["IPW"], _inbox(root) / "IPW.xlsx", spoil)
     rows = data_rows(openpyxl.load_workbook(path)["Data Kinerja"])
-    actual, drivers = column_letter(L.column_index("actual")), column_letter(L.column_index("drivers"))
+    actual, drivers = letter("actual"), letter("drivers")
     _rewrite_cells(path, {  # an error value as Excel saves it; a text longer than any cell Excel shows
         f"{actual}{rows['IPW-02']}": f'<c r="{actual}{rows["IPW-02"]}" t="e"><f>1/0</f><v>#DIV/0!</v></c>'.encode(),
         f"{drivers}{rows['IPW-03']}": f'<c r="{drivers}{rows["IPW-03"]}" t="inlineStr"><is><t>{long_text}</t></is></c>'
@@ -543,11 +543,13 @@ def test_formula_without_result_error_value_plain_fraction_and_long_text(round_w
     result = run_round(root)
     _others_accepted(result)
     found = {i.code: i for i in _of(result, "IPW.xlsx")}
-    assert (found["formula-no-value"].severity, found["formula-no-value"].cell) == ("error", f"G{rows['IPW-01']}")
+    assert (found["formula-no-value"].severity, found["formula-no-value"].cell) == (
+        "error", f"{actual}{rows['IPW-01']}")
     assert (found["formula-error"].severity, found["formula-error"].params["value"]) == ("error", "#DIV/0!")
-    assert found["formula-error"].cell == f"G{rows['IPW-02']}"
+    assert found["formula-error"].cell == f"{actual}{rows['IPW-02']}"
     assert "missing-value" not in found  # never "belum diisi" for these
-    assert (found["ambiguous-percent"].severity, found["ambiguous-percent"].cell) == ("warning", f"G{rows['IPW-04']}")
+    assert (found["ambiguous-percent"].severity, found["ambiguous-percent"].cell) == (
+        "warning", f"{actual}{rows['IPW-04']}")
     assert found["ambiguous-percent"].params["percent"] == 55.0
     assert (found["text-too-long"].severity, found["text-too-long"].params["limit"]) == ("warning", 1000)
     with open_ledger(root) as ledger:
@@ -580,7 +582,7 @@ def test_an_ods_without_its_mimetype_is_read_by_the_second_reader(round_ws, tmp_
     assert _statuses(result)["IPW"] == "accepted"
     with open_ledger(root) as ledger:
         sha = next(r["sha256"] for r in ledger.receipts() if r["original_path"] == "IPW.ods")
-        assert ledger.parse_result(sha, "4")["reader"] == "odfpy"
+        assert ledger.parse_result(sha, PARSER_VERSION)["reader"] == "odfpy"
 
 
 # --- feedback you can send back -------------------------------------------------------------------------

@@ -27,10 +27,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import GENERATED_AT, col, data_rows
+from conftest import GENERATED_AT, col, data_rows, is_budget_row, letter
 
 from sopkinerja import layout as L
 from sopkinerja.cells import column_letter
+from sopkinerja.example import example_master
 
 HERE = Path(__file__).resolve().parent
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -128,8 +129,8 @@ TEXTS = ("Dukungan pimpinan", "Anggaran terbatas", "Koordinasi ditingkatkan", "L
 
 
 def at(key: str, row: int) -> str:
-    """The ``Data Kinerja`` cell of a layout key on a 1-based row, as Excel shows it (``G12``)."""
-    return f"{column_letter(L.column_index(key))}{row}"
+    """The ``Data Kinerja`` cell of a layout key on a 1-based row, as Excel shows it (``K12``)."""
+    return f"{letter(key)}{row}"
 
 
 @dataclass
@@ -163,18 +164,19 @@ def plan_unit(unit: str, source: Path, locale: str, with_log: bool = True) -> Fi
     turns = {"percent": 0, "other": 0, "budget": 0}
     first = True
     for code, row in data_rows(data).items():
+        if is_budget_row(code):  # a sub kegiatan's row: this quarter's spending
+            entry = person["budget"][turns["budget"] % len(person["budget"])]
+            turns["budget"] += 1
+            filled.add("Data Kinerja", at("spent", row), entry)
+            filled.values[(code, "spent")] = entry.meant
+            continue
         kind = "percent" if data.cell(row=row, column=col("measure")).value == "%" else "other"
         entry = person[kind][turns[kind] % len(person[kind])]
         turns[kind] += 1
         filled.add("Data Kinerja", at("actual", row), entry)
         filled.values[(code, "actual")] = entry.meant
-        if data.cell(row=row, column=col("budget")).value:
-            entry = person["budget"][turns["budget"] % len(person["budget"])]
-            turns["budget"] += 1
-            filled.add("Data Kinerja", at("spent", row), entry)
-            filled.values[(code, "spent")] = entry.meant
         if first:  # the text columns once, and a try at a locked, pre-filled cell
-            for key, text in zip(L.INPUT_TEXT_KEYS, TEXTS, strict=True):
+            for key, text in zip(("drivers", "obstacles", "follow_up", "evidence"), TEXTS, strict=True):
                 filled.add("Data Kinerja", at(key, row), Entry((text,), text))
             filled.add("Data Kinerja", at("target", row), Entry(("99",), None))  # refused: the sheet is protected
             first = False
@@ -311,9 +313,11 @@ def _check_round(round_: Round) -> None:
         label = f"{unit} {filled.variant}"
         typed = _typed_cells(round_, unit)
         assert statuses[unit] == "accepted", (label, [i.code for i in round_.result.issues if i.unit == unit])
+        lines = example_master().budget_lines
         for (code, key), meant in filled.values.items():
-            column = "realisasi" if key == "actual" else "realisasi_anggaran"
-            found = recap[(unit, code)][column]
+            # A sub kegiatan's spending sits on its first indicator's row of the recap.
+            column = "realisasi_periode" if key == "actual" else "realisasi_anggaran"
+            found = recap[(unit, lines[code].indicators[0] if key == "spent" else code)][column]
             assert found != "" and float(found) == pytest.approx(meant), (label, code, column, found, meant, typed)
         flagged = {(i.sheet, i.cell, i.code) for i in round_.result.issues if i.unit == unit and i.code in MEANING}
         assert flagged == filled.flags, (label, flagged ^ filled.flags, typed)

@@ -49,9 +49,9 @@ def test_csv_loads_with_the_documented_columns_and_hand_checkable_values(demo_ws
     assert len(table) == 60 and set(table["periode"]) == {"2026-TW3"}
     row = table[table["kode_indikator"] == "SEK-05"].iloc[0]  # % indicator, lower is better
     assert row["polaritas"] == "-" and row["target"] == 5
-    assert row["capaian_persen"] == pytest.approx((2 * 5 - row["realisasi"]) / 5 * 100)
+    assert row["capaian_persen"] == pytest.approx((2 * 5 - row["realisasi"]) / 5 * 100, abs=0.005)
     budget = table[table["kode_indikator"] == "SEK-06"].iloc[0]
-    assert budget["serapan_persen"] == pytest.approx(budget["realisasi_anggaran"] / budget["pagu"] * 100)
+    assert budget["serapan_persen"] == pytest.approx(budget["realisasi_anggaran"] / budget["pagu"] * 100, abs=0.005)
     ipw = table[table["kode_unit"] == "IPW"]
     assert ipw["realisasi"].isna().all() and set(ipw["status_unit"]) == {"ditolak"}
     assert set(table[table["kode_unit"] == "LITBANG"]["status_unit"]) == {"belum-mengirim"}
@@ -68,12 +68,17 @@ def test_ppm_typed_indonesian_numbers_are_read(demo_ws):
     from sopkinerja.workspace import open_workspace
 
     root, _ = demo_ws
+    from sopkinerja.example import example_master
+    from sopkinerja.models import Period
+
     table = pd.read_csv(_outputs(root)[2], encoding="utf-8-sig")
-    assert table[table["kode_unit"] == "PPM"]["realisasi"].notna().all()
+    due = {i.code for i in example_master().indicators_of("PPM") if i.due(Period.parse("2026-TW3"))}
+    ppm = table[table["kode_unit"] == "PPM"]
+    assert len(due) >= 3 and ppm[ppm["kode_indikator"].isin(due)]["realisasi_periode"].notna().all()
     with open_workspace(root).ledger() as ledger:
         originals = [r[0] for r in ledger.db.execute(
             "SELECT original FROM submission_values v JOIN submissions s USING (sha256) "
-            "WHERE s.unit_code = 'PPM' AND v.field = 'actual'")]
+            "WHERE s.unit_code = 'PPM' AND s.period = '2026-TW3' AND v.field = 'actual'")]
     assert originals and all("," in text or text.isdigit() for text in originals)  # the text as typed
 
 
@@ -113,7 +118,7 @@ def test_recap_workbook_sheets_and_charts(demo_ws):
     workbook = openpyxl.load_workbook(path)
     assert workbook.sheetnames[:2] == ["Ringkasan", "Rekap Badan"]
     assert {"SEK", "P2EP", "PPM", "PSDA", "IPW", "LITBANG"} <= set(workbook.sheetnames)
-    assert workbook.sheetnames[-3:] == ["Kelengkapan", "Masalah", "Log Waktu SOP"]
+    assert workbook.sheetnames[-4:] == ["Analisis Kinerja", "Kelengkapan", "Masalah", "Log Waktu SOP"]
     names = zipfile.ZipFile(path).namelist()
     assert "xl/charts/chart1.xml" in names and "xl/charts/chart2.xml" in names
     summary = workbook["Ringkasan"]
@@ -124,7 +129,7 @@ def test_recap_workbook_sheets_and_charts(demo_ws):
     units = [r for r in summary.iter_rows(min_row=6, values_only=True) if r[0] in
              ("SEK", "P2EP", "PPM", "PSDA", "IPW", "LITBANG")]
     assert total[4] == sum(r[4] for r in units) == 60
-    assert total[12] == sum(r[12] or 0 for r in units)
+    assert total[13] == sum(r[13] or 0 for r in units)
     no_formula = [c.value for s in workbook for row in s.iter_rows() for c in row
                   if isinstance(c.value, str) and c.value.startswith("=")]
     assert no_formula == []
@@ -222,16 +227,19 @@ def test_history_shows_the_previous_period(round_ws):
         "2026-10-09T16:00:00", "2027-01-08T16:00:00"), encoding="utf-8")
     tw4 = generate(open_workspace(root), lambda: datetime.fromisoformat("2026-12-28T08:00:00+07:00"), "SEK")
 
-    def better(workbook, rows):
-        workbook["Data Kinerja"].cell(row=rows["SEK-01"], column=col("actual")).value = 4
+    def better(workbook, rows):  # a count: TW4's own result, 1.3 more documents, makes the year's 4
+        workbook["Data Kinerja"].cell(row=rows["SEK-01"], column=col("actual", "2026-TW4")).value = 1.3
 
     fill_workbook(tw4.workbooks[0].path, root / "input" / "masuk" / "SEK-tw4.xlsx", better,
                   received="2027-01-05T10:00:00+07:00")
     run_round(root, "2027-01-10T09:00:00+07:00")
     sheet = openpyxl.load_workbook(root / "output" / "2026-TW4" / "Rekap Kinerja 2026-TW4.xlsx")["Rekap Badan"]
+    header = [c.value for c in sheet[3]]
     row = next(r for r in sheet.iter_rows(min_row=4, values_only=True) if r[1] == "SEK-01")
-    # TW3: 2.7 of 3 = 90%; TW4: 4 of 4 = 100%: capaian, previous, change.
-    assert (row[7], row[12], row[13]) == (pytest.approx(100.0), pytest.approx(90.0), pytest.approx(10.0))
+    at = {label: row[header.index(label)] for label in header}
+    # TW3: 2.7 of 3 = 90%; TW4: 2.7 + 1.3 = 4 of 4 = 100%: capaian, previous, change.
+    assert (at["Realisasi periode ini"], at["Realisasi s.d. periode ini"]) == (1.3, 4.0)
+    assert (at["Capaian (%)"], at["Capaian periode lalu (%)"], at["Perubahan"]) == (100.0, 90.0, 10.0)
 
 
 def test_demo_repeats_with_identical_outputs(demo_ws):

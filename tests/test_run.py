@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import RUN_AT, col, data_rows, fill_all, fill_workbook, run_round, soffice_convert
+from conftest import RUN_AT, col, data_rows, fill_all, fill_workbook, letter, run_round, soffice_convert
 
 from sopkinerja.i18n import Messages
 from sopkinerja.issues import CODES, flatten
@@ -45,10 +45,12 @@ def test_values_are_recorded_with_their_cells(round_ws):
     run_round(root)
     with open_workspace(root).ledger() as ledger:
         rows = ledger.db.execute("SELECT indicator_code, field, number, text, cell FROM submission_values "
-                                 "WHERE indicator_code = 'SEK-06' ORDER BY field").fetchall()
+                                 "WHERE indicator_code IN ('SEK-06', ?) ORDER BY field", (SEK_06_LINE,)).fetchall()
     values = {r["field"]: (r["number"], r["text"], r["cell"]) for r in rows}
-    assert values["actual"][0] == pytest.approx(61.2) and values["actual"][2].startswith("G")
-    assert values["spent"][0] == 2125000000 and values["drivers"][1] == "Dukungan pimpinan"
+    assert values["actual"][0] == pytest.approx(61.2) and values["actual"][2].startswith(letter("actual"))
+    assert values["drivers"][1] == "Dukungan pimpinan" and values["drivers"][2].startswith(letter("drivers"))
+    # Spending is the sub kegiatan's, on its own row (the row above SEK-06).
+    assert values["spent"][0] == 2125000000 and values["spent"][2] == f"{letter('spent')}{_row(paths, SEK_06_LINE)}"
 
 
 def _set(code, key, value):
@@ -57,21 +59,34 @@ def _set(code, key, value):
     return mutate
 
 
-def _cell(paths, code, column_letter):
-    sheet = openpyxl.load_workbook(paths["SEK"])["Data Kinerja"]
-    return f"{column_letter}{data_rows(sheet)[code]}"
+def _row(paths, key):
+    return data_rows(openpyxl.load_workbook(paths["SEK"])["Data Kinerja"])[key]
 
 
+def _cell(paths, code, key):
+    return f"{letter(key)}{_row(paths, code)}"
+
+
+def _both(*mutations):
+    def mutate(workbook, rows):
+        for mutation in mutations:
+            mutation(workbook, rows)
+    return mutate
+
+
+SEK_06_LINE = "SUB 5.01.01.2.02.0001"  # Penyediaan Gaji dan Tunjangan ASN, pagu Rp 4.250.000.000
 # One mistake -> exactly one issue with its code, severity, sheet and cell (product.md §3.6).
 MISTAKES = {
-    "missing-value": (_set("SEK-01", "actual", None), "G", "SEK-01", "error"),
-    "not-a-number": (_set("SEK-01", "actual", "tiga dokumen"), "G", "SEK-01", "error"),
-    "ambiguous-number": (_set("SEK-06", "spent", "1.500"), "J", "SEK-06", "warning"),
-    "negative-value": (_set("SEK-01", "actual", -2), "G", "SEK-01", "error"),
-    "over-budget": (_set("SEK-06", "spent", 5_000_000_000), "J", "SEK-06", "error"),
-    "out-of-range": (_set("SEK-05", "actual", 120), "G", "SEK-05", "error"),
-    "extreme-achievement": (_set("SEK-01", "actual", 30), "G", "SEK-01", "warning"),
-    "prefilled-changed": (_set("SEK-04", "target", 50), "F", "SEK-04", "error"),
+    "missing-value": (_set("SEK-01", "actual", None), "actual", "SEK-01", "error"),
+    "value-not-available": (_both(_set("SEK-01", "actual", None), _set("SEK-01", "note", "Data BPS terbit Juli")),
+                            "actual", "SEK-01", "warning"),
+    "not-a-number": (_set("SEK-01", "actual", "tiga dokumen"), "actual", "SEK-01", "error"),
+    "ambiguous-number": (_set(SEK_06_LINE, "spent", "1.500"), "spent", SEK_06_LINE, "warning"),
+    "negative-value": (_set("SEK-01", "actual", -2), "actual", "SEK-01", "error"),
+    "over-budget": (_set(SEK_06_LINE, "spent", 5_000_000_000), "spent", SEK_06_LINE, "error"),
+    "out-of-range": (_set("SEK-05", "actual", 120), "actual", "SEK-05", "error"),
+    "extreme-achievement": (_set("SEK-01", "actual", 30), "actual", "SEK-01", "warning"),
+    "prefilled-changed": (_set("SEK-04", "target", 50), "target", "SEK-04", "error"),
 }
 
 
@@ -101,7 +116,7 @@ def test_numbers_typed_the_indonesian_way_are_read(round_ws):
     def mutate(workbook, rows):
         sheet = workbook["Data Kinerja"]
         sheet.cell(row=rows["SEK-04"], column=col("actual")).value = "68,5"
-        sheet.cell(row=rows["SEK-06"], column=col("spent")).value = "Rp 2.000.000.000"
+        sheet.cell(row=rows[SEK_06_LINE], column=col("spent")).value = "Rp 2.000.000.000"
         sheet.cell(row=rows["SEK-05"], column=col("actual")).value = 0.04  # typed as 4% in a numeric cell
         sheet.cell(row=rows["SEK-05"], column=col("actual")).number_format = "0%"
     fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", mutate)
@@ -111,7 +126,7 @@ def test_numbers_typed_the_indonesian_way_are_read(round_ws):
         values = {(r["indicator_code"], r["field"]): (r["number"], r["original"]) for r in ledger.db.execute(
             "SELECT * FROM submission_values")}
     assert values[("SEK-04", "actual")] == (68.5, "68,5")
-    assert values[("SEK-06", "spent")] == (2_000_000_000, "Rp 2.000.000.000")
+    assert values[(SEK_06_LINE, "spent")] == (2_000_000_000, "Rp 2.000.000.000")
     assert values[("SEK-05", "actual")][0] == pytest.approx(4.0)
 
 
@@ -197,8 +212,8 @@ def test_structure_mistakes(round_ws):
         sheet = workbook["Data Kinerja"]
         sheet.delete_rows(rows["SEK-03"])  # an indicator row removed
         extra = sheet.max_row + 1
-        sheet.cell(row=extra, column=2).value = "SEK-99"
-        sheet.cell(row=extra, column=7).value = 5
+        sheet.cell(row=extra, column=col("code")).value = "SEK-99"
+        sheet.cell(row=extra, column=col("actual")).value = 5
     fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", mutate)
     found = flatten(_unit_issues(run_round(root), "SEK"), "code", "severity")
     assert sorted(found) == [("missing-indicator", "error"), ("unexpected-indicator", "warning")]
@@ -207,7 +222,7 @@ def test_structure_mistakes(round_ws):
 def test_missing_column_and_missing_sheet(round_ws):
     root, paths = round_ws
     fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx",
-                  lambda wb, rows: wb["Data Kinerja"].delete_cols(7))
+                  lambda wb, rows: wb["Data Kinerja"].delete_cols(col("actual")))
     fill_workbook(paths["P2EP"], _inbox(root) / "P2EP.xlsx", lambda wb, rows: wb.remove(wb["Data Kinerja"]))
     result = run_round(root)
     assert ("missing-column", "Realisasi") in [(i.code, i.params.get("column")) for i in _unit_issues(result, "SEK")]
@@ -258,7 +273,7 @@ def test_identity_problems(round_ws, tmp_path):
 
     def forge(workbook, rows):
         for row in rows.values():
-            workbook["Data Kinerja"].cell(row=row, column=16).value = "SK-0000-0000-0000-0000"
+            workbook["Data Kinerja"].cell(row=row, column=col("request_id")).value = "SK-0000-0000-0000-0000"
         workbook["_meta"]["B1"] = "SK-0000-0000-0000-0000"
     fill_workbook(paths["SEK"], _inbox(root) / "palsu.xlsx", forge)
     result = run_round(root)
@@ -401,12 +416,12 @@ def test_feedback_workbook_marks_cells_and_keeps_validations(round_ws):
     assert workbook.sheetnames[0] == "Hasil Validasi"
     summary = workbook["Hasil Validasi"]
     assert "DITOLAK" in summary["A5"].value
-    cell = _cell(paths, "SEK-01", "G")
+    cell = _cell(paths, "SEK-01", "actual")
     data = workbook["Data Kinerja"]
     assert data[cell].comment is not None and "not-a-number" in data[cell].comment.text
     assert data[cell].fill.fgColor.rgb.endswith("F8CBAD")
-    rules = {str(v.sqref).split()[0][0]: v.type for v in data.data_validations.dataValidation}
-    assert rules.get("G") == "decimal" and rules.get("J") == "decimal"
+    rules = {str(v.sqref).split()[0].rstrip("0123456789:"): v.type for v in data.data_validations.dataValidation}
+    assert rules.get(letter("actual")) == "decimal" and rules.get(letter("spent")) == "decimal"
     messages = [summary.cell(row=r, column=5).value for r in range(9, summary.max_row + 1)]
     assert any("tiga" in (m or "") for m in messages)
     assert set(result.feedback) == {"SEK"}
@@ -449,7 +464,8 @@ def test_run_and_status_say_exactly_what_happened(round_ws, run_cli):
         "  IPW Bidang Infrastruktur dan Kewilayahan: belum mengirim",
         "  LITBANG Bidang Penelitian dan Pengembangan: belum mengirim",
         "Masalah (1 galat, 1 peringatan):",
-        '  [Galat] PPM input/masuk/PPM.xlsx Data Kinerja!G10 not-a-number: Realisasi indikator PPM-01 berisi "x", '
+        f'  [Galat] PPM input/masuk/PPM.xlsx Data Kinerja!{letter("actual")}10 not-a-number: '
+        'Realisasi indikator PPM-01 berisi "x", '
         "bukan angka. Tulis angka saja, misalnya 85,5.",
         "  [Peringatan] SEK input/masuk/SEK-b.xlsx late-submission: Diterima Sabtu, 10 Oktober 2026 pukul 10.00 WIB, "
         "melewati batas waktu Jumat, 9 Oktober 2026 pukul 16.00 WIB. Data tetap diterima.",
@@ -459,12 +475,12 @@ def test_run_and_status_say_exactly_what_happened(round_ws, run_cli):
     status = run_cli("--project", root, "status")
     assert status.stdout.splitlines() == [
         "Status pengumpulan periode 2026-TW3 (batas waktu Jumat, 9 Oktober 2026 pukul 16.00 WIB):",
-        "  SEK Sekretariat: diterima, 0 galat, 1 peringatan, diterima Sabtu, 10 Oktober 2026 pukul 10.00 UTC+0700 "
+        "  SEK Sekretariat: diterima, 0 galat, 1 peringatan, diterima Sabtu, 10 Oktober 2026 pukul 10.00 WIB "
         "(terlambat) - input/masuk/SEK-b.xlsx",
         "      menggantikan: input/masuk/SEK-a.xlsx",
         "  P2EP Bidang Perencanaan, Pengendalian dan Evaluasi Pembangunan: belum mengirim",
         "  PPM Bidang Pemerintahan dan Pembangunan Manusia: ditolak, 1 galat, 0 peringatan, diterima Senin, "
-        "5 Oktober 2026 pukul 10.00 UTC+0700 - input/masuk/PPM.xlsx",
+        "5 Oktober 2026 pukul 10.00 WIB - input/masuk/PPM.xlsx",
         "  PSDA Bidang Perekonomian dan Sumber Daya Alam: belum mengirim",
         "  IPW Bidang Infrastruktur dan Kewilayahan: belum mengirim",
         "  LITBANG Bidang Penelitian dan Pengembangan: belum mengirim",
@@ -518,7 +534,7 @@ def test_xls_and_ods_returns(round_ws, tmp_path, fmt):
     assert psda.status == "rejected"
     found = flatten(_unit_issues(result, "PSDA"), "code", "sheet", "cell")
     sheet = openpyxl.load_workbook(paths["PSDA"])["Data Kinerja"]
-    assert found == [("not-a-number", "Data Kinerja", f"G{data_rows(sheet)['PSDA-02']}")]
+    assert found == [("not-a-number", "Data Kinerja", f"{letter('actual')}{data_rows(sheet)['PSDA-02']}")]
     feedback = openpyxl.load_workbook(result.feedback["PSDA"])
     assert feedback.sheetnames[0] == "Hasil Validasi"
     assert feedback["Data Kinerja"][found[0][2]].comment is not None
@@ -529,7 +545,7 @@ def test_xls_and_ods_returns(round_ws, tmp_path, fmt):
 
 
 def _psda_mistake(workbook, rows):
-    workbook["Data Kinerja"].cell(row=rows["PSDA-02"], column=7).value = "dua koma satu"
+    workbook["Data Kinerja"].cell(row=rows["PSDA-02"], column=col("actual")).value = "dua koma satu"
 
 
 def test_a_set_with_one_mistake_of_each_kind(round_ws, run_cli):
@@ -537,17 +553,18 @@ def test_a_set_with_one_mistake_of_each_kind(round_ws, run_cli):
     root, paths = round_ws
     rows = {u: data_rows(openpyxl.load_workbook(p)["Data Kinerja"]) for u, p in paths.items()}
 
-    def spoil(unit, **cells):
+    def spoil(*cells):
         def mutate(workbook, found):
-            for spec, value in cells.items():
-                code, column = spec.rsplit("_", 1)
-                workbook["Data Kinerja"].cell(row=found[code.replace("_", "-")], column=int(column)).value = value
+            for row_key, key, value in cells:
+                workbook["Data Kinerja"].cell(row=found[row_key], column=col(key)).value = value
         return mutate
 
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", spoil("SEK", SEK_01_7=None, SEK_04_6=99))
-    fill_workbook(paths["P2EP"], _inbox(root) / "P2EP.xlsx", spoil("P2EP", P2EP_01_7="sembilan puluh"))
-    fill_workbook(paths["PPM"], _inbox(root) / "PPM.xlsx", spoil("PPM", PPM_02_7=-1, PPM_06_10=999_999_999))
-    fill_workbook(paths["PSDA"], _inbox(root) / "PSDA.xlsx", spoil("PSDA", PSDA_01_7=150),
+    ppm_06 = "SUB 5.01.03.2.01.0001"  # PPM-06's sub kegiatan, pagu Rp 140.000.000
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", spoil(("SEK-01", "actual", None), ("SEK-04", "target", 99)))
+    fill_workbook(paths["P2EP"], _inbox(root) / "P2EP.xlsx", spoil(("P2EP-01", "actual", "sembilan puluh")))
+    fill_workbook(paths["PPM"], _inbox(root) / "PPM.xlsx", spoil(("PPM-02", "actual", -1),
+                                                                 (ppm_06, "spent", 999_999_999)))
+    fill_workbook(paths["PSDA"], _inbox(root) / "PSDA.xlsx", spoil(("PSDA-01", "actual", 150)),
                   received="2026-10-10T09:00:00+07:00")
     fill_workbook(paths["IPW"], _inbox(root) / "IPW.xlsx", sign=False)
     (_inbox(root) / "catatan.pdf").write_bytes(b"%PDF-1.7 catatan rapat")
@@ -556,12 +573,12 @@ def test_a_set_with_one_mistake_of_each_kind(round_ws, run_cli):
     document = result.json()
     found = sorted((i["unit"] or "-", i["code"], i["cell"] or "-") for i in document["issues"])
     assert found == sorted([
-        ("SEK", "missing-value", f"G{rows['SEK']['SEK-01']}"),
-        ("SEK", "prefilled-changed", f"F{rows['SEK']['SEK-04']}"),
-        ("P2EP", "not-a-number", f"G{rows['P2EP']['P2EP-01']}"),
-        ("PPM", "negative-value", f"G{rows['PPM']['PPM-02']}"),
-        ("PPM", "over-budget", f"J{rows['PPM']['PPM-06']}"),
-        ("PSDA", "out-of-range", f"G{rows['PSDA']['PSDA-01']}"),
+        ("SEK", "missing-value", f"{letter('actual')}{rows['SEK']['SEK-01']}"),
+        ("SEK", "prefilled-changed", f"{letter('target')}{rows['SEK']['SEK-04']}"),
+        ("P2EP", "not-a-number", f"{letter('actual')}{rows['P2EP']['P2EP-01']}"),
+        ("PPM", "negative-value", f"{letter('actual')}{rows['PPM']['PPM-02']}"),
+        ("PPM", "over-budget", f"{letter('spent')}{rows['PPM'][ppm_06]}"),
+        ("PSDA", "out-of-range", f"{letter('actual')}{rows['PSDA']['PSDA-01']}"),
         ("PSDA", "late-submission", "-"),
         ("IPW", "missing-signoff", "E8"),
         ("-", "unsupported-format", "-"),
@@ -581,8 +598,8 @@ def test_the_same_return_saved_by_libreoffice_in_three_formats_reads_the_same(ro
 
     def typed(workbook, rows):
         sheet = workbook["Data Kinerja"]
-        sheet.cell(row=rows["LIT-03"], column=7).value = "27,5"
-        sheet.cell(row=rows["LIT-02"], column=10).value = "Rp 150.000.000"
+        sheet.cell(row=rows["LIT-03"], column=col("actual")).value = "27,5"
+        sheet.cell(row=rows["SUB 5.05.02.2.01.0002"], column=col("spent")).value = "Rp 150.000.000"
 
     filled = fill_workbook(paths["LITBANG"], tmp_path / "LIT.xlsx", typed)
     seen = []

@@ -15,7 +15,7 @@ import zlib
 
 import openpyxl
 import pytest
-from conftest import fill_all, fill_workbook, run_round
+from conftest import col, fill_all, fill_workbook, is_budget_row, run_round
 from python_calamine import CalamineWorkbook
 
 from sopkinerja.report import splice as bigsheet
@@ -53,8 +53,8 @@ def _placeholder(path, rows: int):
     text, number, blank = (workbook.add_format(p) for p in ({"bold": True}, {"num_format": "0.00"}, {"border": 1}))
     sheet = workbook.add_worksheet("Tabel")
     sheet.write_string(0, 0, "Judul")
-    for col, fmt in enumerate((text, number, blank)):
-        sheet.write_blank(1, col, None, fmt)
+    for column, fmt in enumerate((text, number, blank)):
+        sheet.write_blank(1, column, None, fmt)
     sheet.autofilter(0, 0, rows, 2)
     workbook.add_worksheet("Lain").write_string(0, 0, "tetap")
     workbook.close()
@@ -113,8 +113,8 @@ def test_cached_blocks_give_the_bytes_of_a_fresh_write(round_ws):
     first_code = []
 
     def change(workbook, rows):
-        first_code.append(next(iter(rows)))
-        workbook["Data Kinerja"].cell(row=rows[first_code[0]], column=7, value=3.5)
+        first_code.append(next(key for key in rows if not is_budget_row(key)))
+        workbook["Data Kinerja"].cell(row=rows[first_code[0]], column=col("actual"), value=3.5)
 
     fill_workbook(paths["PPM"], root / "input" / "masuk" / "PPM-2.xlsx", received="2026-10-06T10:00:00+07:00",
                   mutate=change)
@@ -130,7 +130,10 @@ def test_cached_blocks_give_the_bytes_of_a_fresh_write(round_ws):
     assert not incremental.unchanged and not fresh.unchanged
     assert _outputs(root)[RECAP] == cached[RECAP]
     sheet = openpyxl.load_workbook(root / "output" / "2026-TW3" / RECAP)["PPM"]
-    assert [c.value for c in sheet[4]][:2] == ["PPM", first_code[0]] and sheet["G4"].value == 3.5
+    from sopkinerja.report.rows import TABLE_COLUMNS
+
+    assert [c.value for c in sheet[4]][:2] == ["PPM", first_code[0]]
+    assert sheet.cell(row=4, column=TABLE_COLUMNS.index("realisasi_periode") + 1).value == 3.5
 
 
 def test_nothing_changed_answers_at_once_and_touches_nothing(round_ws, run_cli, monkeypatch):
@@ -206,7 +209,8 @@ def test_master_cache_is_used_and_follows_the_master(example_ws, monkeypatch):
     assert workspace.master().master == first  # a damaged cache entry is read again from the source
     path = workspace.config.paths.master
     source = openpyxl.load_workbook(path)
-    source["Indikator"]["J2"].value = 12345
+    header = [c.value for c in source["Indikator"][1]]
+    source["Indikator"].cell(row=2, column=header.index("target") + 1).value = 12345
     source.save(path)
     changed = workspace.master().master
     assert changed.indicators[0].target == 12345

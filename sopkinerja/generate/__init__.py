@@ -22,12 +22,15 @@ from pathlib import Path
 from sopkinerja import layout as L
 from sopkinerja.errors import Problem, SopkinerjaError
 from sopkinerja.files import safe_filename
-from sopkinerja.generate.spec import LogRow, RequestSpec, SheetRow, clip, pack_spec
+from sopkinerja.generate.spec import RequestSpec, build_spec, pack_spec, sheet_rows
 from sopkinerja.generate.workbook import write_request_workbook
-from sopkinerja.models import Indicator, Master, Sop, Unit
+from sopkinerja.models import Master, Sop, Unit
 from sopkinerja.pool import map_jobs, worker_count
 from sopkinerja.records import StepEvent
+from sopkinerja.series import year_series
 from sopkinerja.workspace import Workspace
+
+__all__ = ["GenerateResult", "IssuedWorkbook", "build_spec", "generate", "new_request_id", "sheet_rows"]
 
 REQUEST_FOLDER = "permintaan"
 PARALLEL_FROM = 8  # below this many workbooks a process pool costs more than it saves
@@ -56,9 +59,10 @@ class GenerateResult:
     folder: Path
     workbooks: list[IssuedWorkbook] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    defaulted: int = 0  # indicators of these workbooks whose metode is the default for their satuan
 
     def document(self, messages) -> dict:
-        return {"period": self.period, "folder": str(self.folder),
+        return {"period": self.period, "folder": str(self.folder), "defaulted_methods": self.defaulted,
                 "warnings": [w.render(messages) for w in self.warnings], "workbooks": [
             {"unit": w.unit, "path": str(w.path), "request_id": w.request_id, "reused": w.reused,
              "replaces": w.replaces, "indicators": w.indicators} for w in self.workbooks]}
@@ -94,6 +98,7 @@ def generate(
     plans: list[_Plan] = []
     with workspace.lock(), workspace.ledger() as ledger:
         run_id = ledger.start_run("generate", config.period.code, started.isoformat())
+        series = year_series(ledger, config.period)  # the year's earlier rounds, pre-filled
 
         def jobs():
             # Plan a chunk, commit its ledger rows, then hand it to the writers: the
@@ -101,7 +106,7 @@ def generate(
             # file exists without its ledger row.
             for first in range(0, len(units), CHUNK):
                 chunk = _plan(workspace, ledger, master, sop, units[first:first + CHUNK], names,
-                              run_id, new_id, started)
+                              run_id, new_id, started, series)
                 plans.extend(chunk)
                 for plan in chunk:
                     by_unit[plan.unit.code] = plan
@@ -135,7 +140,9 @@ def generate(
         IssuedWorkbook(p.unit.code, p.unit.name, folder / p.file_name, p.request_id, p.reused,
                        p.replaces, p.indicators) for p in plans]
     empty = [Problem("generate.no_indicators", {"unit": w.unit}) for w in workbooks if not w.indicators]
-    return GenerateResult(config.period.code, folder, workbooks, list(report.warnings) + empty)
+    chosen = {u.code for u in units}
+    defaulted = sum(i.defaulted for i in master.indicators if i.unit_code in chosen)
+    return GenerateResult(config.period.code, folder, workbooks, list(report.warnings) + empty, defaulted)
 
 
 def _select_units(master: Master, unit_code: str | None) -> tuple[Unit, ...]:
@@ -165,12 +172,12 @@ class _Plan:
         self.indicators = sum(row.kind == "indicator" for row in self.spec.rows)
 
 
-def _plan(workspace, ledger, master, sop, units, names, run_id, new_id, now) -> list[_Plan]:
+def _plan(workspace, ledger, master, sop, units, names, run_id, new_id, now, series) -> list[_Plan]:
     """Decide each unit's request (reuse or new) and record new ones in one transaction."""
     plans = []
     with ledger.transaction():
         for unit in units:
-            spec = build_spec(workspace, master, sop, unit, request_id="", issued_at=now)
+            spec = build_spec(workspace, master, sop, unit, request_id="", issued_at=now, series=series)
             fingerprint = _fingerprint(spec)
             previous = ledger.latest_request(workspace.config.period.code, unit.code)
             if previous is not None and previous["fingerprint"] == fingerprint:
@@ -209,64 +216,11 @@ def _file_names(units: tuple[Unit, ...], period: str) -> dict[str, str]:
             for code, name in base.items()}
 
 
-def build_spec(workspace, master: Master, sop: Sop, unit: Unit, request_id: str,
-               issued_at: datetime) -> RequestSpec:
-    """Everything one unit's workbook shows, as plain data."""
-    config = workspace.config
-    signoff = sop.by_role("validasi")
-    log_rows = tuple(
-        LogRow(step.number, step.description, step.actor,
-               name=unit.head if step is signoff else "", nip=unit.nip if step is signoff else "",
-               is_signoff=step is signoff)
-        for step in sop.unit_steps)
-    contact = config.contact
-    return RequestSpec(
-        request_id=request_id, unit_code=unit.code, unit_name=unit.name,
-        period_code=config.period.code, period_label=config.period.label(config.language),
-        deadline=config.deadline, issued_at=issued_at, agency_name=config.agency.name,
-        agency_short=config.agency.short_name, agency_region=config.agency.region,
-        contact=(contact.name, contact.position, contact.email or config.agency.email, contact.phone),
-        language=config.language, rows=sheet_rows(master.indicators_of(unit.code), config.period),
-        log_rows=log_rows, year=config.period.year)
-
-
-def sheet_rows(indicators: tuple[Indicator, ...], period) -> tuple[SheetRow, ...]:
-    """Indicators grouped under program / kegiatan / sub kegiatan, in master order."""
-    tree: dict[str, dict[str, dict[str, list[Indicator]]]] = {}
-    for indicator in indicators:
-        (tree.setdefault(indicator.program, {})
-             .setdefault(indicator.activity, {})
-             .setdefault(indicator.sub_activity, [])
-             .append(indicator))
-    rows: list[SheetRow] = []
-    number = 0
-    for program, activities in tree.items():
-        if program:
-            rows.append(SheetRow("group", 1, program))
-        for activity, subs in activities.items():
-            if activity:
-                rows.append(SheetRow("group", 2, activity))
-            for sub, members in subs.items():
-                if sub:
-                    rows.append(SheetRow("group", 3, sub))
-                for indicator in members:
-                    number += 1
-                    rows.append(SheetRow("indicator", number=number, values=_prefilled(indicator, period)))
-    return tuple(rows)
-
-
-def _prefilled(indicator: Indicator, period) -> dict:
-    """The values the unit must not change, exactly as written (product.md §3.4)."""
-    return {"code": indicator.code, "name": clip(indicator.name), "measure": indicator.measure,
-            "polarity": indicator.polarity, "target": indicator.target_for(period),
-            "budget": indicator.budget}
-
-
 def _prefilled_rows(spec: RequestSpec) -> list[dict]:
-    return [{"request_id": spec.request_id, "position": row.number,
-             "indicator_code": row.values["code"], "row_key": row.values["code"],
-             "prefilled": _JSON.encode({k: row.values[k] for k in L.PREFILLED_KEYS})}
-            for row in spec.rows if row.kind == "indicator"]
+    """What the ledger keeps of each issued row: indicators, and budget lines (keyed ``SUB …``/``IND …``)."""
+    return [{"request_id": spec.request_id, "position": position, "indicator_code": row.key,
+             "row_key": row.key, "prefilled": _JSON.encode(row.values)}
+            for position, row in enumerate((r for r in spec.rows if r.kind in ("indicator", "budget")), 1)]
 
 
 def _fingerprint(spec: RequestSpec) -> str:

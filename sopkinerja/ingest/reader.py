@@ -28,7 +28,8 @@ from sopkinerja.ingest.cellfacts import Wanted, cell_facts
 # 3: percent formats of .xls and .ods returns too (LibreOffice round trip, issue 9)
 # 4: one part per data sheet (mixed identity, several units in one workbook), formulas
 #    without a result and error values, whole long texts, a second reader (issue 15)
-PARSER_VERSION = "4"
+# 5: the year's layout: earlier rounds' columns, budget rows, the unit-level footer (issue 16)
+PARSER_VERSION = "5"
 REQUEST_ID = re.compile(r"^SK-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 HEADER_SCAN_ROWS = 60
 MAX_ROWS = 100_000  # far beyond any real request (500 indicators); a bound for hostile files
@@ -40,6 +41,7 @@ MAX_PART_BYTES = 256 * 1024 * 1024
 MAX_PACKAGE_BYTES = 1024 * 1024 * 1024
 DEFLATE_MAX_RATIO = 1032  # deflate cannot expand one byte to more than this
 LABEL_KEYS = {header_key(label): key for key, label in L.LABELS.items()}
+FOOTER_KEYS = {header_key(label): key for key, label in L.FOOTER}
 LOG_KEYS = {header_key(label): key for key, label, _ in L.LOG_COLUMNS}
 
 
@@ -150,15 +152,36 @@ def _part(path: str, fmt: str, name: str, grids: dict[str, list], logs: list[str
                 row["cells"][key] = whole
     return {"sheet": name, "part": "" if count == 1 else name, "ids": ids,
             "request_id": ids[0] if len(ids) == 1 else None, "identity_source": "column" if len(ids) == 1 else None,
-            "data": table, "log": _table(log, grids[log], LOG_KEYS) if log else None, **facts.document()}
+            "data": table, "footer": _footer(table), "log": _table(log, grids[log], LOG_KEYS) if log else None,
+            **facts.document()}
+
+
+def _footer(table: dict) -> dict:
+    """The unit-level texts under the table (product.md §3.4): per footer key, the text written
+    right of its label (the first filled column after it) and its cell."""
+    found: dict[str, dict] = {}
+    order = sorted(table["columns"].items(), key=lambda kv: kv[1])
+    for row in table["rows"]:
+        cells = row["cells"]
+        for index, (key, _column) in enumerate(order):
+            value = cells.get(key)
+            footer = FOOTER_KEYS.get(header_key(value)) if isinstance(value, str) else None
+            if footer is None or footer in found:
+                continue
+            after = next(((k, cells[k]) for k, _ in order[index + 1:] if cells.get(k) is not None), None)
+            found[footer] = {"text": after[1] if after else None,
+                             "cell": address(table, row["row"], after[0] if after else order[index + 1][0])
+                             if after or index + 1 < len(order) else None}
+            break
+    return found
 
 
 def _empty_part(grids: dict[str, list], logs: list[str]) -> dict:
     """A workbook without a data sheet: one part, so its identity (``_meta``) and log still count."""
     log = logs[0] if logs else None
     return {"sheet": None, "part": "", "ids": [], "request_id": None, "identity_source": None, "data": None,
-            "log": _table(log, grids[log], LOG_KEYS) if log else None, "percent_cells": [], "formula_cells": {},
-            "long_texts": {}}
+            "footer": {}, "log": _table(log, grids[log], LOG_KEYS) if log else None, "percent_cells": [],
+            "formula_cells": {}, "long_texts": {}}
 
 
 def _log_for(data_sheet: str, logs: list[str], count: int) -> str | None:
@@ -179,10 +202,11 @@ def _wanted(table: dict) -> Wanted:
         cells = row["cells"]
         if cells.get("row_key") is None and cells.get("code") is None:
             continue
-        actual = cells.get("actual")
-        if isinstance(actual, (int, float)) and not isinstance(actual, bool) and 0 < actual <= 1:
-            wanted.fractions.add(address(table, row["row"], "actual"))
-        for key in L.INPUT_NUMBER_KEYS:
+        for key in ("actual", *L.EARLIER_KEYS):
+            value = cells.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1:
+                wanted.fractions.add(address(table, row["row"], key))
+        for key in (*L.INPUT_NUMBER_KEYS, *L.EARLIER_KEYS):
             if cells.get(key) is None and key in table["columns"]:
                 wanted.blanks.add(address(table, row["row"], key))
         for key, value in cells.items():

@@ -50,6 +50,28 @@ class Rounds:
             "WHERE s.period = ? AND s.status = 'accepted' GROUP BY s.unit_code, v.indicator_code", (period,)).fetchall()
         return [tuple(r) for r in rows]
 
+    def accepted_series(self, periods: list[str]) -> list[tuple]:
+        """(period, unit, indicator or budget line, field, number) of every numeric value of the
+        accepted answers of ``periods``, oldest answer first (a later one's late entry wins)."""
+        marks = ",".join("?" * len(periods)) or "NULL"
+        rows = self.db.execute(
+            "SELECT s.period, s.unit_code, v.indicator_code, v.field, v.number FROM submission_values v "
+            "JOIN submissions s ON s.sha256 = v.sha256 AND s.part = v.part "
+            f"WHERE s.status = 'accepted' AND s.period IN ({marks}) AND v.number IS NOT NULL "
+            "AND (v.field LIKE 'actual%' OR v.field LIKE 'spent%') ORDER BY s.received_at, s.sha256, v.rowid",
+            periods).fetchall()
+        return [tuple(r) for r in rows]
+
+    def accepted_texts(self, period: str) -> list[tuple]:
+        """(unit, indicator or "", field, text) of every text of the period's accepted answers: the
+        units' own words (faktor pendorong, penghambat, tindak lanjut, bukti, keterangan, footer)."""
+        rows = self.db.execute(
+            "SELECT s.unit_code, v.indicator_code, v.field, v.text FROM submission_values v "
+            "JOIN submissions s ON s.sha256 = v.sha256 AND s.part = v.part "
+            "WHERE s.status = 'accepted' AND s.period = ? AND v.text IS NOT NULL ORDER BY v.rowid",
+            (period,)).fetchall()
+        return [tuple(r) for r in rows]
+
     def accepted_actuals_outside(self, period: str) -> list[tuple[str, str, float | None]]:
         """(period, indicator, realisasi) of every accepted answer of every other period."""
         rows = self.db.execute(

@@ -41,7 +41,7 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, 
     from sopkinerja.i18n import format_datetime
     from sopkinerja.report import html, rows, xlsx
     from sopkinerja.report.splice import BlockCache
-    from sopkinerja.report.view import build_view
+    from sopkinerja.report.view import build_view, method_words
 
     folder = workspace.period_output()
     names = output_names(recap.period)
@@ -61,7 +61,8 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, 
     # UTF-8 with BOM (Excel opens it right), dot decimals, exactly the product.md §3.7 columns.
     with open(stage / names["recap_csv"], "wb") as csv_out:
         csv_out.write(b"\xef\xbb\xbf" + rows.csv_header())
-        pieces = rows.build_all(recap, layout, placements, cache, csv_out, html_and_timing)
+        pieces = rows.build_all(recap, layout, placements, cache, csv_out, html_and_timing,
+                                methods=method_words(messages))
     xlsx.splice_tables(workbook, placements, pieces)
     cache.prune()
     switch(folder, stage, [*names.values(), *also])

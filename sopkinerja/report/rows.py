@@ -19,18 +19,23 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sopkinerja.consolidate import CSV_COLUMNS
+from sopkinerja.consolidate import CSV_COLUMNS, NARRATIVES
 from sopkinerja.report.splice import Block, BlockCache, Column, rows_xml
 
-# The indicator tables of the workbook (Rekap Badan and one sheet per unit).
-TABLE_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "satuan", "polaritas", "target", "realisasi",
-                 "capaian_persen", "kategori", "pagu", "realisasi_anggaran", "serapan_persen",
-                 "capaian_sebelumnya", "perubahan_capaian", "status_unit")
+# The indicator tables of the workbook (Rekap Badan and one sheet per unit): the method, the
+# annual and the round's target, this round's value and the year so far, both capaians.
+TABLE_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "satuan", "polaritas", "metode", "target_tahunan",
+                 "target", "realisasi_periode", "realisasi_sd", "capaian_persen", "kategori",
+                 "capaian_tahunan_persen", "pagu", "realisasi_anggaran", "serapan_persen", "capaian_sebelumnya",
+                 "perubahan_capaian", "status_unit")
 # The recap workbook's format of each column (report.xlsx._formats); all but "text" are numbers.
-TABLE_FORMATS = ("text", "text", "text", "text", "text", "dec", "dec", "pct", "text", "rp", "rp", "pct", "pct",
-                 "pct", "text")
-NUMBER_COLUMNS = frozenset(name for name, fmt in zip(TABLE_COLUMNS, TABLE_FORMATS, strict=True) if fmt != "text")
-ROWS_VERSION = "2"  # part of every cached piece's key: change it when the XML or CSV of a row changes
+TABLE_FORMATS = ("text", "text", "text", "text", "text", "text", "dec", "dec", "dec", "dec", "pct", "text", "pct",
+                 "rp", "rp", "pct", "pct", "pct", "text")
+# What a worker gets of each unit's rows: the tables' columns, then what only the CSV shows.
+JOB_COLUMNS = (*TABLE_COLUMNS, "realisasi", *NARRATIVES.values())
+NUMBER_COLUMNS = frozenset({*(name for name, fmt in zip(TABLE_COLUMNS, TABLE_FORMATS, strict=True) if fmt != "text"),
+                            "realisasi"})
+ROWS_VERSION = "3"  # part of every cached piece's key: change it when the XML or CSV of a row changes
 PARALLEL_FROM = 8  # units to build before a worker pool pays off
 CHUNK = 8  # units per worker job
 
@@ -42,9 +47,10 @@ class UnitJob:
     code: str
     name: str
     period: str
-    columns: tuple[list, ...]  # values of TABLE_COLUMNS, this unit's rows
+    columns: tuple[list, ...]  # values of JOB_COLUMNS, this unit's rows
     first_rows: tuple[int, ...]  # Excel rows where this unit's blocks start (one per sheet)
     layout: tuple[Column, ...]
+    methods: tuple[tuple[str, str], ...] = ()  # metode -> the words the workbook shows
 
 
 @dataclass
@@ -55,9 +61,11 @@ class UnitPieces:
 
 
 def build(job: UnitJob) -> UnitPieces:
-    columns = list(job.columns)
+    columns = list(job.columns[:len(TABLE_COLUMNS)])
     kategori = TABLE_COLUMNS.index("kategori")
     columns[kategori] = [b if isinstance(b, str) else "-" for b in columns[kategori]]  # shown, not in the CSV
+    method, words = TABLE_COLUMNS.index("metode"), dict(job.methods)
+    columns[method] = [words.get(m, m) for m in columns[method]]
     blocks = {first: Block.of(rows_xml(first, columns, job.layout)) for first in job.first_rows}
     return UnitPieces(blocks, csv_rows(job.period, job.name, job.columns), len(job.columns[0]))
 
@@ -71,7 +79,7 @@ def csv_header() -> bytes:
 
 
 def csv_rows(period: str, name: str, columns) -> bytes:
-    by_name = dict(zip(TABLE_COLUMNS, columns, strict=True))
+    by_name = dict(zip(JOB_COLUMNS, columns, strict=True))
     fields = []
     for column in CSV_COLUMNS:
         if column == "periode":
@@ -118,7 +126,7 @@ class Placement:
 
 
 def build_all(recap, layout: list[Column], placements: list[Placement], cache: BlockCache, csv_out,
-              meanwhile: Callable[[], None] = lambda: None) -> dict[str, UnitPieces]:
+              meanwhile: Callable[[], None] = lambda: None, methods: dict | None = None) -> dict[str, UnitPieces]:
     """Every unit's pieces, from the cache or built; each unit's CSV text is written to
     ``csv_out`` in table order and the workbook blocks are returned (``csv`` left empty).
 
@@ -132,7 +140,8 @@ def build_all(recap, layout: list[Column], placements: list[Placement], cache: B
 
     table = recap.table
     spans = unit_spans(table)
-    columns = [table[name].to_numpy() for name in TABLE_COLUMNS]
+    columns = [table[name].to_numpy() for name in JOB_COLUMNS]
+    words = tuple(sorted((methods or {}).items()))
     names = dict(zip(table["kode_unit"].tolist(), table["nama_unit"].tolist(), strict=True))
     first_rows: dict[str, list[int]] = {}
     for placement in placements:
@@ -144,7 +153,7 @@ def build_all(recap, layout: list[Column], placements: list[Placement], cache: B
 
     keys = {}  # unit -> ({first row: block key}, CSV key): what each piece shows
     for code, (digest, _, _) in spans.items():
-        keys[code] = ({first: cache.key(ROWS_VERSION, "xlsx", first, tuple(layout), digest)
+        keys[code] = ({first: cache.key(ROWS_VERSION, "xlsx", first, tuple(layout), words, digest)
                        for first in first_rows.get(code, [])},
                       cache.key(ROWS_VERSION, "csv", recap.period, names[code], digest))
 
@@ -158,7 +167,7 @@ def build_all(recap, layout: list[Column], placements: list[Placement], cache: B
             return (block_keys, csv_key), UnitPieces(blocks, _inflate(csv_block), count), None
         values = tuple(column[start:start + count].tolist() for column in columns)
         return (block_keys, csv_key), None, UnitJob(code, names[code], recap.period, values,
-                                                    tuple(first_rows.get(code, [])), tuple(layout))
+                                                    tuple(first_rows.get(code, [])), tuple(layout), words)
 
     codes = list(spans)
     groups = [codes[i:i + CHUNK] for i in range(0, len(codes), CHUNK)]
@@ -202,7 +211,7 @@ def unit_spans(table) -> dict[str, tuple[bytes, int, int]]:
     """Per unit in table order: a digest of its rows' content, its first table row and row count."""
     import pandas as pd
 
-    hashes = pd.util.hash_pandas_object(table[list(TABLE_COLUMNS)], index=False).to_numpy()
+    hashes = pd.util.hash_pandas_object(table[list(JOB_COLUMNS)], index=False).to_numpy()
     codes = table["kode_unit"].tolist()
     spans, start = {}, 0
     for index in range(1, len(codes) + 1):

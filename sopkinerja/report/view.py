@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sopkinerja.consolidate import Recap
+from sopkinerja.models import Period
 from sopkinerja.numbers import format_number
 from sopkinerja.rules import KATEGORI, kategori
 from sopkinerja.times import show_time
@@ -20,6 +21,8 @@ BAND_CLASS = {"Sangat Tinggi": "st", "Tinggi": "t", "Sedang": "s", "Rendah": "r"
 BAND_COLOUR = {"st": "#1a7f37", "t": "#57ab5a", "s": "#d4a72c", "r": "#e16f24", "sr": "#cf222e", "na": "#8c959f"}
 STATUS_LABEL = {"accepted": "Diterima", "rejected": "Ditolak", "missing": "Belum mengirim"}
 HTML_TABLE_ROWS = 2000  # beyond this the page shows the first rows; the workbook and CSV carry all
+ANALYSIS_ROWS = 20000  # rows of the units' words in the page and the workbook; the CSV carries all
+NARRATIVE_COLUMNS = ("faktor_pendorong", "faktor_penghambat", "tindak_lanjut", "bukti_dukung", "keterangan")
 
 
 def pct(value: float | None) -> str:
@@ -75,6 +78,7 @@ class UnitRow:
     filled: str
     average: str
     band_class: str
+    annual: str
     counts: list[str]
     budget: str
     spent: str
@@ -90,16 +94,62 @@ class IndicatorRow:
     name: str
     measure: str
     polarity: str
+    method: str
+    annual_target: str
     target: str
+    actual_period: str
     actual: str
     capaian: str
     band: str
     band_class: str
+    annual: str
     budget: str
     spent: str
     absorption: str
     previous: str
     change: str
+
+
+@dataclass
+class AnalysisRow:
+    """One indicator's words from its unit: faktor pendorong, penghambat, tindak lanjut, bukti, keterangan."""
+
+    unit: str
+    code: str
+    name: str
+    texts: list[str]
+
+
+@dataclass
+class UnitAnalysisRow:
+    """A unit's analysis under its table (the four E.81 footer texts)."""
+
+    code: str
+    name: str
+    texts: list[str]
+
+
+@dataclass
+class YearBar:
+    x: float
+    y: float
+    width: float
+    height: float
+    colour: str
+    label: str  # the value shown above the bar
+    label_x: float
+    label_y: float
+    title: str
+
+
+@dataclass
+class YearLine:
+    """One unit's average capaian per round of the year: a small column chart."""
+
+    code: str
+    name: str
+    bars: list[YearBar]
+    values: list[str]
 
 
 @dataclass
@@ -191,6 +241,13 @@ class RecapView:
     kategori_chart: list[StackRow]
     kategori_chart_height: float
     legend: list[tuple[str, str]] = field(default_factory=list)
+    budget_note: str = ""
+    analysis: list[AnalysisRow] = field(default_factory=list)
+    analysis_note: str = ""
+    unit_analysis: list[UnitAnalysisRow] = field(default_factory=list)
+    rounds: list[str] = field(default_factory=list)  # the year's rounds so far, as column heads
+    year_lines: list[YearLine] = field(default_factory=list)
+    year_chart_title: str = ""
     timing_steps: list[TimingStepRow] = field(default_factory=list)
     timing_rows: list[TimingDetailRow] = field(default_factory=list)
     monitoring: list = field(default_factory=list)  # timing.MonitoringRow
@@ -214,7 +271,8 @@ def build_view(recap: Recap, config, issues, sop, generated: str, messages, timi
         deadline=format_datetime(config.deadline, config.language), generated=generated,
         kategori=list(KATEGORI), kategori_classes=[BAND_CLASS[k] for k in KATEGORI],
         units=units, total=total,
-        indicators=[_indicator_row(r) for r in recap.table.head(HTML_TABLE_ROWS).to_dict("records")],
+        indicators=[_indicator_row(r, method_words(messages))
+                    for r in recap.table.head(HTML_TABLE_ROWS).to_dict("records")],
         indicators_note=messages("recap.table_capped", shown=format_number(float(HTML_TABLE_ROWS), 0),
                                  total=format_number(float(len(recap.table)), 0))
         if len(recap.table) > HTML_TABLE_ROWS else "",
@@ -230,10 +288,77 @@ def build_view(recap: Recap, config, issues, sop, generated: str, messages, timi
         average_chart=_average_bars(recap), average_chart_height=28 * max(len(recap.units), 1) + 30,
         kategori_chart=_kategori_rows(recap), kategori_chart_height=28 * max(len(recap.units), 1) + 10,
         legend=[(k, BAND_COLOUR[BAND_CLASS[k]]) for k in KATEGORI],
+        budget_note=_budget_note(recap, messages), **_analysis(recap, messages),
+        rounds=[Period.parse(code).short for code in recap.rounds], year_lines=_year_lines(recap),
+        year_chart_title=messages("recap.year_chart", year=Period.parse(recap.period).year),
         **(_timing(timing, messages) if timing is not None else {}),
     )
 
 
+def _budget_note(recap: Recap, messages) -> str:
+    """Whose pagu the agency's serapan leaves out, and why (product.md §2)."""
+    items = []
+    for unit in recap.budget_left_out:
+        reason = {"missing": "recap.left_out_missing", "rejected": "recap.left_out_rejected"}.get(
+            unit.status, "recap.left_out_unknown")
+        items.append(messages("recap.budget_left_out_item", code=unit.code, name=unit.name,
+                              amount=rupiah(unit.numbers.budget_left_out), reason=messages(reason)))
+    return messages("recap.budget_known_note", units="; ".join(items)) if items else ""
+
+
+def _analysis(recap: Recap, messages) -> dict:
+    """The units' own words, per indicator with any, then per unit (its footer)."""
+    from sopkinerja import layout as L
+
+    table = recap.table
+    texts = table[list(NARRATIVE_COLUMNS)]
+    has_text = texts.notna().any(axis=1).to_numpy()
+    chosen = table[has_text]
+    rows = [AnalysisRow(r["kode_unit"], r["kode_indikator"], r["indikator"],
+                        [r[c] if isinstance(r[c], str) else "" for c in NARRATIVE_COLUMNS])
+            for r in chosen.head(ANALYSIS_ROWS).to_dict("records")]
+    note = messages("recap.table_capped", shown=format_number(float(ANALYSIS_ROWS), 0),
+                    total=format_number(float(len(chosen)), 0)) if len(chosen) > ANALYSIS_ROWS else ""
+    units = [UnitAnalysisRow(u.code, u.name, [u.footer.get(key, "") for key, _ in L.FOOTER])
+             for u in recap.units if any(u.footer.get(key) for key, _ in L.FOOTER)]
+    return {"analysis": rows, "analysis_note": note, "unit_analysis": units}
+
+
+YEAR_WIDTH = 200.0  # one unit's small chart (templates/recap.html.j2)
+YEAR_HEIGHT = 60.0
+YEAR_BASE = 56.0  # the bars stand on this line
+YEAR_TALLEST = 38.0  # room above for the value
+
+
+def _year_lines(recap: Recap) -> list[YearLine]:
+    """Per unit, its average capaian at each round of the year so far, one bar per round on a
+    common scale of 0-120 % (or the highest average): the year at a glance."""
+    values = [v for u in recap.units for v in u.rounds.values() if v is not None]
+    top = max([120.0, *values])
+    slot = YEAR_WIDTH / max(len(recap.rounds), 1)
+    lines = []
+    for unit in recap.units:
+        bars, shown = [], []
+        for index, code in enumerate(recap.rounds):
+            value = unit.rounds.get(code)
+            shown.append(pct(value))
+            if value is None:
+                continue
+            height = round(max(max(value, 0.0) / top * YEAR_TALLEST, 1.0), 1)
+            x = round(index * slot + slot * 0.2, 1)
+            label = format_number(round(value, 1), 1, fixed=True)
+            bars.append(YearBar(x, round(YEAR_BASE - height, 1), round(slot * 0.6, 1), height,
+                                BAND_COLOUR[_band(value)[1]], label, round(index * slot + slot / 2, 1),
+                                round(YEAR_BASE - height - 3, 1), f"{Period.parse(code).short}: {pct(value)}%"))
+        lines.append(YearLine(unit.code, unit.name, bars, shown))
+    return lines
+
+
+def method_words(messages) -> dict[str, str]:
+    """``metode`` -> the words the recap shows (Kumulatif, Nilai akhir, Rata-rata)."""
+    from sopkinerja.models import METHODS
+
+    return {method: messages(f"recap.method_{method}") for method in METHODS}
 
 
 def minutes(value: float | None) -> str:
@@ -305,19 +430,23 @@ def _unit_row(code, name, status, on_time, numbers, errors, warnings) -> UnitRow
         code=code, name=name, status=STATUS_LABEL.get(status, ""), status_class=status,
         on_time={True: "Ya", False: "Tidak", None: "-"}[on_time], indicators=str(numbers.indicators),
         filled=str(numbers.filled), average=pct(numbers.average), band_class=band_class,
+        annual=pct(numbers.annual_average),
         counts=[str(numbers.per_kategori[k]) for k in KATEGORI], budget=rupiah(numbers.budget or None),
-        spent=rupiah(numbers.spent if numbers.budget and status in ("accepted", "") else None),
+        spent=rupiah(numbers.spent if numbers.budget_known and status in ("accepted", "") else None),
         absorption=pct(numbers.absorption if status in ("accepted", "") else None),
         errors=str(errors), warnings=str(warnings))
 
 
-def _indicator_row(row: dict) -> IndicatorRow:
+def _indicator_row(row: dict, methods: dict) -> IndicatorRow:
     label, band_class = _band(_float(row["capaian_persen"]))
     change = _float(row["perubahan_capaian"])
     return IndicatorRow(
         unit=row["kode_unit"], code=row["kode_indikator"], name=row["indikator"], measure=row["satuan"],
-        polarity=row["polaritas"], target=number(_float(row["target"])), actual=number(_float(row["realisasi"])),
+        polarity=row["polaritas"], method=methods.get(row["metode"], row["metode"]),
+        annual_target=number(_float(row["target_tahunan"])), target=number(_float(row["target"])),
+        actual_period=number(_float(row["realisasi_periode"])), actual=number(_float(row["realisasi_sd"])),
         capaian=pct(_float(row["capaian_persen"])), band=label, band_class=band_class,
+        annual=pct(_float(row["capaian_tahunan_persen"])),
         budget=rupiah(_float(row["pagu"])), spent=rupiah(_float(row["realisasi_anggaran"])),
         absorption=pct(_float(row["serapan_persen"])), previous=pct(_float(row["capaian_sebelumnya"])),
         change=("+" if change and change > 0 else "") + pct(change) if change is not None else "-")

@@ -47,6 +47,7 @@ def write_placeholder(path: Path, recap: Recap, view, sop, messages, created, ti
         sheet = workbook.add_worksheet(name)
         _indicator_table(sheet, sum(counts.get(c, 0) for c in codes), f, messages, title)
         placements.append(Placement(f"xl/worksheets/sheet{len(workbook.worksheets())}.xml", tuple(codes)))
+    _analysis(workbook.add_worksheet(messages("recap.sheet_analysis")), recap, view, f, messages)
     _completeness(workbook.add_worksheet(messages("recap.sheet_completeness")), recap, view, f, messages)
     _issues(workbook.add_worksheet(messages("recap.sheet_issues")), view, f, messages)
     _steps(workbook.add_worksheet(messages("recap.sheet_timing")), view, sop, timing, f, messages)
@@ -125,8 +126,8 @@ def _summary(workbook, sheet, recap: Recap, view, f, m) -> None:
     sheet.write_string(1, 0, f"{view.agency} {view.region} - {view.period_label}", f["note"])
     sheet.write_string(2, 0, f"{m('recap.generated')}: {view.generated}", f["note"])
     labels = [m("recap.code"), m("recap.unit"), m("recap.status"), m("recap.on_time"), m("recap.indicators"),
-              m("recap.filled"), m("recap.average"), *KATEGORI, m("recap.budget"), m("recap.spent"),
-              m("recap.absorption"), m("recap.errors"), m("recap.warnings")]
+              m("recap.filled"), m("recap.average"), m("recap.average_annual"), *KATEGORI, m("recap.budget"),
+              m("recap.spent"), m("recap.absorption"), m("recap.errors"), m("recap.warnings")]
     top = 4
     _header(sheet, top, labels, f)
     sheet.set_row(top, 30)
@@ -136,11 +137,13 @@ def _summary(workbook, sheet, recap: Recap, view, f, m) -> None:
                      unit.errors, unit.warnings, unit.status == "accepted", f, "")
     last = top + len(recap.units)
     _totals(sheet, last + 1, recap, f, m)
-    for col, width in enumerate((10, 42, 14, 11, 10, 9, 12, 9, 9, 9, 9, 9, 18, 18, 11, 8, 10)):
+    if view.budget_note:
+        sheet.write_string(last + 2, 1, view.budget_note, f["note"])
+    for col, width in enumerate((10, 42, 14, 11, 10, 9, 12, 12, 9, 9, 9, 9, 9, 18, 18, 11, 8, 10)):
         sheet.set_column(col, col, width)
     _page(sheet, top, len(labels) - 1)
     if recap.units:
-        _charts(workbook, sheet, top, last, m)
+        _charts(workbook, sheet, top, last, m, below=last + 4)
 
 
 def _totals(sheet, row: int, recap: Recap, f, m) -> None:
@@ -157,17 +160,19 @@ def _numbers_row(sheet, row: int, texts, n, errors: int, warnings: int, answered
     sheet.write_number(row, 4, n.indicators, whole)
     sheet.write_number(row, 5, n.filled, whole)
     _num(sheet, row, 6, n.average, f[f"{style}pct"], blank)
+    _num(sheet, row, 7, n.annual_average, f[f"{style}pct"], blank)
     for offset, label in enumerate(KATEGORI):
-        sheet.write_number(row, 7 + offset, n.per_kategori[label], whole)
-    _num(sheet, row, 12, n.budget or None, f[f"{style}rp"], blank)
-    _num(sheet, row, 13, n.spent if n.budget and answered else None, f[f"{style}rp"], blank)
-    _num(sheet, row, 14, n.absorption if answered else None, f[f"{style}pct"], blank)
-    sheet.write_number(row, 15, errors, whole)
-    sheet.write_number(row, 16, warnings, whole)
+        sheet.write_number(row, 8 + offset, n.per_kategori[label], whole)
+    _num(sheet, row, 13, n.budget or None, f[f"{style}rp"], blank)
+    _num(sheet, row, 14, n.spent if n.budget_known and answered else None, f[f"{style}rp"], blank)
+    _num(sheet, row, 15, n.absorption if answered else None, f[f"{style}pct"], blank)
+    sheet.write_number(row, 16, errors, whole)
+    sheet.write_number(row, 17, warnings, whole)
 
 
-def _charts(workbook, sheet, top: int, last: int, m) -> None:
+def _charts(workbook, sheet, top: int, last: int, m, below: int | None = None) -> None:
     name = sheet.get_name().replace("'", "''")
+    below = last + 3 if below is None else below
     average = workbook.add_chart({"type": "bar"})
     average.add_series({"name": m("recap.average"), "categories": [name, top + 1, 0, last, 0],
                         "values": [name, top + 1, 6, last, 6], "fill": {"color": "#1F4E78"},
@@ -176,15 +181,15 @@ def _charts(workbook, sheet, top: int, last: int, m) -> None:
     average.set_legend({"none": True})
     average.set_x_axis({"min": 0})  # capaian from zero, or small differences look huge
     average.set_y_axis({"reverse": True})
-    sheet.insert_chart(last + 3, 0, average, {"x_scale": 1.4, "y_scale": 1.2})
+    sheet.insert_chart(below, 0, average, {"x_scale": 1.4, "y_scale": 1.2})
     kategori = workbook.add_chart({"type": "bar", "subtype": "stacked"})
     for offset, label in enumerate(KATEGORI):
-        kategori.add_series({"name": [name, top, 7 + offset], "categories": [name, top + 1, 0, last, 0],
-                             "values": [name, top + 1, 7 + offset, last, 7 + offset],
+        kategori.add_series({"name": [name, top, 8 + offset], "categories": [name, top + 1, 0, last, 0],
+                             "values": [name, top + 1, 8 + offset, last, 8 + offset],
                              "fill": {"color": BAND_FILL[label]}, "border": {"color": "#7F7F7F"}})
     kategori.set_title({"name": m("recap.chart_kategori")})
     kategori.set_y_axis({"reverse": True})
-    sheet.insert_chart(last + 3, 8, kategori, {"x_scale": 1.4, "y_scale": 1.2})
+    sheet.insert_chart(below, 8, kategori, {"x_scale": 1.4, "y_scale": 1.2})
 
 
 def _indicator_table(sheet, rows: int, f, m, title: str) -> None:
@@ -194,16 +199,52 @@ def _indicator_table(sheet, rows: int, f, m, title: str) -> None:
     gives each format its style index; that row is replaced by the real rows.
     """
     sheet.write_string(0, 0, title, f["title"])
-    labels = [m("recap.unit"), m("recap.code"), m("recap.indicator"), m("recap.measure"), "+/-", m("recap.target"),
-              m("recap.actual"), m("recap.capaian"), m("recap.kategori"), m("recap.budget"), m("recap.spent"),
-              m("recap.absorption"), m("recap.previous"), m("recap.change"), m("recap.unit_status")]
+    labels = [m("recap.unit"), m("recap.code"), m("recap.indicator"), m("recap.measure"), "+/-", m("recap.method"),
+              m("recap.annual_target"), m("recap.target"), m("recap.actual_period"), m("recap.actual_so_far"),
+              m("recap.capaian"), m("recap.kategori"), m("recap.capaian_annual"), m("recap.budget"),
+              m("recap.spent"), m("recap.absorption"), m("recap.previous"), m("recap.change"), m("recap.unit_status")]
     top = TABLE_TOP
     _header(sheet, top, labels, f)
     for col, fmt in enumerate(("blank", *sorted(set(TABLE_FORMATS)), *BAND_FILL)):
         sheet.write_blank(top + 1, col, None, f[fmt])
-    for col, width in enumerate((10, 12, 50, 11, 5, 12, 12, 11, 14, 18, 18, 11, 11, 11, 14)):
+    sheet.set_row(top, 45)
+    for col, width in enumerate((10, 12, 50, 11, 5, 12, 12, 12, 12, 12, 11, 14, 12, 18, 18, 11, 11, 11, 14)):
         sheet.set_column(col, col, width)
     sheet.autofilter(top, 0, top + max(rows, 1), len(labels) - 1)
+    _page(sheet, top, len(labels) - 1)
+
+
+def _analysis(sheet, recap: Recap, view, f, m) -> None:
+    """Per indicator the units' own words (faktor pendorong, penghambat, tindak lanjut, bukti
+    dukung, keterangan), then each unit's analysis under its table: the material of E.81 and LKjIP."""
+    sheet.write_string(0, 0, m("recap.analysis"), f["title"])
+    labels = [m("recap.unit"), m("recap.code"), m("recap.indicator"), m("recap.drivers"), m("recap.obstacles"),
+              m("recap.follow_up"), m("recap.evidence"), m("recap.remarks")]
+    top = 2
+    _header(sheet, top, labels, f)
+    row = top
+    for item in view.analysis:
+        row += 1
+        for col, value in enumerate((item.unit, item.code, item.name, *item.texts)):
+            sheet.write_string(row, col, value, f["text"])
+    if not view.analysis:
+        row += 1
+        sheet.write_string(row, 0, m("recap.analysis_none"), f["note"])
+    if view.analysis_note:
+        row += 1
+        sheet.write_string(row, 0, view.analysis_note, f["note"])
+    row += 2
+    sheet.write_string(row, 0, m("recap.unit_analysis"), f["title"])
+    row += 1
+    _header(sheet, row, [m("recap.unit"), m("recap.code"), m("recap.footer_drivers"), m("recap.footer_obstacles"),
+                         m("recap.footer_next_quarter"), m("recap.footer_next_renja")], f)
+    for item in view.unit_analysis:
+        row += 1
+        for col, value in enumerate((item.name, item.code, *item.texts)):
+            sheet.write_string(row, col, value, f["text"])
+    for col, width in enumerate((12, 12, 40, 40, 40, 40, 30, 36)):
+        sheet.set_column(col, col, width)
+    sheet.autofilter(top, 0, top + max(len(view.analysis), 1), len(labels) - 1)
     _page(sheet, top, len(labels) - 1)
 
 

@@ -10,9 +10,8 @@ from pathlib import Path
 from sopkinerja.cells import cell_address, clean_text, header_key
 from sopkinerja.errors import MasterError, Problem
 from sopkinerja.files import chunks
-from sopkinerja.models import PERIOD_TARGETS, POLARITIES, Indicator, Master, Unit
-from sopkinerja.numbers import parse_number
-from sopkinerja.rules import is_percentage_measure
+from sopkinerja.master.indicators import read_indicators
+from sopkinerja.models import Indicator, Master, Unit
 
 UNIT_SHEET = "Unit"
 INDICATOR_SHEET = "Indikator"
@@ -20,15 +19,15 @@ UNIT_COLUMNS = ("kode", "nama", "kepala", "nip", "email")
 UNIT_REQUIRED = ("kode", "nama")
 INDICATOR_COLUMNS = (
     "kode_unit", "kode", "sasaran", "program", "kegiatan", "sub_kegiatan",
-    "indikator", "satuan", "polaritas", "target",
-    "target_tw1", "target_tw2", "target_tw3", "target_tw4", "pagu",
+    "indikator", "satuan", "polaritas", "metode", "frekuensi", "target",
+    "target_tw1", "target_tw2", "target_tw3", "target_tw4", "nilai_min", "nilai_maks", "pagu", "pagu_perubahan",
+    "target_renstra", "realisasi_renstra_lalu", "pagu_renstra", "anggaran_renstra_lalu",
 )
 INDICATOR_REQUIRED = ("kode_unit", "kode", "indikator", "satuan", "polaritas", "target")
 # Optional semester targets (product.md §2) are read when present.
 INDICATOR_OPTIONAL = ("target_s1", "target_s2")
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
 MAX_CODE_LENGTH = 30
-MINUS_SIGNS = {"\u2212": "-", "\u2013": "-", "\u2014": "-"}
 
 
 @dataclass
@@ -61,7 +60,7 @@ class MasterReport:
     warnings: list[Problem]
 
 
-CACHE_VERSION = "3"  # change when Master, Indicator or the reading rules change
+CACHE_VERSION = "4"  # change when Master, Indicator or the reading rules change
 
 
 def load_master(path: Path, locale: str = "id", cache: Path | None = None) -> MasterReport:
@@ -155,7 +154,8 @@ def read_master(path: Path, locale: str = "id") -> MasterReport:
     if errors:
         return MasterReport(None, errors, warnings)
     units = _units(tables[UNIT_SHEET], errors)
-    indicators = _indicators(tables[INDICATOR_SHEET], {u.code for u in units}, locale, errors, warnings)
+    indicators = read_indicators(tables[INDICATOR_SHEET], {u.code for u in units}, locale, errors, warnings,
+                                 _problem, _check_code)
     master = None if errors else Master(tuple(units), tuple(indicators))
     return MasterReport(master, errors, warnings)
 
@@ -305,86 +305,3 @@ def _problem(key: str, table: Table, row: int, column: str, **params: object) ->
         "where": table.where(row, column), "sheet": table.name, "row": row,
         "column": column, **params,
     })
-
-
-TEXT_FIELDS = ("kode_unit", "kode", "sasaran", "program", "kegiatan", "sub_kegiatan",
-               "indikator", "satuan", "polaritas")
-NUMBER_FIELDS = ("target", "pagu", *PERIOD_TARGETS)
-
-
-def _row_reader(table: Table, names: tuple[str, ...]):
-    """A fast accessor: one dict of raw values per row (blank cells as None)."""
-    positions = [(name, table.columns.get(name)) for name in names]
-
-    def read(row: list[object]) -> dict[str, object]:
-        size = len(row)
-        return {name: (row[i] if i is not None and i < size and row[i] != "" else None)
-                for name, i in positions}
-
-    return read
-
-
-_NO_TARGETS: dict = {}  # shared by every indicator without period targets; never mutated
-
-
-def _indicators(table, unit_codes, locale, errors, warnings) -> list[Indicator]:
-    indicators: list[Indicator] = []
-    seen: dict[str, int] = {}
-    known = {code.upper(): code for code in unit_codes}
-    read = _row_reader(table, TEXT_FIELDS + NUMBER_FIELDS)
-    # One string object per distinct text: a province's 500,000 indicators repeat the
-    # same units, measures and programs, and the master stays in memory for a run.
-    shared: dict[str, str] = {}
-    for number, row in table.rows:
-        raw = read(row)
-        text = {c: shared.setdefault(value, value) for c in TEXT_FIELDS for value in (clean_text(raw[c]),)}
-        for column in ("kode_unit", "kode", "indikator", "satuan"):
-            if not text[column]:
-                errors.append(_problem("master.empty_value", table, number, column))
-        unit_code = known.get(text["kode_unit"].upper(), text["kode_unit"])
-        if text["kode_unit"] and text["kode_unit"].upper() not in known:
-            errors.append(_problem("master.unknown_unit", table, number, "kode_unit",
-                                   value=text["kode_unit"]))
-        code = text["kode"]
-        _check_code(table, number, code, seen, "master.duplicate_indicator", errors)
-        polarity = _polarity(table, text["polaritas"], number, errors)
-        numbers = {
-            column: _number(table, raw[column], number, column, locale, text["satuan"], errors, warnings)
-            for column in NUMBER_FIELDS if raw[column] is not None
-        }
-        indicators.append(Indicator(
-            unit_code=unit_code, code=code, name=text["indikator"], measure=text["satuan"],
-            polarity=polarity, target=numbers.get("target"), objective=text["sasaran"],
-            program=text["program"], activity=text["kegiatan"], sub_activity=text["sub_kegiatan"],
-            period_targets={c: numbers[c] for c in PERIOD_TARGETS if numbers.get(c) is not None} or _NO_TARGETS,
-            budget=numbers.get("pagu"),
-        ))
-    if not table.rows:
-        errors.append(Problem("master.no_rows", {"sheet": table.name}))
-    return indicators
-
-
-def _polarity(table: Table, raw: str, number: int, errors: list[Problem]) -> str:
-    value = MINUS_SIGNS.get(raw, raw)
-    if value not in POLARITIES:
-        errors.append(_problem("master.bad_polarity", table, number, "polaritas", value=raw))
-    return value
-
-
-def _number(table, raw, number, column, locale, measure, errors, warnings) -> float | None:
-    parsed = parse_number(raw, locale)
-    if parsed.kind == "blank":
-        return None
-    if parsed.value is None:
-        errors.append(_problem("master.not_a_number", table, number, column, value=clean_text(raw)))
-        return None
-    if parsed.value < 0:
-        errors.append(_problem("master.negative", table, number, column, value=clean_text(raw)))
-    if parsed.ambiguous:
-        warnings.append(_problem("master.ambiguous", table, number, column,
-                                 value=parsed.original, read=parsed.value, other=parsed.alternative))
-    if (column != "pagu" and is_percentage_measure(measure) and parsed.kind == "number"
-            and 0 < parsed.value < 1):
-        warnings.append(_problem("master.percent_fraction", table, number, column,
-                                 value=parsed.value, percent=round(parsed.value * 100, 4)))
-    return parsed.value
