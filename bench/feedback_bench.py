@@ -77,16 +77,19 @@ def _fill(source: Path, target: Path) -> None:
 
     workbook = openpyxl.load_workbook(source)
     sheet = workbook[L.DATA_SHEET]
-    col = {key: L.column_index(key) + 1 for key in L.COLUMN_INDEX}
+    keys = {label: key for key, label in L.LABELS.items()}
+    col = {keys[c.value]: c.column for c in sheet[L.HEADER_ROW + 1] if c.value in keys}  # the round's layout
     first = True
     for row in range(L.FIRST_DATA_ROW + 1, sheet.max_row + 1):
-        if not sheet.cell(row, col["row_key"]).value:
+        key = sheet.cell(row, col["row_key"]).value
+        if not key:
+            continue
+        if key.startswith(L.BUDGET_ROW_PREFIX):  # a sub kegiatan's row: its spending
+            sheet.cell(row, col["spent"]).value = sheet.cell(row, col["budget"]).value / 2
             continue
         target_value = sheet.cell(row, col["target"]).value or 1
         sheet.cell(row, col["actual"]).value = "belum ada" if first else round(target_value * 0.9, 2)
         first = False
-        if sheet.cell(row, col["budget"]).value:
-            sheet.cell(row, col["spent"]).value = sheet.cell(row, col["budget"]).value / 2
     log = workbook[L.LOG_SHEET]
     for offset, row in enumerate(range(L.LOG_HEADER_ROW + 2, L.LOG_HEADER_ROW + 7)):
         log.cell(row, L.log_column_index("start") + 1).value = datetime(2026, 10, 1 + offset, 8)

@@ -23,15 +23,18 @@ def serial(moment: datetime) -> float:
 
 
 def fill(source: Path, target: Path, spec, factor: float = 0.9) -> None:
-    """Fill Realisasi (factor x target), Realisasi Anggaran (half the pagu) and Log Proses 4-8."""
+    """Fill Realisasi (factor x target), each sub kegiatan's Realisasi Anggaran (half the pagu) and
+    Log Proses 4-8."""
+    from sopkinerja.models import Period
+
     values: dict[str, float] = {}
-    actual, spent = column_letter(L.column_index("actual")), column_letter(L.column_index("spent"))
+    layout = L.layout_for(Period.parse(spec.period_code))
+    actual, spent = column_letter(layout.index("actual")), column_letter(layout.index("spent"))
     for offset, row in enumerate(spec.rows):
-        if row.kind != "indicator":
-            continue
         excel_row = L.FIRST_DATA_ROW + offset + 1
-        values[f"{actual}{excel_row}"] = round((row.values["target"] or 1) * factor, 2)
-        if row.values["budget"]:
+        if row.kind == "indicator":
+            values[f"{actual}{excel_row}"] = round((row.values["target"] or row.values["annual"] or 1) * factor, 2)
+        elif row.kind == "budget":
             values[f"{spent}{excel_row}"] = row.values["budget"] / 2
     log_values = {}
     for index in range(len(spec.log_rows)):

@@ -22,34 +22,29 @@ def bare_write(master, period, folder: Path) -> float:
     import xlsxwriter
 
     folder.mkdir(parents=True, exist_ok=True)
+    layout = L.layout_for(period)
+    width = len(layout.columns)
     started = time.perf_counter()
     for unit in master.units:
-        rows = sheet_rows(master.indicators_of(unit.code), period)
+        rows = sheet_rows(master.indicators_of(unit.code), period, master.budget_lines)
         workbook = xlsxwriter.Workbook(str(folder / f"{unit.code}.xlsx"))
         sheet = workbook.add_worksheet(L.DATA_SHEET)
-        for col, column in enumerate(L.COLUMNS):
+        for col, column in enumerate(layout.columns):
             sheet.write_string(0, col, column.label)
         for r, row in enumerate(rows, 1):
-            if row.kind != "indicator":
+            if row.kind == "group":
                 sheet.write_string(r, 1, row.text)
                 continue
             values = row.values
-            for col, key in enumerate(("no", "code", "name", "measure", "polarity", "target")):
-                value = row.number if key == "no" else values[key]
-                if isinstance(value, (int, float)):
-                    sheet.write_number(r, col, value)
-                elif value:
-                    sheet.write_string(r, col, value)
             # Every column of the shape holds a plain value (xlsxwriter drops an
             # unformatted blank, which would make the floor narrower than the sheet).
-            sheet.write_number(r, 6, 0)
-            sheet.write_number(r, 7, 0)
-            sheet.write_number(r, 8, values["budget"] or 0)
-            sheet.write_number(r, 9, 0)
-            for col in range(10, 14):
-                sheet.write_string(r, col, "-")
-            sheet.write_string(r, 14, values["code"])
-            sheet.write_string(r, 15, "SK-0000-0000-0000-0000")
+            for col in range(width - 2):
+                sheet.write_number(r, col, 0)
+            for key in ("code", "name", "measure", "polarity", "method_label"):
+                if values.get(key):
+                    sheet.write_string(r, layout.index(key if key != "method_label" else "method"), values[key])
+            sheet.write_string(r, width - 2, row.key)
+            sheet.write_string(r, width - 1, "SK-0000-0000-0000-0000")
         workbook.close()
     return time.perf_counter() - started
 

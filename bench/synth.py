@@ -27,14 +27,18 @@ def make_workspace(root: Path, units: int, indicators: int, seed: int = 7) -> Pa
         for i in range(indicators):
             program = f"5.01.{(i // 100) + 1:02d} Program Sintetis {(i // 100) + 1}"
             activity = f"{program.split()[0]}.2.{(i // 20) % 5 + 1:02d} Kegiatan Sintetis {(i // 20) + 1}"
+            # Three indicators per sub kegiatan, its pagu given once on the first (product.md §2).
+            sub = f"{activity.split()[0]}.{u:04d}.{i // 3 + 1:04d} Sub Kegiatan Sintetis {i // 3 + 1}"  # one unit's
             target = rng.choice((4, 12, 85, 100, 72.5))
             quarters = [str(round(target * q / 4, 2)).replace(".", ",") for q in (1, 2, 3, 4)]
-            budget = str(rng.randrange(10, 500) * 1_000_000) if i % 3 == 0 else ""
-            polarity = "-" if i % 11 == 0 else "+"
-            indicator_lines.append(";".join([
-                code, f"{code}-{i:04d}", "Sasaran sintetis", program, activity, "",
-                f"Indikator sintetis nomor {i} untuk unit {code} dengan nama yang cukup panjang",
-                rng.choice(MEASURES), polarity, str(target).replace(".", ","), *quarters, budget]))
+            row = {"kode_unit": code, "kode": f"{code}-{i:04d}", "sasaran": "Sasaran sintetis", "program": program,
+                   "kegiatan": activity, "sub_kegiatan": sub,
+                   "indikator": f"Indikator sintetis nomor {i} untuk unit {code} dengan nama yang cukup panjang",
+                   "satuan": rng.choice(MEASURES), "polaritas": "-" if i % 11 == 0 else "+",
+                   "target": str(target).replace(".", ","),
+                   **{f"target_tw{q}": quarters[q - 1] for q in (1, 2, 3, 4)},
+                   "pagu": str(rng.randrange(10, 500) * 1_000_000) if i % 3 == 0 else ""}
+            indicator_lines.append(";".join(row.get(name, "") for name in INDICATOR_COLUMNS))
     (folder / "Unit.csv").write_text("\n".join(unit_lines) + "\n", encoding="utf-8")
     (folder / "Indikator.csv").write_text("\n".join(indicator_lines) + "\n", encoding="utf-8")
     config = root / "sopkinerja.toml"

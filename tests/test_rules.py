@@ -283,3 +283,55 @@ def test_workbook_formulas_equal_the_rules(tmp_path):
         assert (shown_so_far == "") if so_far is None else shown_so_far == pytest.approx(so_far, abs=1e-9), case
         expected = capaian(so_far, target, polarity)
         assert (shown_capaian == "") if expected is None else shown_capaian == pytest.approx(expected, abs=1e-9), case
+
+
+# --- the whole matrix: method x frequency x polarity x target present / missing / 0, at TW3 ---------
+
+def _oracle(method, frequency, polarity, target_case, values):
+    """product.md §2 read literally, on decimals: what TW3 must show."""
+    due = frequency == "triwulanan"  # semesteran is due in TW2 and TW4, tahunan in TW4
+    known = [Decimal(str(v)) for v in values if v is not None]
+    if not known:
+        so_far = None
+    elif method == "kumulatif":
+        so_far = sum(known)
+    elif method == "nilai_akhir":
+        so_far = known[-1]
+    else:
+        so_far = sum(known) / len(known)
+    annual, round_target = {"present": (12, 9), "missing": (12, None), "zero": (0, 0)}[target_case]
+    target = round_target if round_target is not None else (None if method == "kumulatif" else annual)
+
+    def achievement(goal):
+        if so_far is None or goal is None:
+            return None
+        goal = Decimal(goal)
+        if goal == 0:
+            return None if polarity == "+" else (100.0 if so_far <= 0 else 0.0)
+        value = ((2 * goal - so_far) if polarity == "-" else so_far) / goal * 100
+        return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+    return due, target, None if so_far is None else float(so_far), achievement(target), achievement(annual)
+
+
+SERIES = {"triwulanan": [4, 5, 6], "semesteran": [None, 5, None], "tahunan": [None, None, None]}
+MATRIX = [(m, f, p, t) for m in ("kumulatif", "nilai_akhir", "rata_rata")
+          for f in ("triwulanan", "semesteran", "tahunan") for p in ("+", "-") for t in ("present", "missing", "zero")]
+
+
+@pytest.mark.parametrize("method, frequency, polarity, target_case", MATRIX)
+def test_the_year_matrix_at_tw3(method, frequency, polarity, target_case):
+    annual, round_target = {"present": (12.0, 9.0), "missing": (12.0, None), "zero": (0.0, 0.0)}[target_case]
+    targets = {} if round_target is None else {"target_tw3": round_target}
+    indicator = _indicator(method, polarity, annual, frequency, **targets)
+    values = SERIES[frequency]
+    due, target, so_far, expected, annual_expected = _oracle(method, frequency, polarity, target_case, values)
+    assert indicator.due(TW[3]) is due
+    assert indicator.target_for(TW[3]) == target
+    assert year_so_far(method, values) == (pytest.approx(so_far) if so_far is not None else None)
+    assert capaian(year_so_far(method, values), indicator.target_for(TW[3]), polarity) == expected
+    assert capaian(year_so_far(method, values), indicator.target, polarity) == annual_expected
+
+
+def test_the_matrix_is_whole():
+    assert len(MATRIX) == 54

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sopkinerja.cells import clean_text
 from sopkinerja.errors import Problem
 from sopkinerja.models import FREQUENCIES, METHODS, PERIOD_TARGETS, POLARITIES, Indicator
-from sopkinerja.numbers import parse_number
+from sopkinerja.numbers import format_number, parse_number
 from sopkinerja.rules import default_method, is_percentage_measure
 
 TEXT_FIELDS = ("kode_unit", "kode", "sasaran", "program", "kegiatan", "sub_kegiatan",
@@ -97,8 +97,9 @@ def _budget_lines(table, budgets: dict[str, list], errors, problem) -> None:
             given = [(number, numbers[column]) for number, _, numbers in rows if numbers.get(column) is not None]
             for number, value in given[1:]:
                 if value != given[0][1]:
-                    errors.append(problem("master.budget_conflict", table, number, column, value=value,
-                                          first=given[0][1], first_row=given[0][0], sub=key[4:]))
+                    errors.append(problem("master.budget_conflict", table, number, column,
+                                          value=format_number(value), first=format_number(given[0][1]),
+                                          first_row=given[0][0], sub=key[4:]))
         units = {unit for _, unit, _ in rows}
         if len(units) > 1 and any(numbers.get("pagu") is not None for _, _, numbers in rows):
             number = next(n for n, unit, _ in rows if unit != rows[0][1])
