@@ -19,8 +19,8 @@ from datetime import datetime
 
 import numpy as np
 
-from sopkinerja.models import Period
-from sopkinerja.rules import KATEGORI, capaian, for_average, kategori, serapan
+from sopkinerja.models import FREQUENCIES, Indicator, Period
+from sopkinerja.rules import KATEGORI, capaian, for_average, kategori, serapan, year_so_far
 from sopkinerja.series import YearSeries, year_series
 
 # The flat table's columns (product.md §3.7, the recap CSV), in order: v1, then v2.
@@ -128,7 +128,6 @@ class Recap:
     completeness: Completeness
     cap: float | None
     rounds: tuple[str, ...] = ()  # the year's rounds so far, oldest first
-    series: YearSeries = field(default_factory=YearSeries)
 
     @property
     def budget_left_out(self) -> list[UnitRecap]:
@@ -146,14 +145,20 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None) -
     import pandas as pd
 
     current = Period.parse(period)
+    rounds = current.so_far()
     statuses = {u.unit: u for u in unit_statuses}
     indicators = [i for unit in master.units for i in master.indicators_of(unit.code)]
     names = {u.code: u.name for u in master.units}
     line_of = {i.code: i.budget_key for i in master.indicators}
     series = year_series(ledger, current, line_of)
-    issued = ledger.issued_prefilled(period)
-    table = pd.DataFrame({
-        "periode": period,
+    accepted = {code for code, status in statuses.items() if status.status == "accepted"}
+    answered = [{unit for unit, code in series.answered if code == p.code} for p in rounds[:-1]] + [accepted]
+    year = _year(indicators, series, rounds, answered)  # the year so far at each round
+    # The round's targets as each round's requests showed them (dicts dropped once read: memory).
+    targets = [_targets(indicators, p, ledger.issued_numbers(p.code)) for p in rounds[:-1]]
+    issued = ledger.issued_numbers(period)
+    columns: dict[str, object] = {  # built column by column, the table made once in its order (one copy)
+        "periode": [period] * len(indicators),
         "kode_unit": [i.unit_code for i in indicators],
         "nama_unit": [names[i.unit_code] for i in indicators],
         "kode_indikator": [i.code for i in indicators],
@@ -163,43 +168,50 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None) -
         "kegiatan": [i.activity for i in indicators], "sub_kegiatan": [i.sub_activity for i in indicators],
         "metode": [i.method for i in indicators], "frekuensi": [i.frequency for i in indicators],
         "wajib": [i.due(current) for i in indicators],
-    })
+    }
     target = _targets(indicators, current, issued)
-    annual = np.array([_nan(issued.get(i.code, {}).get("annual", i.target)) for i in indicators], dtype=float)
-    own = np.array([_nan(series.value(i.code, current)) for i in indicators], dtype=float)
-    accepted = {code for code, status in statuses.items() if status.status == "accepted"}
-    so_far = _so_far(indicators, series, current, accepted)
-    polarity = table["polaritas"].to_numpy()
+    targets.append(target)
+    annual = np.array([_nan(_annual(issued, i)) for i in indicators], dtype=float)
+    own = np.array([_nan(series.actual.get((i.code, period))) for i in indicators], dtype=float)
+    so_far = year[-1]
+    polarity = columns["polaritas"]
     value = _each(capaian, so_far, target, polarity)
-    table["target"], table["target_tahunan"] = target, annual
-    table["realisasi"], table["realisasi_periode"], table["realisasi_sd"] = so_far, own, so_far
-    table["capaian_persen"] = value
-    table["kategori"] = [kategori(v) for v in value.tolist()]
-    table["capaian_tahunan_persen"] = _each(capaian, so_far, annual, polarity)
-    budget, spent = _budget_columns(indicators, master, series, current, ledger, issued)
-    table["pagu"], table["realisasi_anggaran"] = budget, spent
-    table["serapan_persen"] = _each(serapan, spent, budget)
-    table["status_unit"] = table["kode_unit"].map({code: UNIT_STATUS[s.status] for code, s in statuses.items()})
-    previous, previous_period = _previous(ledger, master, indicators, current)
-    table["capaian_sebelumnya"] = previous
-    table["periode_sebelumnya"] = previous_period
-    table["perubahan_capaian"] = value - previous
-    cells = {(unit, code): (cell, original) for unit, code, _, _, cell, original in ledger.accepted_values(period)}
-    table["sel_realisasi"] = [cells.get((i.unit_code, i.code), (None, None))[0] for i in indicators]
-    table["teks_asli_realisasi"] = [cells.get((i.unit_code, i.code), (None, None))[1] for i in indicators]
+    columns.update({"target": target, "target_tahunan": annual, "realisasi": so_far, "realisasi_periode": own,
+                    "realisasi_sd": so_far, "capaian_persen": value, "kategori": [kategori(v) for v in value.tolist()],
+                    "capaian_tahunan_persen": _each(capaian, so_far, annual, polarity)})
+    budget, spent = _budget_columns(indicators, master, series, current, issued)
+    del issued
+    status_of = {code: UNIT_STATUS[s.status] for code, s in statuses.items()}
+    columns.update({"pagu": budget, "realisasi_anggaran": spent, "serapan_persen": _each(serapan, spent, budget),
+                    "status_unit": [status_of.get(i.unit_code) for i in indicators]})
+    previous, previous_period = _previous(ledger, indicators, current, year, targets, line_of)
+    columns.update({"capaian_sebelumnya": previous, "periode_sebelumnya": previous_period,
+                    "perubahan_capaian": value - previous})
+    del series
+    cells = {(unit, code): (cell, original) for unit, code, cell, original in ledger.accepted_cells(period)}
+    columns["sel_realisasi"] = [cells.get((i.unit_code, i.code), (None, None))[0] for i in indicators]
+    columns["teks_asli_realisasi"] = [cells.get((i.unit_code, i.code), (None, None))[1] for i in indicators]
+    del cells
     texts, footers = _narratives(ledger, period)
     for field_name, column in NARRATIVES.items():
-        table[column] = [texts.get((i.unit_code, i.code, field_name)) for i in indicators]
-    table = table[list(CSV_COLUMNS + EXTRA_COLUMNS)]
-    rounds = _round_averages(ledger, master, indicators, series, current, cap, value)
-    units = _unit_recaps(table, master, statuses, cap, rounds, footers)
+        columns[column] = [texts.get((i.unit_code, i.code, field_name)) for i in indicators]
+    del texts
+    table = pd.DataFrame({name: columns.pop(name) for name in CSV_COLUMNS + EXTRA_COLUMNS}, copy=False)
+    averages = _round_averages(master, indicators, rounds, year, targets, cap, value)
+    units = _unit_recaps(table, master, statuses, cap, averages, footers)
     total = sum((u.numbers for u in units), Numbers())
-    return Recap(period, table, units, total, _completeness(unit_statuses), cap,
-                 tuple(p.code for p in current.so_far()), series)
+    return Recap(period, table, units, total, _completeness(unit_statuses), cap, tuple(p.code for p in rounds))
 
 
 def _nan(value) -> float:
     return np.nan if value is None else float(value)
+
+
+def _annual(issued: dict, indicator) -> float | None:
+    """The annual target as the unit's latest request showed it, else as the master says now (a
+    request of the first template showed none)."""
+    found = issued.get(indicator.code)
+    return found[1] if found is not None and found[1] is not None else indicator.target
 
 
 def _each(rule, *columns) -> np.ndarray:
@@ -211,35 +223,40 @@ def _each(rule, *columns) -> np.ndarray:
 
 def _targets(indicators, period: Period, issued: dict) -> np.ndarray:
     """The round's target as the unit saw it (its latest request), else as the master says now."""
-    return np.array([_nan(issued[i.code]["target"] if i.code in issued else i.target_for(period))
+    return np.array([_nan(issued[i.code][0] if i.code in issued else i.target_for(period))
                      for i in indicators], dtype=float)
 
 
-def _so_far(indicators, series: YearSeries, period: Period, answered: set[str] | None = None) -> np.ndarray:
-    """The year so far by ``metode``, for the units whose answer this round was accepted
-    (``answered``; by default those the series says answered): known when this round's value is,
-    or when the indicator was not due this round (its year carries on from the rounds before)."""
-    if answered is None:
-        answered = {unit for unit, code in series.answered if code == period.code}
-    out = []
+def _year(indicators, series: YearSeries, rounds: tuple[Period, ...], answered: list[set[str]]) -> list[np.ndarray]:
+    """The year so far at each round, one array per round, in one pass over the indicators.
+
+    At a round it is known for a unit whose answer that round was accepted (``answered``), when
+    the round's own value is known or the indicator was not due then (its year carries on from
+    the rounds before); ``rules.year_so_far`` decides it from the rounds' own values.
+    """
+    codes = [p.code for p in rounds]
+    due = {f: [Indicator("", "", "", "", "+", None, frequency=f).due(p) for p in rounds] for f in FREQUENCIES}
+    actual = series.actual
+    out = [[] for _ in rounds]
     for indicator in indicators:
-        missing = series.value(indicator.code, period) is None and indicator.due(period)
-        if indicator.unit_code not in answered or missing:
-            out.append(np.nan)
-        else:
-            out.append(_nan(series.so_far(indicator.code, indicator.method, period)))
-    return np.array(out, dtype=float)
+        values = [actual.get((indicator.code, code)) for code in codes]
+        is_due, unit, method = due[indicator.frequency], indicator.unit_code, indicator.method
+        for index in range(len(codes)):
+            if unit not in answered[index] or (values[index] is None and is_due[index]):
+                out[index].append(np.nan)
+            else:
+                known = year_so_far(method, values[:index + 1])
+                out[index].append(np.nan if known is None else known)
+    return [np.array(column, dtype=float) for column in out]
 
 
-def _budget_columns(indicators, master, series: YearSeries, period: Period, ledger, issued):
+def _budget_columns(indicators, master, series: YearSeries, period: Period, issued):
     """Pagu and spending so far on each budget line's first indicator row (spending NaN when unknown).
 
     The round's spending is known when the unit's accepted answer gives it (on the sub kegiatan's
-    row, or per indicator in a return of the first template, summed per line).
+    row, or per indicator in a return of the first template, summed per line by the series).
     """
-    lines = master.budget_lines
-    first = {line.indicators[0]: line for line in lines.values()}
-    spent_here = _round_spending(ledger, master, period)
+    first = {line.indicators[0]: line for line in master.budget_lines.values()}
     budget, spent = [], []
     for indicator in indicators:
         line = first.get(indicator.code)
@@ -247,51 +264,40 @@ def _budget_columns(indicators, master, series: YearSeries, period: Period, ledg
             budget.append(np.nan)
             spent.append(np.nan)
             continue
-        pagu = issued.get(line.key, {}).get("budget", line.effective_budget)
-        budget.append(float(pagu))
-        own = spent_here.get(line.key)
-        spent.append(np.nan if own is None else float(series.spent_so_far(line.key, period, own)))
+        shown = issued.get(line.key)
+        budget.append(float(shown[2] if shown is not None and shown[2] is not None else line.effective_budget))
+        known = series.spending(line.key, period) is not None
+        spent.append(float(series.spent_so_far(line.key, period)) if known else np.nan)
     return np.array(budget, dtype=float), np.array(spent, dtype=float)
 
 
-def _round_spending(ledger, master, period: Period) -> dict[str, float]:
-    """Budget line -> this round's accepted spending. A first-template return gives it per
-    indicator: those are summed onto the indicator's line."""
-    line_of = {i.code: i.budget_key for i in master.indicators}
-    out: dict[str, float] = {}
-    for _unit, key, _actual, spent, _cell, _original in ledger.accepted_values(period.code):
-        if spent is None:
-            continue
-        line = key if key in master.budget_lines else line_of.get(key)
-        if line is not None:
-            out[line] = out.get(line, 0.0) + float(spent)
-    return out
-
-
-def _previous(ledger, master, indicators, period: Period) -> tuple[np.ndarray, list]:
-    """Each indicator's capaian in the round before (the year's previous round, or last year's
-    last round for the first), on that round's year so far and target."""
+def _previous(ledger, indicators, period: Period, year, targets, line_of) -> tuple[np.ndarray, list]:
+    """Each indicator's capaian in the round before, on that round's year so far and target: the
+    year's previous round from this year's series (late entries included), or last year's last
+    round for the year's first."""
     before = period.previous
     if before is None:
         return np.full(len(indicators), np.nan), [None] * len(indicators)
-    series = year_series(ledger, before, {i.code: i.budget_key for i in indicators})
-    issued = ledger.issued_prefilled(before.code)
-    so_far = _so_far(indicators, series, before)
-    value = _each(capaian, so_far, _targets(indicators, before, issued), [i.polarity for i in indicators])
+    if before.year == period.year:
+        so_far, target = year[-2], targets[-2]
+    else:
+        series = year_series(ledger, before, line_of)
+        rounds = before.so_far()
+        answered = [{unit for unit, code in series.answered if code == p.code} for p in rounds]
+        so_far = _year(indicators, series, rounds, answered)[-1]
+        target = _targets(indicators, before, ledger.issued_numbers(before.code))
+    value = _each(capaian, so_far, target, [i.polarity for i in indicators])
     return value, [before.code if v == v else None for v in value.tolist()]
 
 
-def _round_averages(ledger, master, indicators, series, period: Period, cap, current) -> dict[str, dict]:
+def _round_averages(master, indicators, rounds, year, targets, cap, current) -> dict[str, dict]:
     """Per unit, its average capaian at each round of the year so far (the HTML's small chart)."""
     averages: dict[str, dict] = {u.code: {} for u in master.units}
     codes = [i.unit_code for i in indicators]
-    for round_ in period.so_far():
-        if round_ == period:
-            values = current
-        else:
-            issued = ledger.issued_prefilled(round_.code)
-            so_far = _so_far(indicators, series, round_)
-            values = _each(capaian, so_far, _targets(indicators, round_, issued), [i.polarity for i in indicators])
+    polarity = [i.polarity for i in indicators]
+    for index, round_ in enumerate(rounds):
+        last = index == len(rounds) - 1
+        values = current if last else _each(capaian, year[index], targets[index], polarity)
         sums: dict[str, list[float]] = {}
         for code, value in zip(codes, values.tolist(), strict=True):
             counted = for_average(value, cap) if value == value else None

@@ -112,6 +112,8 @@ def year_so_far(method: str, values: list[float | None]) -> float | None:
     known = [v for v in values if not _missing(v)]
     if not known:
         return None
+    if len(known) == 1 or method == "nilai_akhir":  # nothing to add up: the value as given
+        return float(known[-1])
     if method == "kumulatif":
         return float(sum(_exact(v) for v in known))
     if method == "rata_rata":

@@ -10,44 +10,51 @@ that round's own answer has it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from sopkinerja.models import Period
 from sopkinerja.rules import year_so_far
 
 
-@dataclass(frozen=True)
-class Entry:
-    value: float
-    late: bool = False  # given in a later round's file
-
-
 @dataclass
 class YearSeries:
-    """Per (indicator code or budget key, period code): the round's value."""
+    """Per (indicator code or budget key, period code): the round's value. Plain floats in dicts
+    (a province's year holds millions; an object per value costs four times the memory)."""
 
-    actual: dict[tuple[str, str], Entry] = field(default_factory=dict)
-    spent: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    actual: dict[tuple[str, str], float] = field(default_factory=dict)
+    spent: dict[tuple[str, str], float] = field(default_factory=dict)
+    late: set[tuple[str, str, str]] = field(default_factory=set)  # (kind, key, period): entered in a later round
     answered: set[tuple[str, str]] = field(default_factory=set)  # (unit, period code) with an accepted answer
 
     def value(self, code: str, period: Period) -> float | None:
-        entry = self.actual.get((code, period.code))
-        return entry.value if entry else None
+        return self.actual.get((code, period.code))
 
     def spending(self, key: str, period: Period) -> float | None:
-        entry = self.spent.get((key, period.code))
-        return entry.value if entry else None
+        return self.spent.get((key, period.code))
+
+    def is_late(self, kind: str, key: str, period: Period) -> bool:
+        """Whether the round's value was given in a later round's file (an open earlier column)."""
+        return (kind, key, period.code) in self.late
 
     def so_far(self, code: str, method: str, period: Period, own: float | None = None) -> float | None:
         """The year so far at ``period`` by ``method``; ``own`` stands for the period's own value
         when given (this round's file, not yet in the series)."""
-        values = [self.value(code, p) for p in period.earlier()]
-        values.append(own if own is not None else self.value(code, period))
+        *earlier, this = _codes(period)
+        values = [self.actual.get((code, p)) for p in earlier]
+        values.append(own if own is not None else self.actual.get((code, this)))
         return year_so_far(method, values)
 
     def spent_so_far(self, key: str, period: Period, own: float | None = None) -> float | None:
-        values = [self.spending(key, p) for p in period.earlier()]
-        values.append(own if own is not None else self.spending(key, period))
+        *earlier, this = _codes(period)
+        values = [self.spent.get((key, p)) for p in earlier]
+        values.append(own if own is not None else self.spent.get((key, this)))
         return year_so_far("kumulatif", values)
+
+
+@cache
+def _codes(period: Period) -> tuple[str, ...]:
+    """The codes of the year's rounds up to ``period`` (asked for once per indicator: worked out once)."""
+    return tuple(p.code for p in period.so_far())
 
 
 def year_series(ledger, period: Period, line_of: dict[str, str] | None = None) -> YearSeries:
@@ -55,23 +62,22 @@ def year_series(ledger, period: Period, line_of: dict[str, str] | None = None) -
     line) attributes the spending a first-template return gave per indicator to its line, summed."""
     series = YearSeries()
     late: dict[str, dict] = {"actual": {}, "spent": {}}
-    per_indicator: dict[tuple[str, str], float] = {}
     for round_code, unit, code, name, number in ledger.accepted_series([p.code for p in period.so_far()]):
         series.answered.add((unit, round_code))
         kind, _, for_period = name.partition("@")
         if kind not in late:
             continue
-        if kind == "spent" and line_of and code in line_of and not for_period:
+        if kind == "spent" and line_of and code in line_of and not for_period:  # per indicator: its line's
             key = (line_of[code], round_code)
-            per_indicator[key] = per_indicator.get(key, 0.0) + number
+            series.spent[key] = series.spent.get(key, 0.0) + number
         elif for_period:  # a late entry for an earlier round: the latest such answer wins
-            late[kind][(code, for_period)] = Entry(number, late=True)
+            late[kind][(code, for_period)] = number
         else:
-            getattr(series, kind)[(code, round_code)] = Entry(number)
-    for key, total in per_indicator.items():
-        series.spent.setdefault(key, Entry(total))
+            getattr(series, kind)[(code, round_code)] = number
     for kind, entries in late.items():
         target = getattr(series, kind)
-        for key, entry in entries.items():
-            target.setdefault(key, entry)  # a round's own accepted value wins
+        for key, number in entries.items():
+            if key not in target:  # a round's own accepted value wins
+                target[key] = number
+                series.late.add((kind, *key))
     return series

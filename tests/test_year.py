@@ -413,7 +413,13 @@ def test_a_workspace_of_the_previous_version_keeps_working(tmp_path, run_cli):
     env = {"SOPKINERJA_NOW": "2026-10-12T09:00:00+07:00"}
     first = run_cli("--project", root, "run", "--json", env=env)
     assert first.exit_code == 3, first.stderr
-    assert sqlite3.connect(ledger).execute("PRAGMA user_version").fetchone()[0] == 5
+    from sopkinerja.ledger import SCHEMA_VERSION
+
+    db = sqlite3.connect(ledger)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    # The numbers the recap reads back, copied out of the old rows' JSON by the migration.
+    assert db.execute("SELECT target, annual, budget FROM request_rows WHERE indicator_code = 'SEK-01' "
+                      "ORDER BY rowid LIMIT 1").fetchone() == (3.0, None, 85000000.0)
     statuses = {u["unit"]: (u["status"], u["errors"]) for u in first.json()["units"]}
     assert statuses["SEK"] == ("accepted", 0) and statuses["PPM"] == ("accepted", 0), first.json()["issues"]
     rows = _csv(root, "2026-TW3")

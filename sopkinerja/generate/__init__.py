@@ -219,7 +219,8 @@ def _file_names(units: tuple[Unit, ...], period: str) -> dict[str, str]:
 def _prefilled_rows(spec: RequestSpec) -> list[dict]:
     """What the ledger keeps of each issued row: indicators, and budget lines (keyed ``SUB …``/``IND …``)."""
     return [{"request_id": spec.request_id, "position": position, "indicator_code": row.key,
-             "row_key": row.key, "prefilled": _JSON.encode(row.values)}
+             "row_key": row.key, "prefilled": _JSON.encode(row.values), "target": row.values.get("target"),
+             "annual": row.values.get("annual"), "budget": row.values.get("budget")}
             for position, row in enumerate((r for r in spec.rows if r.kind in ("indicator", "budget")), 1)]
 
 

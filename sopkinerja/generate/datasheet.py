@@ -144,7 +144,8 @@ def _indicator_row(sheet, row: int, item: SheetRow, request_id: str, f: dict, fi
         else:
             sheet.write_blank(row, col(column_key), None, f["blocked"])
     write_input(sheet, row, col("actual"), filled.get((code, "actual")), f["in_number" if v["due"] else "in_optional"])
-    sheet.write_formula(row, col("cumulative"), so_far_formula(row, v["method"], layout), f["decimal_formula"], "")
+    sheet.write_formula(row, col("cumulative"), so_far_formula(row, v["method"], layout, v["due"]),
+                        f["decimal_formula"], "")
     sheet.write_formula(row, col("achievement"), achievement_formula(row, v["polarity"], layout), f["percent"], "")
     sheet.write_blank(row, col("budget"), None, f["blocked"])
     sheet.write_blank(row, col("spent"), None, f["blocked"])
@@ -209,19 +210,24 @@ def _run(row: int, layout) -> str:
     return f"{cell_address(row, first)}:{cell_address(row, layout.index('actual'))}"
 
 
-def so_far_formula(row: int, method: str, layout) -> str:
+def so_far_formula(row: int, method: str, layout, due: bool = True) -> str:
     """The year so far as the unit types (``rules.year_so_far``'s twin): the sum, the latest or
-    the mean of the rounds' values."""
+    the mean of the rounds' values. While a due Realisasi is blank it stays blank, as the recap
+    leaves it; an indicator not due this round carries its year on from the rounds before."""
     cells = _run(row, layout)
     if method == "kumulatif":
-        return f'=IF(COUNT({cells})=0,"",SUM({cells}))'
-    if method == "rata_rata":
-        return f'=IF(COUNT({cells})=0,"",AVERAGE({cells}))'
-    latest = '""'
-    for key in [*(k for _, k in layout.earlier), "actual"]:  # oldest wraps innermost
-        cell = cell_address(row, layout.index(key))
-        latest = f"IF(ISNUMBER({cell}),{cell},{latest})"
-    return f"={latest}"
+        formula = f'IF(COUNT({cells})=0,"",SUM({cells}))'
+    elif method == "rata_rata":
+        formula = f'IF(COUNT({cells})=0,"",AVERAGE({cells}))'
+    else:
+        formula = '""'
+        for key in [*(k for _, k in layout.earlier), "actual"]:  # oldest wraps innermost
+            cell = cell_address(row, layout.index(key))
+            formula = f"IF(ISNUMBER({cell}),{cell},{formula})"
+    if due:
+        actual = cell_address(row, layout.index("actual"))
+        formula = f'IF(ISNUMBER({actual}),{formula},"")'
+    return f"={formula}"
 
 
 def achievement_formula(row: int, polarity: str, layout) -> str:

@@ -158,11 +158,14 @@ def _part(path: str, fmt: str, name: str, grids: dict[str, list], logs: list[str
 
 def _footer(table: dict) -> dict:
     """The unit-level texts under the table (product.md §3.4): per footer key, the text written
-    right of its label (the first filled column after it) and its cell."""
+    right of its label (the first filled column after it) and its cell. Only rows that are not an
+    issued row (no hidden key) can hold them."""
     found: dict[str, dict] = {}
     order = sorted(table["columns"].items(), key=lambda kv: kv[1])
     for row in table["rows"]:
         cells = row["cells"]
+        if "row_key" in cells:
+            continue
         for index, (key, _column) in enumerate(order):
             value = cells.get(key)
             footer = FOOTER_KEYS.get(header_key(value)) if isinstance(value, str) else None
@@ -198,17 +201,22 @@ def _wanted(table: dict) -> Wanted:
     from sopkinerja.ingest.cellfacts import CALAMINE_TEXT_LIMIT
 
     wanted = Wanted()
+    keyed = "row_key" in table["columns"]  # without the hidden key column (a copied sheet): rows with a code
     for row in table["rows"]:
         cells = row["cells"]
-        if cells.get("row_key") is None and cells.get("code") is None:
+        if cells.get("row_key" if keyed else "code") is None:
             continue
         for key in ("actual", *L.EARLIER_KEYS):
             value = cells.get(key)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1:
                 wanted.fractions.add(address(table, row["row"], key))
-        for key in (*L.INPUT_NUMBER_KEYS, *L.EARLIER_KEYS):
-            if cells.get(key) is None and key in table["columns"]:
-                wanted.blanks.add(address(table, row["row"], key))
+        # A blank input may be a formula whose result was never saved: this round's realisasi on
+        # an indicator's row, its spending on a sub kegiatan's (an earlier round's open column left
+        # blank only means the value is not given; a cell that is no input there is not asked).
+        key = cells.get("row_key")
+        number = "spent" if isinstance(key, str) and key.startswith(("SUB ", "IND ")) else "actual"
+        if cells.get(number) is None and number in table["columns"]:
+            wanted.blanks.add(address(table, row["row"], number))
         for key, value in cells.items():
             if isinstance(value, str) and len(value) >= CALAMINE_TEXT_LIMIT:
                 wanted.long_texts.add(address(table, row["row"], key))

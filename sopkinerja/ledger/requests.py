@@ -26,23 +26,14 @@ class Requests:
         """When the period's first request went out (ISO 8601), or None before ``generate``."""
         return self.db.execute("SELECT MIN(issued_at) FROM requests WHERE period = ?", (period,)).fetchone()[0]
 
-    def issued_targets(self, period: str) -> list[tuple]:
-        """(indicator code, target, pagu) of every request row of the period, oldest request first
-        (so the last row of a code is what its unit's latest request showed)."""
+    def issued_numbers(self, period: str) -> dict[str, tuple]:
+        """Row key (indicator code, budget line) -> (round target, annual target, pagu) as its unit's
+        latest request of the period showed them (``None`` where a request did not hold one: the
+        first template kept no annual target, budget lines no targets)."""
         rows = self.db.execute(
-            "SELECT rr.indicator_code, json_extract(rr.prefilled, '$.target'), json_extract(rr.prefilled, '$.budget') "
-            "FROM request_rows rr JOIN requests r USING (request_id) WHERE r.period = ? ORDER BY r.issued_at, r.rowid",
-            (period,)).fetchall()
-        return [tuple(r) for r in rows]
-
-    def issued_prefilled(self, period: str) -> dict[str, dict]:
-        """Indicator code -> the pre-filled values of its unit's latest request of the period."""
-        import json
-
-        rows = self.db.execute(
-            "SELECT rr.indicator_code, rr.prefilled FROM request_rows rr JOIN requests r USING (request_id) "
-            "WHERE r.period = ? ORDER BY r.issued_at, r.rowid", (period,)).fetchall()
-        return {row["indicator_code"]: json.loads(row["prefilled"]) for row in rows}
+            "SELECT rr.indicator_code, rr.target, rr.annual, rr.budget FROM request_rows rr "
+            "JOIN requests r USING (request_id) WHERE r.period = ? ORDER BY r.issued_at, r.rowid", (period,)).fetchall()
+        return {code: (target, annual, budget) for code, target, annual, budget in rows}
 
     def add_request(self, request: dict, rows: list[dict]) -> None:
         """Insert one issued request and its pre-filled rows (call inside a transaction)."""
@@ -52,8 +43,9 @@ class Requests:
             ":template_version, :issued_at, :file_name, :run_id, :fingerprint, :replaces, :spec)",
             {"spec": None, **request})
         self.db.executemany(
-            "INSERT INTO request_rows (request_id, position, indicator_code, row_key, prefilled) "
-            "VALUES (:request_id, :position, :indicator_code, :row_key, :prefilled)", rows)
+            "INSERT INTO request_rows (request_id, position, indicator_code, row_key, prefilled, target, annual, "
+            "budget) VALUES (:request_id, :position, :indicator_code, :row_key, :prefilled, :target, :annual, "
+            ":budget)", rows)
 
     def request_spec(self, request_id: str) -> bytes | None:
         """What the request's workbook was written from (``generate.spec.pack_spec``), when kept."""

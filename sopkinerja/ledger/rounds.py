@@ -39,15 +39,12 @@ class Rounds:
         for event in events:
             self.add_step_event(event)
 
-    def accepted_values(self, period: str) -> list[tuple]:
-        """(unit, indicator, realisasi, realisasi anggaran, realisasi's cell, its original text) of
-        every indicator of the period's accepted answers."""
+    def accepted_cells(self, period: str) -> list[tuple]:
+        """(unit, indicator, cell, original text) of every realisasi of the period's accepted answers."""
         rows = self.db.execute(
-            "SELECT s.unit_code, v.indicator_code, "
-            "MAX(CASE WHEN v.field = 'actual' THEN v.number END), MAX(CASE WHEN v.field = 'spent' THEN v.number END), "
-            "MAX(CASE WHEN v.field = 'actual' THEN v.cell END), MAX(CASE WHEN v.field = 'actual' THEN v.original END) "
-            "FROM submission_values v JOIN submissions s ON s.sha256 = v.sha256 AND s.part = v.part "
-            "WHERE s.period = ? AND s.status = 'accepted' GROUP BY s.unit_code, v.indicator_code", (period,)).fetchall()
+            "SELECT s.unit_code, v.indicator_code, v.cell, v.original FROM submission_values v JOIN submissions s "
+            "ON s.sha256 = v.sha256 AND s.part = v.part WHERE s.period = ? AND s.status = 'accepted' "
+            "AND v.field = 'actual'", (period,)).fetchall()
         return [tuple(r) for r in rows]
 
     def accepted_series(self, periods: list[str]) -> list[tuple]:
@@ -69,15 +66,6 @@ class Rounds:
             "SELECT s.unit_code, v.indicator_code, v.field, v.text FROM submission_values v "
             "JOIN submissions s ON s.sha256 = v.sha256 AND s.part = v.part "
             "WHERE s.status = 'accepted' AND s.period = ? AND v.text IS NOT NULL ORDER BY v.rowid",
-            (period,)).fetchall()
-        return [tuple(r) for r in rows]
-
-    def accepted_actuals_outside(self, period: str) -> list[tuple[str, str, float | None]]:
-        """(period, indicator, realisasi) of every accepted answer of every other period."""
-        rows = self.db.execute(
-            "SELECT s.period, v.indicator_code, v.number FROM submission_values v JOIN submissions s "
-            "ON s.sha256 = v.sha256 AND s.part = v.part WHERE s.status = 'accepted' AND v.field = 'actual' "
-            "AND s.period != ?",
             (period,)).fetchall()
         return [tuple(r) for r in rows]
 
