@@ -257,6 +257,11 @@ def _run_lines(result, workspace, msg) -> list[str]:
     if result.feedback:
         lines.append(msg("run.feedback", count=len(result.feedback),
                          folder=next(iter(result.feedback.values())).parent))
+    if result.outputs is not None and result.outputs.forms:
+        for key, path in sorted(result.outputs.forms.items()):
+            lines.append(msg(f"run.form_{key}", path=workspace.relative(path)))
+    for code in result.notices:
+        lines.append(msg(f"run.notice_{code.replace('-', '_')}"))
     if not result.complete:
         lines.append(msg("run.incomplete"))
     return lines

@@ -46,6 +46,22 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class Signatures:
+    """The signature blocks of the official forms (``[penandatangan]``): who drafted the form
+    (``penyusun``) and the head who evaluates it (``kepala``). ``given`` is False when the
+    workspace has no such section: the forms then print the block with blank names."""
+
+    place: str = ""  # tempat
+    drafter_name: str = ""
+    drafter_nip: str = ""
+    drafter_position: str = ""
+    head_name: str = ""
+    head_nip: str = ""
+    head_position: str = ""
+    given: bool = False
+
+
+@dataclass(frozen=True)
 class Paths:
     master: Path
     inbox: Path  # masuk
@@ -85,6 +101,7 @@ class Config:
     number_locale: str = "id"
     sop_file: Path | None = None
     max_file_mb: float = 50.0
+    signatures: Signatures = Signatures()
 
 
 class _Bad(Exception):
@@ -102,6 +119,16 @@ def _text(required: bool = True) -> Callable[[Any], str]:
         return value.strip()
 
     return check
+
+
+def _nip(value: Any) -> str:
+    """A NIP is 18 digits (spaces between its groups allowed); empty when not known yet."""
+    if not isinstance(value, str):
+        raise _Bad("config.expect_nip")
+    digits = "".join(value.split())
+    if digits and (not digits.isdigit() or len(digits) != 18):
+        raise _Bad("config.expect_nip")
+    return digits
 
 
 def _period(value: Any) -> Period:
@@ -235,7 +262,18 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], bool]]] = {
     "angka": {"format": (_choice("id", "en"), False)},
     "sop": {"berkas": (_text(), False)},
     "batas": {"ukuran_berkas_mb": (_number(0), False)},
+    "penandatangan": {
+        "tempat": (_text(False), False),
+        "penyusun_nama": (_text(False), False),
+        "penyusun_nip": (_nip, False),
+        "penyusun_jabatan": (_text(False), False),
+        "kepala_nama": (_text(False), False),
+        "kepala_nip": (_nip, False),
+        "kepala_jabatan": (_text(False), False),
+    },
 }
+SIGNATURE_KEYS = ("tempat", "penyusun_nama", "penyusun_nip", "penyusun_jabatan", "kepala_nama", "kepala_nip",
+                  "kepala_jabatan")
 
 
 def load_config(root: Path) -> Config:
@@ -333,6 +371,8 @@ def _build(root: Path, v: dict[str, Any]) -> Config:
         number_locale=v["angka.format"] or "id",
         sop_file=root / v["sop.berkas"] if v["sop.berkas"] else None,
         max_file_mb=v["batas.ukuran_berkas_mb"] or 50.0,
+        signatures=Signatures(*(v[f"penandatangan.{k}"] or "" for k in SIGNATURE_KEYS),
+                              given=any(v[f"penandatangan.{k}"] is not None for k in SIGNATURE_KEYS)),
     )
 
 

@@ -120,6 +120,21 @@ class Completeness:
 
 
 @dataclass
+class RoundValues:
+    """What one round of the year said, aligned with the table's rows (the official forms' quarter
+    columns): each indicator's own value and each budget line's spending on its first row (NaN
+    when not known), the units whose answer that round was accepted, and the agency's average
+    capaian then (on that round's year so far and target)."""
+
+    actual: np.ndarray
+    spent: np.ndarray
+    answered: frozenset[str]
+    average: float | None = None
+    late: frozenset[str] = frozenset()  # indicator codes whose value for the round came in a later round
+    collected: bool = True  # requests were issued for the round (a workspace may begin mid-year)
+
+
+@dataclass
 class Recap:
     period: str
     table: object  # pandas.DataFrame with CSV_COLUMNS + EXTRA_COLUMNS
@@ -128,6 +143,7 @@ class Recap:
     completeness: Completeness
     cap: float | None
     rounds: tuple[str, ...] = ()  # the year's rounds so far, oldest first
+    by_round: dict[str, RoundValues] = field(default_factory=dict)  # period code -> that round's values
 
     @property
     def budget_left_out(self) -> list[UnitRecap]:
@@ -153,10 +169,17 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None) -
     series = year_series(ledger, current, line_of)
     accepted = {code for code, status in statuses.items() if status.status == "accepted"}
     answered = [{unit for unit, code in series.answered if code == p.code} for p in rounds[:-1]] + [accepted]
-    year = _year(indicators, series, rounds, answered)  # the year so far at each round
+    own_values: list[list[float]] = [[] for _ in rounds]
+    year = _year(indicators, series, rounds, answered, own_values)  # the year so far at each round
     # The round's targets as each round's requests showed them (dicts dropped once read: memory).
-    targets = [_targets(indicators, p, ledger.issued_numbers(p.code)) for p in rounds[:-1]]
+    targets, collected = [], []
+    for p in rounds[:-1]:
+        shown = ledger.issued_numbers(p.code)
+        targets.append(_targets(indicators, p, shown))
+        collected.append(bool(shown))
+        del shown
     issued = ledger.issued_numbers(period)
+    collected.append(bool(issued))
     columns: dict[str, object] = {  # built column by column, the table made once in its order (one copy)
         "periode": [period] * len(indicators),
         "kode_unit": [i.unit_code for i in indicators],
@@ -179,7 +202,7 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None) -
     columns.update({"target": target, "target_tahunan": annual, "realisasi": so_far, "realisasi_periode": own,
                     "realisasi_sd": so_far, "capaian_persen": value, "kategori": [kategori(v) for v in value.tolist()],
                     "capaian_tahunan_persen": _each(capaian, so_far, annual, polarity)})
-    budget, spent = _budget_columns(indicators, master, series, current, issued)
+    budget, spent, spent_by_round = _budget_columns(indicators, master, series, current, issued)
     del issued
     status_of = {code: UNIT_STATUS[s.status] for code, s in statuses.items()}
     columns.update({"pagu": budget, "realisasi_anggaran": spent, "serapan_persen": _each(serapan, spent, budget),
@@ -187,6 +210,7 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None) -
     previous, previous_period = _previous(ledger, indicators, current, year, targets, line_of)
     columns.update({"capaian_sebelumnya": previous, "periode_sebelumnya": previous_period,
                     "perubahan_capaian": value - previous})
+    late_entries = series.late
     del series
     cells = {(unit, code): (cell, original) for unit, code, cell, original in ledger.accepted_cells(period)}
     columns["sel_realisasi"] = [cells.get((i.unit_code, i.code), (None, None))[0] for i in indicators]
@@ -197,10 +221,16 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None) -
         columns[column] = [texts.get((i.unit_code, i.code, field_name)) for i in indicators]
     del texts
     table = pd.DataFrame({name: columns.pop(name) for name in CSV_COLUMNS + EXTRA_COLUMNS}, copy=False)
-    averages = _round_averages(master, indicators, rounds, year, targets, cap, value)
+    averages, agency = _round_averages(master, indicators, rounds, year, targets, cap, value)
     units = _unit_recaps(table, master, statuses, cap, averages, footers)
     total = sum((u.numbers for u in units), Numbers())
-    return Recap(period, table, units, total, _completeness(unit_statuses), cap, tuple(p.code for p in rounds))
+    late = {p.code: frozenset(key for kind, key, code in late_entries if kind == "actual" and code == p.code)
+            for p in rounds}
+    by_round = {p.code: RoundValues(np.array(own_values[index], dtype=float), spent_by_round[index],
+                                    frozenset(answered[index]), agency[p.code], late[p.code], collected[index])
+                for index, p in enumerate(rounds)}
+    return Recap(period, table, units, total, _completeness(unit_statuses), cap, tuple(p.code for p in rounds),
+                 by_round)
 
 
 def _nan(value) -> float:
@@ -227,12 +257,14 @@ def _targets(indicators, period: Period, issued: dict) -> np.ndarray:
                      for i in indicators], dtype=float)
 
 
-def _year(indicators, series: YearSeries, rounds: tuple[Period, ...], answered: list[set[str]]) -> list[np.ndarray]:
+def _year(indicators, series: YearSeries, rounds: tuple[Period, ...], answered: list[set[str]],
+          own: list[list[float]] | None = None) -> list[np.ndarray]:
     """The year so far at each round, one array per round, in one pass over the indicators.
 
     At a round it is known for a unit whose answer that round was accepted (``answered``), when
     the round's own value is known or the indicator was not due then (its year carries on from
-    the rounds before); ``rules.year_so_far`` decides it from the rounds' own values.
+    the rounds before); ``rules.year_so_far`` decides it from the rounds' own values. ``own``
+    (one list per round), when given, receives each round's own value (NaN when not known).
     """
     codes = [p.code for p in rounds]
     due = {f: [Indicator("", "", "", "", "+", None, frequency=f).due(p) for p in rounds] for f in FREQUENCIES}
@@ -241,6 +273,9 @@ def _year(indicators, series: YearSeries, rounds: tuple[Period, ...], answered: 
     for indicator in indicators:
         values = [actual.get((indicator.code, code)) for code in codes]
         is_due, unit, method = due[indicator.frequency], indicator.unit_code, indicator.method
+        if own is not None:
+            for index, found in enumerate(values):
+                own[index].append(np.nan if found is None else found)
         for index in range(len(codes)):
             if unit not in answered[index] or (values[index] is None and is_due[index]):
                 out[index].append(np.nan)
@@ -251,24 +286,33 @@ def _year(indicators, series: YearSeries, rounds: tuple[Period, ...], answered: 
 
 
 def _budget_columns(indicators, master, series: YearSeries, period: Period, issued):
-    """Pagu and spending so far on each budget line's first indicator row (spending NaN when unknown).
+    """Pagu and spending so far on each budget line's first indicator row (spending NaN when
+    unknown), and each round's own spending there (one array per round of the year so far).
 
     The round's spending is known when the unit's accepted answer gives it (on the sub kegiatan's
     row, or per indicator in a return of the first template, summed per line by the series).
     """
     first = {line.indicators[0]: line for line in master.budget_lines.values()}
+    codes = [p.code for p in period.so_far()]
     budget, spent = [], []
+    by_round: list[list[float]] = [[] for _ in codes]
     for indicator in indicators:
         line = first.get(indicator.code)
         if line is None or line.effective_budget is None:
             budget.append(np.nan)
             spent.append(np.nan)
+            for column in by_round:
+                column.append(np.nan)
             continue
+        for column, code in zip(by_round, codes, strict=True):
+            found = series.spent.get((line.key, code))
+            column.append(np.nan if found is None else found)
         shown = issued.get(line.key)
         budget.append(float(shown[2] if shown is not None and shown[2] is not None else line.effective_budget))
         known = series.spending(line.key, period) is not None
         spent.append(float(series.spent_so_far(line.key, period)) if known else np.nan)
-    return np.array(budget, dtype=float), np.array(spent, dtype=float)
+    return (np.array(budget, dtype=float), np.array(spent, dtype=float),
+            [np.array(column, dtype=float) for column in by_round])
 
 
 def _previous(ledger, indicators, period: Period, year, targets, line_of) -> tuple[np.ndarray, list]:
@@ -290,9 +334,11 @@ def _previous(ledger, indicators, period: Period, year, targets, line_of) -> tup
     return value, [before.code if v == v else None for v in value.tolist()]
 
 
-def _round_averages(master, indicators, rounds, year, targets, cap, current) -> dict[str, dict]:
-    """Per unit, its average capaian at each round of the year so far (the HTML's small chart)."""
+def _round_averages(master, indicators, rounds, year, targets, cap, current) -> tuple[dict[str, dict], dict]:
+    """Per unit, its average capaian at each round of the year so far (the HTML's small chart), and
+    the agency's (over all its indicators, not the units' averages) per round."""
     averages: dict[str, dict] = {u.code: {} for u in master.units}
+    agency: dict[str, float | None] = {}
     codes = [i.unit_code for i in indicators]
     polarity = [i.polarity for i in indicators]
     for index, round_ in enumerate(rounds):
@@ -306,7 +352,9 @@ def _round_averages(master, indicators, rounds, year, targets, cap, current) -> 
         for unit in averages:
             found = sums.get(unit)
             averages[unit][round_.code] = sum(found) / len(found) if found else None
-    return averages
+        every = [v for found in sums.values() for v in found]
+        agency[round_.code] = sum(every) / len(every) if every else None
+    return averages, agency
 
 
 def _narratives(ledger, period: str) -> tuple[dict, dict]:
@@ -363,3 +411,26 @@ def _completeness(unit_statuses) -> Completeness:
         on_time=sum(u.status == "accepted" and bool(u.on_time) for u in statuses),
         missing=[u.unit for u in statuses if u.status == "missing"],
         rejected=[u.unit for u in statuses if u.status == "rejected"])
+
+
+def last_year(ledger, master, period: str) -> dict[str, tuple[float | None, float | None]]:
+    """Per indicator code, last year's realisasi at its last round and its capaian against last
+    year's annual target, where the ledger holds an accepted answer of that year (the LKjIP's
+    comparison columns); empty when it holds none."""
+    current = Period.parse(period)
+    rounds = current.of_year()
+    before = Period(current.year - 1, current.kind, rounds[-1].number)
+    indicators = list(master.indicators)
+    series = year_series(ledger, before, {i.code: i.budget_key for i in indicators})
+    if not series.answered:
+        return {}
+    so_far_rounds = before.so_far()
+    answered = [{unit for unit, code in series.answered if code == p.code} for p in so_far_rounds]
+    so_far = _year(indicators, series, so_far_rounds, answered)[-1]
+    issued = ledger.issued_numbers(before.code)
+    out = {}
+    for indicator, value in zip(indicators, so_far.tolist(), strict=True):
+        if value != value:
+            continue
+        out[indicator.code] = (value, capaian(value, _annual(issued, indicator), indicator.polarity))
+    return out

@@ -34,10 +34,22 @@ def config_text(example: bool, period: str, deadline: str) -> str:
             'jabatan = "Kasubbag Perencanaan dan Pelaporan"\n'
             'email = "data.bappedalitbang@taputkab.go.id"\n'
             'telepon = "0633-21000"\n'
+            '\n'
+            '[penandatangan]                 # blok tanda tangan formulir resmi (E.81, tabel LKjIP)\n'
+            'tempat = "Tarutung"\n'
+            'penyusun_nama = "Lestari Hutagalung, S.E."\n'
+            'penyusun_nip = "198203112006042001"\n'
+            'penyusun_jabatan = "Kasubbag Perencanaan dan Pelaporan"\n'
+            'kepala_nama = "Ir. Ronald Sitompul, M.Si."\n'
+            'kepala_nip = "196805121994031005"\n'
+            'kepala_jabatan = "Kepala Bappedalitbang Kabupaten Tapanuli Utara"\n'
         )
     else:
         agency = 'nama = "Nama Instansi"\nsingkatan = "Singkatan"\ndaerah = "Kabupaten/Kota"\n'
-        contact = '[kontak]\nnama = ""\njabatan = ""\nemail = ""\ntelepon = ""\n'
+        contact = ('[kontak]\nnama = ""\njabatan = ""\nemail = ""\ntelepon = ""\n\n'
+                   '[penandatangan]                 # blok tanda tangan formulir resmi (E.81, tabel LKjIP)\n'
+                   'tempat = ""\npenyusun_nama = ""\npenyusun_nip = ""\npenyusun_jabatan = ""\n'
+                   'kepala_nama = ""\nkepala_nip = ""\nkepala_jabatan = ""\n')
     return TEMPLATE.format(agency=agency, period=period, deadline=deadline, contact=contact)
 
 

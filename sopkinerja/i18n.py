@@ -75,6 +75,12 @@ _ZONES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA
 _OFFSETS = {"+0700": "WIB", "+0800": "WITA", "+0900": "WIT"}  # a time read back from the ledger (ISO offset)
 
 
+def format_date(moment, language: str = DEFAULT_LANGUAGE) -> str:
+    """``9 Oktober 2026`` (or ``9 October 2026``): the date of a signature."""
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    return f"{moment.day} {_MONTHS[language][moment.month - 1]} {moment.year}"
+
+
 def format_datetime(moment, language: str = DEFAULT_LANGUAGE) -> str:
     """``Jumat, 9 Oktober 2026 pukul 16.00 WIB`` (or the English equivalent)."""
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sopkinerja import decide, feedback, ingest
+from sopkinerja import decide, feedback, forms, ingest
 from sopkinerja.atomic import new_stage, recover, remove_leftovers
-from sopkinerja.consolidate import consolidate
+from sopkinerja.consolidate import consolidate, last_year
 from sopkinerja.i18n import Messages
 from sopkinerja.issues import Issue
 from sopkinerja.records import UnitStatus
@@ -47,6 +47,7 @@ class RunResult:
     outputs: Outputs | None = None
     unchanged: bool = False  # nothing changed since the last run: its answer, outputs untouched
     ignored: list[decide.Ignored] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # said once: forms.notices
 
     @property
     def complete(self) -> bool:
@@ -65,7 +66,10 @@ class RunResult:
             "ignored": [i.document(messages) for i in self.ignored],
             "outputs": {
                 **({key: rel(getattr(self.outputs, key)) for key in OUTPUT_KEYS} if self.outputs else {}),
+                **({key: rel(path) for key, path in (self.outputs.forms or {}).items()} if self.outputs else {}),
                 "feedback": {unit: rel(path) for unit, path in sorted(self.feedback.items())}},
+            "notices": [{"code": code, "message": messages(f"run.notice_{code.replace('-', '_')}")}
+                        for code in self.notices],
         }
 
 
@@ -107,12 +111,16 @@ def run(workspace: Workspace, clock: Callable[[], datetime], progress: Progress 
             record_run_events(ledger, sop, period, answer.units, started, clock())
             timing = timing_log(events(ledger, period), sop, [u.code for u in master.units],
                                 WorkCalendar(config.calendar))
-            outputs = write_reports(workspace, recap, issues, sop, started.astimezone(config.calendar.tz),
-                                    Messages(config.language), timing, stage, (feedback.FEEDBACK_FOLDER,))
+            when = started.astimezone(config.calendar.tz)
+            previous_year = last_year(ledger, master, period) if "lkjip_xlsx" in forms.form_names(period) else {}
+            outputs = write_reports(workspace, recap, issues, sop, when, Messages(config.language), timing, stage,
+                                    (feedback.FEEDBACK_FOLDER,),
+                                    lambda: forms.write_forms(recap, master, config, issues, previous_year, when,
+                                                              stage))
         finally:
             shutil.rmtree(stage, ignore_errors=True)
         result = RunResult(period, answer.units, issues, written, intake.new_files, outputs,
-                           ignored=answer.ignored)
+                           ignored=answer.ignored, notices=forms.notices(config))
         # The inputs as this run found them (a file dropped in meanwhile is new next time),
         # the outputs as it left them; a file that could not be read now is looked at again.
         if not intake.retry:
@@ -182,7 +190,8 @@ def _outputs_fingerprint(workspace: Workspace) -> str:
     folder = workspace.period_output()
     d = _Digest()
     d.tree(folder / feedback.FEEDBACK_FOLDER)
-    for name in output_names(workspace.config.period.code).values():
+    period = workspace.config.period.code
+    for name in (*output_names(period).values(), *forms.form_names(period).values()):
         d.stat(folder / name)
     return d.hexdigest()
 

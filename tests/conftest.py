@@ -217,7 +217,16 @@ def fill_all(root: Path, paths: dict, skip=()):
 
 # --- LibreOffice ----------------------------------------------------------------
 
-SOFFICE_FILTERS = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods"}
+SOFFICE_FILTERS = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods",
+                   "pdf": "pdf:calc_pdf_Export"}
+
+
+@pytest.fixture(scope="session")
+def year(tmp_path_factory):
+    """The example agency's year TW1-TW4 played through the CLI once per session (``yearplay``)."""
+    from yearplay import play_year
+
+    return play_year(tmp_path_factory.mktemp("year") / "ws")
 
 
 def soffice_convert(soffice: str, source: Path, out_dir: Path, fmt: str) -> Path:

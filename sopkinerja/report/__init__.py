@@ -13,6 +13,7 @@ workbook.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class Outputs:
     recap_html: Path
     recap_csv: Path
     timing_csv: Path
+    forms: dict[str, Path] | None = None  # e81_xlsx (and lkjip_xlsx after the year's last round)
 
 
 def output_names(period: str) -> dict[str, str]:
@@ -35,9 +37,10 @@ def output_names(period: str) -> dict[str, str]:
 
 
 def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, timing, stage: Path,
-                  also: tuple[str, ...] = ()) -> Outputs:
+                  also: tuple[str, ...] = (), forms: Callable[[], dict[str, Path]] | None = None) -> Outputs:
     """Write the recap files into ``stage`` (``atomic.new_stage``; the caller removes it) and switch
-    them, with what ``also`` names there (the feedback folder), into place as one set."""
+    them, with what ``also`` names there (the feedback folder) and what ``forms`` writes there (the
+    official forms, while the table's rows are built), into place as one set."""
     from sopkinerja.i18n import format_datetime
     from sopkinerja.report import html, rows, xlsx
     from sopkinerja.report.splice import BlockCache
@@ -48,11 +51,15 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, 
     generated = format_datetime(generated_at, workspace.config.language)
     view = build_view(recap, workspace.config, issues, sop, generated, messages, timing)
 
+    written_forms: dict[str, Path] = {}
+
     def html_and_timing() -> None:  # while the workers build the table rows
         labels = {key.split(".", 1)[1]: text for key, text in _labels(messages).items()}
         page = html.render(view, labels, workspace.config.paths.templates)
         (stage / names["recap_html"]).write_text(page, encoding="utf-8")
         write_timing_csv(timing, stage / names["timing_csv"])
+        if forms is not None:
+            written_forms.update(forms())
 
     workbook = stage / names["recap_xlsx"]
     placements, layout = xlsx.write_placeholder(workbook, recap, view, sop, messages,
@@ -65,8 +72,9 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, 
                                 methods=method_words(messages))
     xlsx.splice_tables(workbook, placements, pieces)
     cache.prune()
-    switch(folder, stage, [*names.values(), *also])
-    return Outputs(*(folder / names[key] for key in ("recap_xlsx", "recap_html", "recap_csv", "timing_csv")))
+    switch(folder, stage, [*names.values(), *(path.name for path in written_forms.values()), *also])
+    return Outputs(*(folder / names[key] for key in ("recap_xlsx", "recap_html", "recap_csv", "timing_csv")),
+                   {key: folder / path.name for key, path in written_forms.items()})
 
 
 def cache_folder(workspace, period: str) -> Path:

@@ -1,0 +1,57 @@
+"""The official forms the agency delivers (product.md §3.7), written by every ``run`` beside the recap:
+Formulir E.81 every round (``e81``) and the LKjIP tables after the year's last round (``lkjip``).
+
+Their layouts are data in ``layouts``; what they share on the sheet is in
+``sheet``. Both are built from the consolidated year (``consolidate.Recap``)
+and the master, never re-read from the units' files, and switch in with the
+rest of the outputs as one set.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sopkinerja.models import Period
+
+# Notices for run's output (message keys): once per run, not per form.
+NO_SIGNATURE = "no-signature"
+
+
+def form_names(period: str) -> dict[str, str]:
+    """The forms' file names for ``period``: the E.81 always, the LKjIP tables after the year's last round."""
+    names = {"e81_xlsx": f"Formulir E.81 {period}.xlsx"}
+    parsed = Period.parse(period)
+    if parsed.last_of_year:
+        names["lkjip_xlsx"] = f"Tabel LKjIP {parsed.year}.xlsx"
+    return names
+
+
+def write_forms(recap, master, config, issues, previous_year: dict, generated_at: datetime,
+                stage: Path) -> dict[str, Path]:
+    """Write the round's forms into ``stage``; returns output key -> staged path. ``previous_year``
+    is ``consolidate.last_year`` (read by the caller: this may run in a thread without the ledger)."""
+    from sopkinerja.forms import e81, lkjip
+    from sopkinerja.i18n import format_date
+
+    language = config.language
+    names = form_names(recap.period)
+    created = generated_at.replace(tzinfo=None)
+    signed_on = format_date(generated_at, language)
+    written = {}
+    form = e81.build(recap, master, config, issues, language)
+    written["e81_xlsx"] = stage / names["e81_xlsx"]
+    e81.write(form, written["e81_xlsx"], config.signatures, signed_on, language, created)
+    del form
+    if "lkjip_xlsx" in names:
+        written["lkjip_xlsx"] = stage / names["lkjip_xlsx"]
+        lkjip.write(recap, config, previous_year, written["lkjip_xlsx"], language, created)
+    return written
+
+
+def notices(config) -> list[str]:
+    """What run says once about the forms: a signature block printed with blank names."""
+    signatures = config.signatures
+    if not signatures.given or not (signatures.drafter_name and signatures.head_name):
+        return [NO_SIGNATURE]
+    return []

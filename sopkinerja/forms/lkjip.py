@@ -1,0 +1,166 @@
+"""The LKjIP tables after the year's last round (TW4, S2 or the annual round), from the recap:
+``Pengukuran Kinerja`` (the year's realisasi against the annual target, beside last year's where
+the ledger has it), ``Analisis Faktor`` (the units' own words per indicator) and ``Efisiensi
+Anggaran`` (pagu and spending per program, serapan over the lines whose spending is known)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sopkinerja.forms import layouts as L
+from sopkinerja.forms.e81 import LINE_HEIGHT, TEXT_COLUMNS, _decimals, _lines, dpa_key
+from sopkinerja.forms.sheet import Formats, open_workbook, page_setup, write_title
+from sopkinerja.models import Period
+from sopkinerja.rules import kategori, serapan
+
+
+def write(recap, config, previous: dict, path: Path, language: str, created) -> None:
+    """``previous``: indicator code -> (realisasi, capaian) of last year (``consolidate.last_year``)."""
+    year = Period.parse(recap.period).year
+    agency = config.agency
+    values = {"agency": agency.short_name, "region": agency.region, "year": year, "last": year - 1}
+    workbook = open_workbook(path, L.say(L.LKJIP_TITLE, language).format(**values), created)
+    f = Formats(workbook)
+    table = recap.table
+    col = {name: table[name].tolist() for name in (
+        "kode_unit", "kode_indikator", "indikator", "sasaran", "satuan", "target_tahunan", "realisasi_sd",
+        "capaian_tahunan_persen", "faktor_pendorong", "faktor_penghambat", "tindak_lanjut", "program", "pagu",
+        "realisasi_anggaran")}
+    for name in TEXT_COLUMNS:
+        if name in col:
+            col[name] = [v if isinstance(v, str) else "" for v in col[name]]
+    footers = {u.code: u.footer for u in recap.units}
+    _measurement(workbook, f, col, previous, values, language)
+    _factors(workbook, f, col, footers, values, language)
+    _budget(workbook, f, col, recap, values, language)
+    workbook.close()
+
+
+def _start(workbook, layout: L.SheetLayout, f, values, language: str):
+    sheet = workbook.add_worksheet(L.say(layout.name, language))
+    width = L.sheet_width(layout.columns)
+    for index, column in enumerate(layout.columns):
+        sheet.set_column(index, index, column.widths[0])
+    title = [L.say(L.LKJIP_TITLE, language).format(**values), L.say(layout.title, language).format(**values)]
+    row = write_title(sheet, title, width, f, sum(c.widths[0] for c in layout.columns))
+    labels = [L.say(column.label, language).format(**values) for column in layout.columns]
+    sheet.set_row(row, LINE_HEIGHT * max(_lines(label, c.widths[0]) for label, c in zip(labels, layout.columns,
+                                                                                          strict=True)) + 4)
+    for index, label in enumerate(labels):
+        sheet.write_string(row, index, label, f.header)
+    for index, column in enumerate(layout.columns):
+        sheet.write_string(row + 1, index, str(column.number), f.numbered)
+    page_setup(sheet, row, row + 1, width)
+    return sheet, row + 2
+
+
+def _fit(sheet, row: int, layout: L.SheetLayout, texts: dict[int, str]) -> None:
+    """The row tall enough for its wrapped texts (column index -> text)."""
+    lines = max((_lines(text, layout.columns[index].widths[0]) for index, text in texts.items()), default=1)
+    if lines > 1:
+        sheet.set_row(row, LINE_HEIGHT * lines + 2)
+
+
+def _num(sheet, row, col, value, style, blank) -> None:
+    if value is None or value != value:
+        sheet.write_blank(row, col, None, blank)
+    else:
+        sheet.write_number(row, col, float(value), style)
+
+
+def _text(sheet, row, col, text, style) -> None:
+    sheet.write_string(row, col, text, style) if text else sheet.write_blank(row, col, None, style)
+
+
+def _plain(value) -> float | None:
+    return None if value is None or value != value else float(value)
+
+
+def _by_objective(col) -> list[int]:
+    """The rows grouped by sasaran, in the order each sasaran first appears."""
+    groups: dict[str, list[int]] = {}
+    for index, objective in enumerate(col["sasaran"]):
+        groups.setdefault(objective or "", []).append(index)
+    return [index for rows in groups.values() for index in rows]
+
+
+def _measurement(workbook, f, col, previous, values, language) -> None:
+    sheet, row = _start(workbook, L.LKJIP_MEASUREMENT, f, values, language)
+    text, percent = f.texts["indicator"], f.number("indicator", 2)
+    shown_objective = None
+    for number_, index in enumerate(_by_objective(col), start=1):
+        code = col["kode_indikator"][index]
+        objective = col["sasaran"][index] or ""
+        shown = objective if objective != shown_objective else ""
+        last = previous.get(code)
+        number = f.number("indicator", _decimals([_plain(col["target_tahunan"][index]),
+                                                  _plain(col["realisasi_sd"][index]), last[0] if last else None]))
+        _fit(sheet, row, L.LKJIP_MEASUREMENT, {1: shown, 2: col["indikator"][index], 3: col["satuan"][index]})
+        sheet.write_number(row, 0, number_, f.number("indicator", 0))
+        _text(sheet, row, 1, shown, text)
+        shown_objective = objective
+        _text(sheet, row, 2, col["indikator"][index], text)
+        _text(sheet, row, 3, col["satuan"][index], text)
+        _num(sheet, row, 4, col["target_tahunan"][index], number, text)
+        _num(sheet, row, 5, col["realisasi_sd"][index], number, text)
+        value = col["capaian_tahunan_persen"][index]
+        _num(sheet, row, 6, value, percent, text)
+        _text(sheet, row, 7, kategori(None if value != value else value) or "", text)
+        _num(sheet, row, 8, last[0] if last else None, number, text)
+        _num(sheet, row, 9, last[1] if last and last[1] is not None else None, percent, text)
+        row += 1
+
+
+def _factors(workbook, f, col, footers, values, language) -> None:
+    """Per indicator its unit's words; where the indicator has none, the unit's footer cells."""
+    sheet, row = _start(workbook, L.LKJIP_FACTORS, f, values, language)
+    text = f.texts["indicator"]
+    fallback = {"faktor_pendorong": "footer_drivers", "faktor_penghambat": "footer_obstacles",
+                "tindak_lanjut": "footer_next_quarter"}
+    for number_, index in enumerate(_by_objective(col), start=1):
+        unit = footers.get(col["kode_unit"][index], {})
+        words = {offset: col[column][index] or unit.get(fallback[column], "")
+                 for offset, column in enumerate(("faktor_pendorong", "faktor_penghambat", "tindak_lanjut"), start=2)}
+        _fit(sheet, row, L.LKJIP_FACTORS, {1: col["indikator"][index], **words})
+        sheet.write_number(row, 0, number_, f.number("indicator", 0))
+        _text(sheet, row, 1, col["indikator"][index], text)
+        for offset, words_ in words.items():
+            _text(sheet, row, offset, words_, text)
+        row += 1
+
+
+def _budget(workbook, f, col, recap, values, language) -> None:
+    """Per program: pagu of its lines, spending so far of those whose spending is known, serapan
+    over those (product.md §2); the total, and a note naming the units left out."""
+    sheet, row = _start(workbook, L.LKJIP_BUDGET, f, values, language)
+    programs: dict[str, list[float]] = {}
+    for program, budget, spent in zip(col["program"], col["pagu"], col["realisasi_anggaran"], strict=True):
+        if budget != budget or budget is None:
+            continue
+        sums = programs.setdefault(program or "", [0.0, 0.0, 0.0])  # pagu, spent, pagu of the known
+        sums[0] += budget
+        if spent == spent and spent is not None:
+            sums[1] += spent
+            sums[2] += budget
+    text, rupiah, percent = f.texts["indicator"], f.rupiah["indicator"], f.number("indicator", 2)
+    total = [0.0, 0.0, 0.0]
+    for number_, program in enumerate(sorted(programs, key=dpa_key), start=1):
+        sums = programs[program]
+        _fit(sheet, row, L.LKJIP_BUDGET, {1: program})
+        sheet.write_number(row, 0, number_, f.number("indicator", 0))
+        _text(sheet, row, 1, program or L.say(L.LKJIP_NO_PROGRAM, language), text)
+        sheet.write_number(row, 2, sums[0], rupiah)
+        _num(sheet, row, 3, sums[1] if sums[2] else None, rupiah, text)
+        _num(sheet, row, 4, serapan(sums[1], sums[2]) if sums[2] else None, percent, text)
+        total = [a + b for a, b in zip(total, sums, strict=True)]
+        row += 1
+    strong_text, strong_rp, strong_pct = f.texts["program"], f.rupiah["program"], f.number("program", 2)
+    sheet.write_blank(row, 0, None, strong_text)
+    sheet.write_string(row, 1, L.say(L.LKJIP_TOTAL, language), strong_text)
+    sheet.write_number(row, 2, total[0], strong_rp)
+    _num(sheet, row, 3, total[1] if total[2] else None, strong_rp, strong_text)
+    _num(sheet, row, 4, serapan(total[1], total[2]) if total[2] else None, strong_pct, strong_text)
+    left_out = [u.name for u in recap.budget_left_out]
+    if left_out:
+        note = L.say(L.LKJIP_LEFT_OUT, language).format(units=", ".join(left_out))
+        sheet.merge_range(row + 2, 0, row + 2, 4, note, f.subtitle)
