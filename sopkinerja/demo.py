@@ -51,7 +51,8 @@ class DemoResult:
                   warnings=u["warnings"]) for u in self.run.get("units", [])],
             msg("demo.recap", html=self.root / self.run["outputs"]["recap_html"],
                 xlsx=self.root / self.run["outputs"]["recap_xlsx"],
-                csv=self.root / self.run["outputs"]["recap_csv"]) if self.run else "",
+                csv=self.root / self.run["outputs"]["recap_csv"],
+                e81=self.root / self.run["outputs"]["e81_xlsx"]) if self.run else "",
         ]
 
 

@@ -313,7 +313,7 @@ def _mutable(path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("chattr") is None, reason="chattr (Debian: e2fsprogs) makes a file unchangeable")
-@pytest.mark.parametrize("blocked", ["recap", "folder"])
+@pytest.mark.parametrize("blocked", ["recap", "e81", "folder"])
 def test_a_blocked_output_switches_nothing_and_says_which_file(round_ws, run_cli, blocked):
     root, paths = round_ws
     fill_all(root, paths, skip=("LITBANG",))
@@ -322,7 +322,8 @@ def test_a_blocked_output_switches_nothing_and_says_which_file(round_ws, run_cli
     folder = root / "output" / "2026-TW3"
     before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     fill_workbook(paths["LITBANG"], _inbox(root) / "LITBANG.xlsx")
-    target = folder / "Rekap Kinerja 2026-TW3.xlsx" if blocked == "recap" else folder
+    target = {"recap": folder / "Rekap Kinerja 2026-TW3.xlsx", "e81": folder / "Formulir E.81 2026-TW3.xlsx",
+              "folder": folder}[blocked]
     if not _immutable(target):
         pytest.skip("this file system refuses chattr +i")
     try:
@@ -332,7 +333,7 @@ def test_a_blocked_output_switches_nothing_and_says_which_file(round_ws, run_cli
     assert result.exit_code == 1
     assert "tidak terduga" not in result.stderr and "Traceback" not in result.stderr
     assert str(target) in result.stderr
-    assert ("tutup berkas ini di Excel lalu jalankan lagi" if blocked == "recap" else "tidak dapat ditulisi") \
+    assert ("tutup berkas ini di Excel lalu jalankan lagi" if blocked != "folder" else "tidak dapat ditulisi") \
         in result.stderr
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before  # the old set, whole
     assert run_cli("--project", root, "run", env=now).exit_code == 0  # unblocked: the new set

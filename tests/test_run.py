@@ -470,6 +470,7 @@ def test_run_and_status_say_exactly_what_happened(round_ws, run_cli):
         "  [Peringatan] SEK input/masuk/SEK-b.xlsx late-submission: Diterima Sabtu, 10 Oktober 2026 pukul 10.00 WIB, "
         "melewati batas waktu Jumat, 9 Oktober 2026 pukul 16.00 WIB. Data tetap diterima.",
         f"Umpan balik untuk 2 unit ada di {root}/output/2026-TW3/umpan-balik.",
+        "Formulir E.81: output/2026-TW3/Formulir E.81 2026-TW3.xlsx",
         "Belum lengkap: ada unit yang belum mengirim atau berkasnya ditolak (kode keluar 3).",
     ]
     status = run_cli("--project", root, "status")

@@ -11,6 +11,7 @@ Every unit value is written as a number or a string, never a formula.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,7 @@ class E81:
     title: list[str]
     rows: list[FormRow]
     footers: list[FooterBlock]
+    largest: list[tuple[float, float]] = field(default_factory=list)  # per measured column: largest K, Rp
 
 
 def build(recap, master, config, issues, language: str) -> E81:
@@ -113,6 +115,7 @@ def build(recap, master, config, issues, language: str) -> E81:
         return row
 
     rows: list[FormRow] = []
+    tops: list[FormRow] = []  # the rows whose Rp no other row sums: the largest Rp is on one of them
     objectives: list[str] = []
     numbers = [0, 0, 0]  # the running No of program, kegiatan, sub kegiatan
 
@@ -160,9 +163,13 @@ def build(recap, master, config, issues, language: str) -> E81:
                 program_children += activity_children
         if program_row is not None:
             _sum_up(program_row, program_children)
+            tops.append(program_row)
+        else:
+            tops.extend(program_children)
 
     title = _title(config, period, list(dict.fromkeys(objectives)), language)
-    return E81(title, rows, _footers(recap, col, rounds, language))
+    largest = _largest(recap, col, [indicators[code] for code in col["kode_indikator"]], rounds, rows, tops)
+    return E81(title, rows, _footers(recap, col, rounds, language), largest)
 
 
 def _value(value) -> float | None:
@@ -190,12 +197,10 @@ def _decimals(values) -> int:
     """The indicator's decimals: as many as its numbers use, at most 2."""
     places = 0
     for value in values:
-        if value is None:
+        if value is None or float(value).is_integer():
             continue
-        for candidate in (0, 1, 2):
-            if abs(round(value, candidate) - value) < 1e-9:
-                places = max(places, candidate)
-                break
+        if abs(value * 10 - round(value * 10)) < 1e-7 * max(1.0, abs(value)):
+            places = 1
         else:
             return 2
     return places
@@ -297,8 +302,15 @@ def _footers(recap, col, rounds, language: str) -> list[FooterBlock]:
 
 def write(form: E81, path: Path, signatures, signed_on: str, language: str, created) -> None:
     """The form as an .xlsx: title block, two-level header with the numbered row, body, footer and
-    signature block; A4 landscape, one page wide, header rows repeated, panes frozen."""
-    workbook = open_workbook(path, form.title[0], created, constant_memory=True)
+    signature block; A4 landscape, one page wide, header rows repeated, panes frozen.
+
+    xlsxwriter writes everything but the body (styles, merges, print set-up, the footer and the
+    signature below where the body goes); the body's rows are sheet XML spliced in
+    (``report.splice``, as the recap's tables): a province's form has 600,000 rows and a
+    Python call per cell would cost three times the bare write of its values."""
+    from sopkinerja.report.splice import Splice, splice
+
+    workbook = open_workbook(path, form.title[0], created)
     f = Formats(workbook)
     sheet = workbook.add_worksheet("E.81")
     positions = L.sheet_columns(L.E81_COLUMNS)
@@ -313,88 +325,139 @@ def write(form: E81, path: Path, signatures, signed_on: str, language: str, crea
         label = L.say(column.label, language)
         if column.pair:
             sheet.merge_range(row, first, row, first + 1, label, f.header)
+            sheet.write_string(row + 1, first, L.say(L.K, language), f.header)
+            sheet.write_string(row + 1, first + 1, L.say(L.RP, language), f.header)
+            sheet.merge_range(row + 2, first, row + 2, first + 1, str(column.number), f.numbered)
         else:
-            sheet.write_string(row, first, label, f.header)
+            sheet.merge_range(row, first, row + 1, first, label, f.header)
+            sheet.write_string(row + 2, first, str(column.number), f.numbered)
     sheet.set_row(row, 72)
-    row += 1
-    for column in L.E81_COLUMNS:
-        first = positions[column.key]
-        if column.pair:
-            sheet.write_string(row, first, L.say(L.K, language), f.header)
-            sheet.write_string(row, first + 1, L.say(L.RP, language), f.header)
-        else:  # merged down over the K / Rp row, its label already in the row above
-            sheet.write_blank(row, first, None, f.header)
-            # In constant memory merge_range cannot reach back to the row above once this row has a
-            # cell; the merge itself is only this list, written at the end (xlsxwriter's own).
-            sheet.merge.append([row - 1, first, row, first])
-    row += 1
-    for column in L.E81_COLUMNS:  # the numbered row
-        first = positions[column.key]
-        if column.pair:
-            sheet.merge_range(row, first, row, first + 1, str(column.number), f.numbered)
-        else:
-            sheet.write_string(row, first, str(column.number), f.numbered)
-    page_setup(sheet, header, row, width)
-    row += 1
-    text_at = [positions[key] for key in ("number", "objective", "program", "indicator")]
-    unit_at, remarks_at = positions["unit"], positions["remarks"]
-    pairs = [positions[key] for key in MEASURED]
-    rate = _AT["renstra_rate"]
-    wrapped = [(positions[key], widths[positions[key]]) for key in ("objective", "program", "indicator", "unit",
-                                                                    "remarks")]
-    for item in form.rows:
-        kind = item.kind
-        texts = f.texts[kind]
-        lines = max(_lines(text, chars) for text, (_, chars) in zip(
-            (item.objective, item.name, item.indicator, item.unit, item.remarks), wrapped, strict=True))
-        if lines > 1:
-            sheet.set_row(row, LINE_HEIGHT * lines + 2)
-        for position, text in zip(text_at, (item.number, item.objective, item.name, item.indicator), strict=True):
-            sheet.write_string(row, position, text, texts) if text else sheet.write_blank(row, position, None, texts)
-        k_format = f.number(kind, item.decimals)
-        for index, position in enumerate(pairs):
-            value = item.k[index]
-            if value is None:
-                sheet.write_blank(row, position, None, texts)
-            else:
-                sheet.write_number(row, position, value, f.number(kind, 2) if index == rate else k_format)
-            value = item.rp[index]
-            if value is None:
-                sheet.write_blank(row, position + 1, None, texts)
-            else:
-                sheet.write_number(row, position + 1, value, f.number(kind, 2) if index == rate else f.rupiah[kind])
-        for position, text in ((unit_at, item.unit), (remarks_at, item.remarks)):
-            sheet.write_string(row, position, text, texts) if text else sheet.write_blank(row, position, None, texts)
-        row += 1
-    row = _write_footers(sheet, form.footers, row, positions, f, language, widths)
-    signature_block(sheet, row + 1, signatures, signed_on, language, f,
-                    left=(positions["objective"], positions["indicator"]),
-                    right=(positions["renstra_so_far"], positions["remarks"]))
+    page_setup(sheet, header, row + 2, width)
+    first_body = row + 3  # 0-based
+    footer_row = _write_footers(sheet, form.footers, first_body + len(form.rows), positions, f, language, widths)
+    end = signature_block(sheet, footer_row + 1, signatures, signed_on, language, f,
+                          left=(positions["objective"], positions["indicator"]),
+                          right=(positions["renstra_so_far"], positions["remarks"]))
+    styles = _body_styles(f)
     workbook.close()
+    blocks = _body_blocks(form, first_body + 1, positions, widths, styles)
+    splice(path, [Splice("xl/worksheets/sheet1.xml", first_body, blocks, end, width - 1,
+                         resume_row=first_body + len(form.rows) + 1)])
+
+
+def _body_styles(f: Formats) -> dict:
+    """The xf index of every format the body uses (xlsxwriter assigns one when asked)."""
+    return {kind: {"text": f.texts[kind]._get_xf_index(), "rupiah": f.rupiah[kind]._get_xf_index(),
+                   "numbers": [f.number(kind, places)._get_xf_index() for places in (0, 1, 2)]}
+            for kind in KINDS}
+
+
+BLOCK_ROWS = 2000
+
+
+def _body_blocks(form: E81, first_row: int, positions, widths, styles) -> list:
+    """The body as deflated blocks of ``<row>`` XML from Excel row ``first_row`` (measured: the
+    per-cell work here is what the form costs at scale; kept to one f-string per cell)."""
+    from sopkinerja.cells import column_letter
+    from sopkinerja.report.splice import Block, escape
+
+    letters = [column_letter(index) for index in range(L.sheet_width(L.E81_COLUMNS))]
+    text_at = [letters[positions[key]] for key in ("number", "objective", "program", "indicator")]
+    pair_at = [(letters[positions[key]], letters[positions[key] + 1]) for key in MEASURED]
+    unit_at, remarks_at = letters[positions["unit"]], letters[positions["remarks"]]
+    fits = [_fits(widths[positions[key]]) for key in ("objective", "program", "indicator", "unit", "remarks")]
+    rate = _AT["renstra_rate"]
+    special = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$|\n")
+
+    def text(letter: str, row: str, value: str, style: int) -> str:
+        if not value:
+            return f'<c r="{letter}{row}" s="{style}"/>'
+        if special.search(value):
+            space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+            return f'<c r="{letter}{row}" s="{style}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
+        return f'<c r="{letter}{row}" s="{style}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+    blocks, parts = [], []
+    for offset, item in enumerate(form.rows):
+        row = str(first_row + offset)
+        style = styles[item.kind]
+        plain, numbers = style["text"], style["numbers"]
+        k_style, rp_style, rate_style = numbers[min(item.decimals, 2)], style["rupiah"], numbers[2]
+        texts = (item.objective, item.name, item.indicator, item.unit, item.remarks)
+        lines = max([_wraps(value, fit) for value, fit in zip(texts, fits, strict=True) if value] or [1])
+        cells = [text(letter, row, value, plain) for letter, value in zip(
+            text_at, (item.number, item.objective, item.name, item.indicator), strict=True)]
+        append = cells.append
+        for index, (k, rp) in enumerate(zip(item.k, item.rp, strict=True)):
+            k_letter, rp_letter = pair_at[index]
+            k_is, rp_is = (rate_style, rate_style) if index == rate else (k_style, rp_style)
+            append(f'<c r="{k_letter}{row}" s="{plain}"/>' if k is None else
+                   f'<c r="{k_letter}{row}" s="{k_is}"><v>{float(k)!r}</v></c>')
+            append(f'<c r="{rp_letter}{row}" s="{plain}"/>' if rp is None else
+                   f'<c r="{rp_letter}{row}" s="{rp_is}"><v>{float(rp)!r}</v></c>')
+        append(text(unit_at, row, item.unit, plain))
+        append(text(remarks_at, row, item.remarks, plain))
+        height = f' ht="{LINE_HEIGHT * lines + 2:g}" customHeight="1"' if lines > 1 else ""
+        parts.append(f'<row r="{row}"{height}>{"".join(cells)}</row>')
+        if len(parts) == BLOCK_ROWS:
+            blocks.append(Block.of("".join(parts), level=1))
+            parts = []
+    if parts:
+        blocks.append(Block.of("".join(parts), level=1))
+    return blocks
 
 
 LINE_HEIGHT = 11.5  # points per line of 9-point text
 
 
-def _lines(text: str, chars: float) -> int:
-    """How many lines ``text`` wraps to in a column ``chars`` wide (9-point text in a width measured
-    in 11-point characters; words wrap whole, hence the slack)."""
-    if not text:
-        return 1
-    fits = max(chars * 1.1 - 2, 4)
+def _fits(chars: float) -> float:
+    """Characters of 9-point text on one line of a column ``chars`` wide (a width measured in 11-point
+    characters; words wrap whole, hence the slack)."""
+    return max(chars * 1.1 - 2, 4)
+
+
+def _wraps(text: str, fits: float) -> int:
+    if "\n" not in text:
+        return max(1, math.ceil(len(text) / fits))
     return sum(max(1, math.ceil(len(part) / fits)) for part in text.split("\n"))
+
+
+def _lines(text: str, chars: float) -> int:
+    """How many lines ``text`` wraps to in a column ``chars`` wide."""
+    return _wraps(text, _fits(chars)) if text else 1
+
+
+def _largest(recap, col, indicators, rounds, rows, tops) -> list[tuple[float, float]]:
+    """Per measured column the largest K and Rp (absolute) the form shows, from the columns they
+    come from (numpy) rather than a pass over every cell: K from the table, the rounds and the
+    master; Rp from the rows nothing sums further up (amounts are never negative); the rates
+    from the rows themselves."""
+    import numpy as np
+
+    def top(values) -> float:
+        array = np.abs(np.asarray([np.nan if v is None else v for v in values], dtype=float))
+        return float(np.nanmax(array)) if array.size and not np.isnan(array).all() else 0.0
+
+    k = dict.fromkeys(MEASURED, 0.0)
+    k["renstra_target"] = top([i.renstra_target for i in indicators])
+    k["renstra_last"] = top([i.renstra_actual_last for i in indicators])
+    k["annual"] = top(col["target_tahunan"])
+    for _, quarter, values in rounds:
+        k[quarter] = top(values.actual)
+    k["year"] = top(col["realisasi_sd"])
+    k["renstra_so_far"] = k["year"] + k["renstra_last"]
+    rate = _AT["renstra_rate"]
+    k["renstra_rate"] = top([r.k[rate] for r in rows if r.kind == "indicator"])
+    rp = {key: top([r.rp[_AT[key]] for r in tops]) for key in MEASURED if key != "renstra_rate"}
+    rp["renstra_rate"] = top([r.rp[rate] for r in rows if r.kind != "indicator"])
+    return [(k[key], rp[key]) for key in MEASURED]
 
 
 def _widths(form: E81) -> list[float]:
     """Each sheet column's width: the layout's, widened where a number would not fit (never "###")."""
     widths = [float(w) for column in L.E81_COLUMNS for w in column.widths]
     positions = L.sheet_columns(L.E81_COLUMNS)
-    largest = [[0.0, 0.0] for _ in MEASURED]
-    for item in form.rows:
-        for index in range(len(MEASURED)):
-            for side, value in ((0, item.k[index]), (1, item.rp[index])):
-                if value is not None and abs(value) > largest[index][side]:
-                    largest[index][side] = abs(value)
+    largest = form.largest or [(0.0, 0.0)] * len(MEASURED)
     for index, key in enumerate(MEASURED):
         for side in (0, 1):
             digits = len(f"{largest[index][side]:,.0f}") + 3 + 1  # separators, 2 decimals, a sign

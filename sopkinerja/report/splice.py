@@ -106,9 +106,9 @@ class Block:
     size: int
 
     @classmethod
-    def of(cls, xml: str) -> Block:
+    def of(cls, xml: str, level: int = LEVEL) -> Block:
         raw = xml.encode("utf-8")
-        deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+        deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
         return cls(deflate.compress(raw) + deflate.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw))
 
     def to_bytes(self) -> bytes:
@@ -222,6 +222,7 @@ class Splice:
     blocks: list[Block]
     last_row: int
     last_column: int
+    resume_row: int | None = None  # the placeholder's rows from this Excel row on follow the blocks
 
 
 def splice(path: Path, splices: list[Splice]) -> None:
@@ -269,6 +270,11 @@ def _final(raw: bytes) -> Block:
 def _cut(xml: str, wanted: Splice) -> tuple[str, str]:
     """The placeholder up to its last kept row, and from ``</sheetData>`` on; dimension widened."""
     end = xml.index("</sheetData>")
+    if wanted.resume_row is not None:  # the placeholder left the body's rows out and went on below
+        below = re.search(rf'<row r="{wanted.resume_row}"[ >]', xml)
+        cut = below.start() if below and below.start() < end else end
+        ref = f"A1:{column_letter(wanted.last_column)}{max(wanted.last_row, wanted.keep_rows, 1)}"
+        return re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>', xml[:cut], count=1), xml[cut:]
     drop = re.search(rf'<row r="{wanted.keep_rows + 1}"[ >]', xml)
     head = xml[:drop.start() if drop and drop.start() < end else end]
     ref = f"A1:{column_letter(wanted.last_column)}{max(wanted.last_row, wanted.keep_rows, 1)}"
