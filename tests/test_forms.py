@@ -501,3 +501,34 @@ def test_the_forms_print_on_a4_landscape_one_page_wide_with_the_header_on_every_
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(pdf), str(kept / pdf.stem)],
                    check=True, capture_output=True)
     assert list(kept.glob(f"{pdf.stem}*.png"))
+
+
+# --- the demo ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_root(tmp_path_factory):
+    from sopkinerja.demo import run_demo
+    from sopkinerja.i18n import Messages
+
+    root = tmp_path_factory.mktemp("demo") / "ws"
+    run_demo(root, Messages("id"))
+    return root
+
+
+def test_the_demos_e81_holds_the_three_rounds_it_plays(demo_root):
+    path = e81_path(demo_root, "2026-TW3")
+    rows = indicator_rows(path)
+    filled = {quarter: 0 for quarter in ("q1", "q2", "q3")}
+    for quarter, period in zip(filled, ("2026-TW1", "2026-TW2", "2026-TW3"), strict=True):
+        csv_rows = _csv(demo_root, period)
+        for code, row in rows.items():
+            own = csv_rows[code]["realisasi_periode"]
+            if own:
+                assert row[K[quarter]] == pytest.approx(float(own)), (period, code)
+                filled[quarter] += 1
+        assert filled[quarter] >= 20, period
+    assert all(r[K["q4"]] is None for r in rows.values())
+    cells = [v for r in _footer(path) for v in r if isinstance(v, str)]
+    assert "Tarutung, 12 Oktober 2026" in cells and "Ir. Ronald Sitompul, M.Si." in cells
+    assert not (demo_root / "output" / "2026-TW3" / "Tabel LKjIP 2026.xlsx").exists()
