@@ -24,10 +24,24 @@ def atomic_path(target: Path) -> Iterator[Path]:
     try:
         yield temp
         fsync(temp)
+        with contextlib.suppress(OSError):  # mkstemp makes 0600: give the file what the umask says
+            os.chmod(temp, file_mode())
         os.replace(temp, target)
     finally:
         if temp.exists():
             temp.unlink()
+
+
+_MODE: list[int] = []
+
+
+def file_mode() -> int:
+    """The mode a plain ``open`` would give a new file under this process's umask (0644 by default)."""
+    if not _MODE:
+        mask = os.umask(0o022)  # read it (the only way), then put it back
+        os.umask(mask)
+        _MODE.append(0o666 & ~mask)
+    return _MODE[0]
 
 
 def write_bytes(target: Path, data: bytes) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import traceback
@@ -28,7 +29,7 @@ class State:
         self.project = Path(".")
         self.json = False
         self.debug = False
-        self.messages = Messages(resolve_language())
+        self.messages = Messages(_LANGUAGE[0])  # the command line's language until the workspace says
 
     def merge(self, project: Path | None, as_json: bool, debug: bool) -> None:
         self.project = project or self.project
@@ -36,19 +37,186 @@ class State:
         self.debug = self.debug or debug
 
 
+# --- the language of what click itself prints -------------------------------------------------
+#
+# Help texts, metavars and click's own messages (usage errors, "Show this message and exit.") are in
+# the user's language, chosen before click parses anything: SOPKINERJA_LANG, else the workspace's
+# ``bahasa`` (from --project or the current folder), else Indonesian. Our texts are catalogue keys
+# (``help.*``); click's own are translated by patching the ``_``/``ngettext`` its modules imported
+# from gettext (click has no other hook; the table is ``locale/click.id.toml``).
+
+_LANGUAGE = [resolve_language()]
+
+
+def _say(key: str) -> str:
+    return Messages(_LANGUAGE[0])(key)
+
+
+def _language_of(args: list[str]) -> str:
+    """The language for this command line, without failing on anything (parsing comes later)."""
+    import os
+    import tomllib
+
+    from sopkinerja.i18n import ENV_VAR
+
+    if os.environ.get(ENV_VAR):
+        return resolve_language()
+    project = Path(".")
+    for index, arg in enumerate(args):
+        if arg == "--project" and index + 1 < len(args):
+            project = Path(args[index + 1])
+        elif arg.startswith("--project="):
+            project = Path(arg.split("=", 1)[1])
+    try:
+        configured = tomllib.loads((project / "sopkinerja.toml").read_text(encoding="utf-8-sig")).get("bahasa")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        configured = None
+    return resolve_language(configured if isinstance(configured, str) else None)
+
+
+def _use_language(language: str) -> None:
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.termui
+    import click.types
+    import click.utils
+
+    _LANGUAGE[0] = language
+    table = _click_table(language)
+
+    def gettext(message: str) -> str:
+        return table.get(message, message)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return table.get(singular if n == 1 else plural, singular if n == 1 else plural)
+
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.termui,
+                   click.types, click.utils):
+        if hasattr(module, "_"):
+            module._ = gettext
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext
+
+
+def _click_table(language: str) -> dict[str, str]:
+    if language == "en":
+        return {}
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("sopkinerja").joinpath(f"locale/click.{language}.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)["click"]
+
+
+class Command(click.Command):
+    """A command whose help is a catalogue key (``help.<name>``), shown in the user's language."""
+
+    @property
+    def help(self) -> str | None:
+        return _say(f"help.{self.name}")
+
+    @help.setter
+    def help(self, value) -> None:  # click sets the docstring; the catalogue has the text users read
+        pass
+
+    @property
+    def short_help(self) -> str | None:
+        return _say(f"help.{self.name}_short")
+
+    @short_help.setter
+    def short_help(self, value) -> None:
+        pass
+
+    @property
+    def options_metavar(self) -> str:
+        return _say("help.meta_options")
+
+    @options_metavar.setter
+    def options_metavar(self, value) -> None:
+        pass
+
+
+class Option(click.Option):
+    """An option whose help and metavar are catalogue keys (``help.opt_*``, ``help.meta_*``)."""
+
+    def __init__(self, *args, help_key: str, metavar_key: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.help_key, self.metavar_key = help_key, metavar_key
+
+    def get_help_record(self, ctx):
+        self.help = _say(self.help_key)
+        return super().get_help_record(ctx)
+
+    def make_metavar(self, ctx) -> str:
+        return _say(self.metavar_key) if self.metavar_key else super().make_metavar(ctx)
+
+
+class Argument(click.Argument):
+    """An argument named in the user's language (usage line and "Missing argument 'NOMOR'")."""
+
+    def __init__(self, *args, metavar_key: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.metavar_key = metavar_key
+
+    @property
+    def metavar(self) -> str | None:
+        key = getattr(self, "metavar_key", None)
+        return _say(key) if key else None
+
+    @metavar.setter
+    def metavar(self, value) -> None:
+        pass
+
+
 def _common(function):
     """--project, --json and --debug on every command too (``sopkinerja run --json``)."""
-    function = click.option("--debug", is_flag=True, help="Tampilkan traceback bila gagal.")(function)
-    function = click.option("--json", "as_json", is_flag=True, help="Keluaran satu dokumen JSON.")(function)
+    function = click.option("--debug", cls=Option, is_flag=True, help_key="help.opt_debug")(function)
+    function = click.option("--json", "as_json", cls=Option, is_flag=True, help_key="help.opt_json")(function)
     function = click.option(
-        "--project", type=click.Path(file_okay=False, path_type=Path),
-        help="Folder workspace (bawaan: folder saat ini).",
-    )(function)
+        "--project", cls=Option, type=click.Path(file_okay=False, path_type=Path), help_key="help.opt_project",
+        metavar_key="help.meta_folder")(function)
     return function
 
 
 class Group(click.Group):
-    """Turns a SopkinerjaError into one Indonesian paragraph and exit code 1."""
+    """Turns a SopkinerjaError into one paragraph in the user's language and exit code 1; help and
+    click's own messages in that language too."""
+
+    command_class = Command
+
+    def main(self, args=None, *rest, **kwargs):
+        listed = list(sys.argv[1:] if args is None else args)
+        _use_language(_language_of(listed))
+        for command in (self, *self.commands.values()):  # --help's own text is made once: anew per language
+            command._help_option = None
+        return super().main(listed, *rest, **kwargs)
+
+    @property
+    def help(self) -> str | None:
+        return _say("help.cli")
+
+    @help.setter
+    def help(self, value) -> None:
+        pass
+
+    @property
+    def options_metavar(self) -> str:
+        return _say("help.meta_options")
+
+    @options_metavar.setter
+    def options_metavar(self, value) -> None:
+        pass
+
+    @property
+    def subcommand_metavar(self) -> str:
+        return _say("help.meta_command")
+
+    @subcommand_metavar.setter
+    def subcommand_metavar(self, value) -> None:
+        pass
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -58,7 +226,7 @@ class Group(click.Group):
             if state.debug:
                 raise
             _fatal(state, exc.key, exc.render(state.messages))
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
             raise
         except Exception as exc:  # a bug: explain, keep the traceback for --debug
             state = ctx.ensure_object(State)
@@ -77,7 +245,8 @@ def _fatal(state: State, code: str, message: str) -> None:
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @_common
-@click.version_option(__version__, prog_name="sopkinerja")
+@click.version_option(__version__, prog_name="sopkinerja", message="%(prog)s %(version)s", cls=Option,
+                      help_key="help.opt_version")
 @click.pass_context
 def cli(ctx: click.Context, project: Path | None, as_json: bool, debug: bool) -> None:
     """sopkinerja: SOP Mekanisme Pengumpulan Data Kinerja dalam satu perintah.
@@ -107,8 +276,9 @@ def _emit(state: State, document: dict[str, Any], lines: list[str]) -> None:
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--example", is_flag=True, help="Isi dengan badan contoh (Bappedalitbang Tapanuli Utara).")
+@click.argument("directory", cls=Argument, metavar_key="help.meta_folder",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--example", cls=Option, is_flag=True, help_key="help.opt_example")
 @_common
 @click.pass_context
 def init(ctx, directory: Path, example: bool, project, as_json, debug) -> None:
@@ -138,7 +308,7 @@ def init(ctx, directory: Path, example: bool, project, as_json, debug) -> None:
 
 
 @cli.command()
-@click.option("--unit", "unit_code", metavar="CODE", help="Hanya untuk satu unit (kode dari master).")
+@click.option("--unit", "unit_code", cls=Option, help_key="help.opt_unit_generate", metavar_key="help.meta_code")
 @_common
 @click.pass_context
 def generate(ctx, unit_code: str | None, project, as_json, debug) -> None:
@@ -235,14 +405,19 @@ def _run_lines(result, workspace, msg) -> list[str]:
         late = msg("run.late") if unit.on_time is False else ""
         lines.append(msg(f"run.unit_{unit.status}", unit=unit.unit, name=unit.name, file=unit.file,
                          errors=unit.errors, warnings=unit.warnings, late=late))
+        if unit.superseded:
+            lines.append(msg("status.superseded", files=", ".join(unit.superseded)))
     shown = [i for i in result.issues if i.severity != "info"]
     if shown:
         lines.append(msg("run.issues_head", errors=count(shown, "error"), warnings=count(shown, "warning")))
-        for issue in shown:
-            where = " ".join(p for p in (issue.unit or "", issue.file or "",
-                                         f"{issue.sheet}!{issue.cell}" if issue.cell else "") if p)
+        heading = None
+        for issue in shown:  # grouped by unit and file (issues are sorted so): the path said once
+            group = (issue.unit, issue.file)
+            if group != heading:
+                heading = group
+                lines.append(msg("run.issue_file", where=" ".join(p for p in group if p) or msg("run.issue_agency")))
             lines.append(msg("run.issue_line", severity=msg(f"feedback.{issue.severity}"),
-                             where=where + " " if where else "", code=issue.code,
+                             where=f"{issue.sheet}!{issue.cell} " if issue.cell else "", code=issue.code,
                              message=issue.message(msg)))
     listed = [i for i in result.ignored if i.reason != "system-file"]
     if listed:
@@ -325,18 +500,20 @@ def verify(ctx, project, as_json, debug) -> None:
     msg = state.messages = Messages(workspace.config.language)
     result = check(workspace)
     lines = [msg("verify.head", files=result.files, values=result.values)]
-    lines += [msg(f"verify.{f.code.replace('-', '_')}", subject=f.subject, detail=f.detail) for f in result.findings]
+    lines += [msg(f"verify.{f.code.replace('-', '_')}{'_' + f.why if f.why else ''}", subject=f.subject,
+                  detail=f.detail) for f in result.findings]
     lines.append(msg("verify.clean") if result.clean else msg("verify.problems", count=len(result.findings)))
     _emit(state, result.document(), lines)
     sys.exit(EXIT_OK if result.clean else EXIT_INCOMPLETE)
 
 
 @cli.command()
-@click.argument("number", type=int)
-@click.option("--start", "start_text", required=True, metavar="WAKTU", help="Mulai, mis. \"09/10/2026 08.30\".")
-@click.option("--end", "end_text", metavar="WAKTU", help="Selesai (boleh dicatat belakangan).")
-@click.option("--unit", "unit_code", metavar="KODE", help="Unit, untuk langkah yang dikerjakan setiap unit.")
-@click.option("--by", "by", metavar="NAMA", help="Siapa yang mengerjakan.")
+@click.argument("number", cls=Argument, metavar_key="help.meta_number", type=int)
+@click.option("--start", "start_text", cls=Option, required=True, help_key="help.opt_start",
+              metavar_key="help.meta_time")
+@click.option("--end", "end_text", cls=Option, help_key="help.opt_end", metavar_key="help.meta_time")
+@click.option("--unit", "unit_code", cls=Option, help_key="help.opt_unit_step", metavar_key="help.meta_code")
+@click.option("--by", "by", cls=Option, help_key="help.opt_by", metavar_key="help.meta_name")
 @_common
 @click.pass_context
 def step(ctx, number: int, start_text: str, end_text: str | None, unit_code: str | None, by: str | None,
@@ -347,8 +524,11 @@ def step(ctx, number: int, start_text: str, end_text: str | None, unit_code: str
 
         sopkinerja step 1 --start "25/09/2026 09.00" --end "25/09/2026 09.10" --by "Kepala Bappedalitbang"
     """
+    from datetime import date
+
     from sopkinerja.clock import now
-    from sopkinerja.i18n import format_datetime
+    from sopkinerja.i18n import format_date, format_datetime
+    from sopkinerja.numbers import format_number
     from sopkinerja.times import parse_datetime
     from sopkinerja.timing import record_step
     from sopkinerja.workspace import open_workspace
@@ -363,17 +543,24 @@ def step(ctx, number: int, start_text: str, end_text: str | None, unit_code: str
             raise click.BadParameter(msg("timing.unreadable", value=text), param_hint=option)
         moments.append(moment)
     event = record_step(workspace, number, moments[0], moments[1], unit_code, by, now())
-    _emit(state, event, [msg("timing.recorded", step=number, unit=event["unit_code"] or "badan",
-                             start=format_datetime(moments[0], msg.language),
-                             end=format_datetime(moments[1], msg.language) if moments[1] else "-",
-                             working=event["working_minutes"] if event["working_minutes"] is not None else "-",
-                             standard=event["standard_minutes"])])
+    working = event["working_minutes"]
+    lines = [msg("timing.recorded", step=number, unit=event["unit_code"] or msg("timing.agency"),
+                 start=format_datetime(moments[0], msg.language),
+                 end=format_datetime(moments[1], msg.language) if moments[1] else "-",
+                 working=format_number(working, decimals=1) if working is not None else "-",
+                 standard=event["standard_minutes"])]
+    for warning in event["warnings"]:
+        lines.append(msg("timing.outside_cycle", period=event["period"],
+                         start=format_date(moments[0], msg.language),
+                         first=format_date(date.fromisoformat(warning["from"]), msg.language),
+                         last=format_date(date.fromisoformat(warning["to"]), msg.language)))
+    _emit(state, event, lines)
 
 
 @cli.command()
-@click.argument("file")
-@click.option("--reason", metavar="ALASAN", help="Mengapa berkas disisihkan (ditampilkan oleh run dan status).")
-@click.option("--undo", is_flag=True, help="Batalkan: berkas dihitung lagi.")
+@click.argument("file", cls=Argument, metavar_key="help.meta_file")
+@click.option("--reason", cls=Option, help_key="help.opt_reason", metavar_key="help.meta_reason")
+@click.option("--undo", cls=Option, is_flag=True, help_key="help.opt_undo")
 @_common
 @click.pass_context
 def ignore(ctx, file: str, reason: str | None, undo: bool, project, as_json, debug) -> None:
@@ -401,9 +588,9 @@ def ignore(ctx, file: str, reason: str | None, undo: bool, project, as_json, deb
 
 
 @cli.command()
-@click.argument("code")
-@click.option("--deadline", metavar="WAKTU", help="Batas waktu pengembalian, mis. 2027-01-11T16:00 atau 2027-01-11.")
-@click.option("--force", is_flag=True, help="Izinkan periode yang lebih awal atau lebih dari setahun ke depan.")
+@click.argument("code", cls=Argument, metavar_key="help.meta_period")
+@click.option("--deadline", cls=Option, help_key="help.opt_deadline", metavar_key="help.meta_time")
+@click.option("--force", cls=Option, is_flag=True, help_key="help.opt_force")
 @_common
 @click.pass_context
 def period(ctx, code: str, deadline: str | None, force: bool, project, as_json, debug) -> None:
@@ -430,7 +617,8 @@ def period(ctx, code: str, deadline: str | None, force: bool, project, as_json, 
 
 
 @cli.command()
-@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", cls=Argument, metavar_key="help.meta_folder", required=False,
+                type=click.Path(file_okay=False, path_type=Path))
 @_common
 @click.pass_context
 def demo(ctx, directory: Path | None, project, as_json, debug) -> None:
@@ -451,4 +639,13 @@ def demo(ctx, directory: Path | None, project, as_json, debug) -> None:
 
 def main() -> None:
     """Console entry point; exit code 2 for usage errors comes from click."""
-    cli(prog_name="sopkinerja")
+    try:
+        cli(prog_name="sopkinerja")
+    except BrokenPipeError:
+        # The reader went away (``sopkinerja run | head``): nothing to say and nowhere to say it. The
+        # work itself is done; stdout goes to the null device so Python's final flush stays quiet.
+        import os
+
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_FATAL)

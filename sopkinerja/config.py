@@ -284,7 +284,7 @@ def load_config(root: Path) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("config.syntax", path=str(path), detail=str(exc)) from None
+        raise ConfigError("config.syntax", path=str(path), **syntax_problem(str(exc), path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError("config.unreadable", path=str(path), detail=str(exc)) from None
     values, problems = _validate(raw)
@@ -293,6 +293,41 @@ def load_config(root: Path) -> Config:
     if problems:
         raise ConfigError("config.invalid", problems=tuple(problems), path=str(path))
     return _build(Path(root), values)
+
+
+# tomllib's English descriptions -> our message key (config.toml_*): what went wrong and what to do.
+_TOML_PROBLEMS = (
+    ("Invalid value", "toml_value"),
+    ("Cannot overwrite a value", "toml_twice"),
+    ("Cannot declare", "toml_section_twice"),
+    ("Expected '=' after a key", "toml_equals"),
+    ("Expected newline or end of document after a statement", "toml_trailing"),
+    ("Unclosed array", "toml_unclosed"),
+    ("Unclosed inline table", "toml_unclosed"),
+    ("Illegal character", "toml_quote"),
+    ("Unterminated string", "toml_quote"),
+    ("Expected ']' at the end of a table declaration", "toml_bracket"),
+    ("Invalid statement", "toml_statement"),
+)
+_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)\s*$")
+
+
+def syntax_problem(detail: str, path: Path) -> dict[str, Any]:
+    """A TOML syntax error as message parameters: line, column, the line itself and what to do
+    (``what_key``), never tomllib's English."""
+    what = next((key for start, key in _TOML_PROBLEMS if detail.startswith(start)), "toml_other")
+    found = _WHERE.search(detail)
+    line, column = (int(found.group(1)), int(found.group(2))) if found else (None, None)
+    text = ""
+    if line is not None:
+        try:
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+            text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        except (OSError, UnicodeDecodeError):
+            text = ""
+    where_key = "config.toml_where" if line is not None else "config.toml_at_end"
+    return {"line": line, "column": column, "text": text[:120], "what_key": f"config.{what}",
+            "where_key": where_key}
 
 
 def _validate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
@@ -328,8 +363,12 @@ def _flatten_sections(raw: dict[str, Any], problems: list[Problem]) -> dict[str,
                     flat[f"{key}.{sub}"] = subvalue
         elif key in SCHEMA and key:
             problems.append(Problem("config.expect_section", {"key": key}))
-        elif isinstance(value, dict):  # an unknown section: name each of its keys
-            flat.update({f"{key}.{sub}": subvalue for sub, subvalue in value.items()})
+        elif isinstance(value, dict):  # an unknown section: named once, with the closest known one
+            import difflib
+
+            close = difflib.get_close_matches(key, [k for k in SCHEMA if k], n=1, cutoff=0.6)
+            problems.append(Problem("config.section_unknown" if not close else "config.section_unknown_like",
+                                    {"key": key, "like": close[0] if close else ""}))
         else:
             flat[key] = value
     return flat

@@ -44,16 +44,36 @@ class DemoResult:
             msg("demo.workspace_created" if self.created else "demo.workspace_reused", path=self.root),
             msg("demo.master", units=self.units, indicators=self.indicators, period=self.period),
             msg("demo.sop", steps=self.sop_steps, minutes=self.sop_minutes),
-            msg("demo.ledger", path=self.ledger, version=self.schema_version),
+            msg("demo.ledger", path=self.ledger),
+            msg("demo.story"),
             msg("demo.requests", count=len(self.requests), folder=self.request_folder),
             *self.warnings,
             *[msg("demo.unit", unit=u["unit"], status=msg(f"demo.status_{u['status']}"), errors=u["errors"],
                   warnings=u["warnings"]) for u in self.run.get("units", [])],
+            *self._why(msg),
             msg("demo.recap", html=self.root / self.run["outputs"]["recap_html"],
                 xlsx=self.root / self.run["outputs"]["recap_xlsx"],
                 csv=self.root / self.run["outputs"]["recap_csv"],
                 e81=self.root / self.run["outputs"]["e81_xlsx"]) if self.run else "",
+            *([msg("demo.exit_code")] if any(u["status"] != "accepted" for u in self.run.get("units", [])) else []),
         ]
+
+    def _why(self, msg) -> list[str]:
+        """Why each unit that is not simply accepted on time is what it is, from the run's own issues."""
+        lines = []
+        issues = self.run.get("issues", [])
+        for unit in self.run.get("units", []):
+            code = unit["unit"]
+            if unit["status"] == "rejected":
+                first = next((i for i in issues if i["unit"] == code and i["severity"] == "error"), None)
+                lines.append(msg("demo.why_rejected", unit=code, errors=unit["errors"],
+                                 example=first["message"] if first else "-",
+                                 feedback=self.run["outputs"].get("feedback", {}).get(code, "-")))
+            elif unit["status"] == "missing":
+                lines.append(msg("demo.why_missing", unit=code))
+            elif unit["on_time"] is False:
+                lines.append(msg("demo.why_late", unit=code))
+        return lines
 
 
 # The year so far: (round, requests go out, deadline, the planner runs the recap, Kepala's disposition).

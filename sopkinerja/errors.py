@@ -30,7 +30,10 @@ class SopkinerjaError(Exception):
         self.problems = tuple(problems)
 
     def render(self, messages) -> str:
-        head = messages(self.key, count=len(self.problems), **self.params)
+        params = dict(self.params)
+        for key in [k for k in params if k.endswith("_key")]:  # words of the catalogue, in the user's language
+            params[key[:-4]] = messages(params[key], **params)
+        head = messages(self.key, count=len(self.problems), **params)
         lines = [f"  - {p.render(messages)}" for p in self.problems]
         return "\n".join([head, *lines])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from functools import cache
 from importlib import resources
@@ -48,10 +49,21 @@ class Messages:
         template = table.get(key) or catalogue(DEFAULT_LANGUAGE).get(key)
         if template is None:
             return key  # a missing key must never crash an error path
+        template = _PLURAL.sub(lambda m: _plural(m, params), template)
         try:
             return template.format_map(_Lenient(params))
         except (ValueError, IndexError):
             return template
+
+
+# A plural in a template: ``{errors|error|errors}`` is "error" when errors == 1, else "errors"
+# (English; Indonesian nouns do not change: "1 galat", "3 galat").
+_PLURAL = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")
+
+
+def _plural(match, params: dict) -> str:
+    value = params.get(match.group(1))
+    return match.group(2) if value == 1 else match.group(3)
 
 
 class _Lenient(dict):
@@ -81,12 +93,13 @@ def format_date(moment, language: str = DEFAULT_LANGUAGE) -> str:
     return f"{moment.day} {_MONTHS[language][moment.month - 1]} {moment.year}"
 
 
-def format_datetime(moment, language: str = DEFAULT_LANGUAGE) -> str:
-    """``Jumat, 9 Oktober 2026 pukul 16.00 WIB`` (or the English equivalent)."""
+def format_datetime(moment, language: str = DEFAULT_LANGUAGE, seconds: bool = False) -> str:
+    """``Jumat, 9 Oktober 2026 pukul 16.00 WIB`` / ``Friday, 9 October 2026, 16:00 WIB``; with
+    ``seconds`` ``pukul 16.00.01`` / ``16:00:01`` (when the seconds decide, e.g. lateness)."""
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
     zone = _ZONES.get(str(getattr(moment.tzinfo, "key", "")))
     zone = zone or _OFFSETS.get(moment.strftime("%z"), moment.strftime("UTC%z"))
     day = f"{_WEEKDAYS[language][moment.weekday()]}, {moment.day} {_MONTHS[language][moment.month - 1]} {moment.year}"
     if language == "en":
-        return f"{day} at {moment:%H:%M} {zone}"
-    return f"{day} pukul {moment:%H.%M} {zone}"
+        return f"{day}, {moment.strftime('%H:%M:%S' if seconds else '%H:%M')} {zone}"
+    return f"{day} pukul {moment.strftime('%H.%M.%S' if seconds else '%H.%M')} {zone}"

@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "ambiguous-date": WARNING,
     "time-reversed": WARNING,
     "late-submission": WARNING,
+    "declared-time-differs": WARNING,
     # Intake that never loses and never blocks (issue 15).
     "formula-no-value": ERROR,
     "formula-error": ERROR,
@@ -104,7 +105,8 @@ def _display(params: dict[str, Any], messages=None) -> dict[str, Any]:
     from sopkinerja.numbers import format_number
 
     language = getattr(messages, "language", "id")
-    return {k: format_number(v) if isinstance(v, float) else format_datetime(v, language)
+    precise = params.get("seconds")  # the name of the time whose seconds decide (e.g. "received")
+    return {k: format_number(v) if isinstance(v, float) else format_datetime(v, language, seconds=precise == k)
             if isinstance(v, datetime) else v for k, v in params.items()}
 
 

@@ -27,8 +27,13 @@ def default_sop_text() -> str:
     return resources.files("sopkinerja").joinpath("data/sop.toml").read_text("utf-8")
 
 
-def load_sop(path: Path | None = None) -> Sop:
-    """The workspace's SOP file when given, else the shipped one; SopError lists every problem."""
+PLACEHOLDERS = {"{singkatan}": "short_name", "{nama}": "name", "{daerah}": "region"}
+
+
+def load_sop(path: Path | None = None, agency=None) -> Sop:
+    """The workspace's SOP file when given, else the shipped one; SopError lists every problem.
+    ``{singkatan}``, ``{nama}`` and ``{daerah}`` in its texts name ``agency`` (``[instansi]``):
+    the shipped SOP says "Kepala {singkatan}", so another agency's recap names its own head."""
     label = str(path) if path else "sopkinerja/data/sop.toml"
     try:
         text = Path(path).read_text("utf-8-sig") if path else default_sop_text()
@@ -37,7 +42,21 @@ def load_sop(path: Path | None = None) -> Sop:
         raise SopError("sop.unreadable", path=label, detail=str(exc)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SopError("sop.unreadable", path=label, detail=str(exc)) from None
+    if agency is not None:
+        raw = _named(raw, agency)
     return parse_sop(raw, label)
+
+
+def _named(value, agency):
+    if isinstance(value, str):
+        for token, attribute in PLACEHOLDERS.items():
+            value = value.replace(token, getattr(agency, attribute))
+        return value
+    if isinstance(value, dict):
+        return {key: _named(item, agency) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_named(item, agency) for item in value]
+    return value
 
 
 def parse_sop(raw: dict[str, Any], label: str) -> Sop:

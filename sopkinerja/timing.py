@@ -22,7 +22,7 @@ from sopkinerja.workcalendar import WorkCalendar
 SOURCES = ("manual", "berkas", "sistem")  # precedence, most direct first
 SESUAI, MELEBIHI, TIDAK_TERCATAT = "sesuai", "melebihi", "tidak-tercatat"
 CSV_COLUMNS = ("langkah", "uraian", "pelaksana", "kode_unit", "mulai", "selesai", "menit_kerja", "menit_baku",
-               "selisih_menit", "status", "sumber", "menit_kalender")
+               "selisih_menit", "status", "sumber", "menit_kalender", "selesai_menurut_unit")
 
 
 @dataclass
@@ -35,6 +35,7 @@ class TimingRow:
     calendar: float | None
     status: str
     source: str | None
+    declared_end: datetime | None = None  # the unit's own end (Log Proses) where the receipt is the end
 
     @property
     def difference(self) -> float | None:
@@ -45,7 +46,8 @@ class TimingRow:
                 "kode_unit": self.unit or "", "mulai": self.start.isoformat() if self.start else "",
                 "selesai": self.end.isoformat() if self.end else "", "menit_kerja": self.working,
                 "menit_baku": self.step.standard_minutes, "selisih_menit": self.difference,
-                "status": self.status, "sumber": self.source or "", "menit_kalender": self.calendar}
+                "status": self.status, "sumber": self.source or "", "menit_kalender": self.calendar,
+                "selesai_menurut_unit": self.declared_end.isoformat() if self.declared_end else ""}
 
 
 @dataclass
@@ -129,14 +131,22 @@ def _row(step: SopStep, unit: str | None, candidates: list[StepEvent], calendar:
     start = next((e.started_at for e in ordered if e.started_at), None)
     end = next((e.ended_at for e in ordered if e.ended_at), None)
     source = ordered[0].source if ordered else None
+    declared = None
+    receipt = next((e.ended_at for e in ordered if e.source == "sistem" and e.ended_at), None)
+    if step.role == "serah-data" and receipt is not None and source != "manual":
+        # Handing the data over ends when the file is received, whatever the unit's Log Proses says;
+        # its own time is kept beside (a difference of more than a working day is an issue of the file).
+        declared = next((e.ended_at for e in ordered if e.source == "berkas" and e.ended_at), None)
+        end, source = receipt, "sistem"
     start_at = start.astimezone(calendar.tz) if start else None
     end_at = end.astimezone(calendar.tz) if end else None
+    declared = declared.astimezone(calendar.tz) if declared else None
     if start_at is None or end_at is None or end_at < start_at:
-        return TimingRow(step, unit, start_at, end_at, None, None, TIDAK_TERCATAT, source)
+        return TimingRow(step, unit, start_at, end_at, None, None, TIDAK_TERCATAT, source, declared)
     working = calendar.working_minutes(start_at, end_at)
     status = SESUAI if working <= step.standard_minutes else MELEBIHI
     return TimingRow(step, unit, start_at, end_at, working, calendar.calendar_minutes(start_at, end_at),
-                     status, source)
+                     status, source, declared)
 
 
 def _summary(step: SopStep, rows: list[TimingRow], calendar: WorkCalendar) -> StepSummary:
@@ -226,7 +236,24 @@ def record_step(workspace, number: int, start: datetime, end: datetime | None, u
     with workspace.lock(), workspace.ledger() as ledger, ledger.transaction():
         ledger.add_step_event(event)
     calendar = WorkCalendar(workspace.config.calendar)
+    period = workspace.config.period
+    first, last = cycle_window(period)
+    outside = not first <= start.astimezone(workspace.config.calendar.tz).date() <= last
     return {"period": event.period, "step": number, "unit_code": event.unit_code, "started_at": start.isoformat(),
             "ended_at": end.isoformat() if end else None, "source": "manual", "actor": by,
             "recorded_at": now.isoformat(), "working_minutes": calendar.working_minutes(start, end) if end else None,
-            "standard_minutes": step.standard_minutes}
+            "standard_minutes": step.standard_minutes,
+            "warnings": [{"code": "outside-cycle", "from": first.isoformat(), "to": last.isoformat()}]
+            if outside else []}
+
+
+CYCLE_BEFORE_DAYS = 45  # the disposition and the request go out in the round's last weeks
+CYCLE_AFTER_DAYS = 90  # returns, corrections and the recap in the weeks after it
+
+
+def cycle_window(period):
+    """The dates a step of ``period``'s collection plausibly falls in (a step outside is recorded,
+    with a word: a June date for the TW3 cycle is a typo or the wrong period)."""
+    from datetime import timedelta
+
+    return period.end - timedelta(days=CYCLE_BEFORE_DAYS), period.end + timedelta(days=CYCLE_AFTER_DAYS)

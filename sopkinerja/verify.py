@@ -28,6 +28,7 @@ class Finding:
     code: str  # ledger-damaged, file-missing, file-changed, file-unrecorded, value-untraced
     subject: str  # a path, a sha256, or a table
     detail: str = ""
+    why: str = ""  # value-untraced: "unrecorded" (no file row) or "damaged" (the archived file is gone/changed)
 
 
 @dataclass
@@ -70,7 +71,7 @@ def verify(workspace) -> VerifyResult:
         for sha256, count in ledger.accepted_value_counts():
             result.values += count
             if sha256 not in recorded:
-                result.findings.append(Finding("value-untraced", sha256, f"{count} nilai; berkas tidak tercatat"))
+                result.findings.append(Finding("value-untraced", sha256, str(count), "unrecorded"))
             elif sha256 in damaged:
-                result.findings.append(Finding("value-untraced", sha256, f"{count} nilai; berkas arsip rusak"))
+                result.findings.append(Finding("value-untraced", sha256, str(count), "damaged"))
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,7 +58,7 @@ class Workspace:
         return self.config.paths.archive / "cache"
 
     def sop(self) -> Sop:
-        return load_sop(self.config.sop_file)
+        return load_sop(self.config.sop_file, self.config.agency)
 
     @contextlib.contextmanager
     def lock(self, wait_seconds: float = 10.0) -> Iterator[None]:
@@ -110,10 +110,17 @@ def init_workspace(root: Path, example: bool, today: date, messages) -> InitResu
 
 
 def _current_round(today: date) -> tuple[str, str]:
-    """The quarter that ended most recently, due on the 10th of the month after it."""
+    """The quarter that ended most recently, due on the 10th of the month after it at 16:00 WIB, or
+    the next working day of the default calendar (``period.default_deadline``, as ``period`` does)."""
+    from sopkinerja.config import DAYS, CalendarConfig, _calendar
+    from sopkinerja.models import Period
+    from sopkinerja.period import default_deadline
+
     quarter = (today.month - 1) // 3  # 0 means the last quarter of the previous year
     year = today.year if quarter else today.year - 1
     quarter = quarter or 4
-    due_year, due_month = (year + 1, 1) if quarter == 4 else (year, quarter * 3 + 1)
-    due = datetime(due_year, due_month, 10, 16, 0).isoformat()
-    return f"{year}-TW{quarter}", f"{due}+07:00"
+    calendar = _calendar({f"kalender.jam_kerja.{d}": None for d in DAYS} | {
+        "kalender.libur_nasional": None, "kalender.cuti_bersama": None, "kalender.libur_tambahan": None},
+        CalendarConfig().timezone)
+    due = default_deadline(Period(year, "TW", quarter), calendar)
+    return f"{year}-TW{quarter}", due.isoformat()

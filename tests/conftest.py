@@ -179,6 +179,10 @@ def fill_workbook(source: Path, target: Path, mutate=None, received: str = "2026
         log.cell(row=row, column=log_col("end")).value = datetime(2026, 10, 1 + offset, 15, 30)
         if not sign and log.cell(row=row, column=log_col("step")).value == 7:
             log.cell(row=row, column=log_col("end")).value = None
+        if log.cell(row=row, column=log_col("step")).value == 8:  # handed over: when the file was sent
+            sent = datetime.fromisoformat(received).replace(tzinfo=None)
+            log.cell(row=row, column=log_col("end")).value = sent
+            log.cell(row=row, column=log_col("start")).value = min(sent, datetime(2026, 10, 5, 8, 0))
     if mutate:
         mutate(workbook, rows)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -208,3 +208,33 @@ def test_recap_prints_to_a4_landscape_with_header_rows_repeated(browser, recap_h
     assert last - first >= 2, "the units' words should need more than one page here"
     for number in range(first, last):
         assert words_header.search(pages[number]), f"page {number + 1}: the words' header row is missing"
+
+
+def test_the_summary_table_shows_every_column_at_1366_px_and_scrolls_with_its_first_column_on_a_phone(
+        browser, recap_html):
+    """Issue 18: the summary's last column was hidden on a 1,300 px screen."""
+    context, page, problems, _ = _open(browser, recap_html, DESKTOP)
+    try:
+        box = page.evaluate("""() => { const t = document.querySelector('#ringkasan table');
+            const s = t.closest('.scroll'); const last = t.querySelector('tr th:last-child');
+            return {table: t.scrollWidth, box: s.clientWidth, last: last.getBoundingClientRect().right,
+                    view: window.innerWidth}; }""")
+        assert box["table"] <= box["box"] + 1, box  # fits: nothing to scroll to
+        assert box["last"] <= box["view"], box  # the last column is on the screen
+        assert problems == []
+    finally:
+        context.close()
+    context, page, problems, _ = _open(browser, recap_html, PHONE)
+    try:
+        phone = page.evaluate("""() => { const t = document.querySelector('#ringkasan table');
+            const s = t.closest('.scroll'); const first = t.querySelector('tbody td:first-child');
+            const before = first.getBoundingClientRect().left; s.scrollLeft = s.scrollWidth;
+            return {scrolls: s.scrollWidth > s.clientWidth, sticky: getComputedStyle(first).position,
+                    moved: before - first.getBoundingClientRect().left,
+                    last: t.querySelector('tr th:last-child').getBoundingClientRect().right,
+                    view: window.innerWidth}; }""")
+        assert phone["scrolls"] and phone["sticky"] == "sticky", phone
+        assert abs(phone["moved"]) < 1, phone  # the unit code stays in view while the table scrolls
+        assert phone["last"] <= phone["view"] + 1, phone  # and the last column can be reached
+    finally:
+        context.close()

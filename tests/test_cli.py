@@ -24,8 +24,10 @@ def test_every_command_is_listed_in_the_main_help(run_cli):
 def test_every_command_has_help_with_an_example(run_cli, name):
     result = run_cli(name, "--help")
     assert result.exit_code == EXIT_OK
-    assert "Example:" in result.stdout
+    assert "Contoh:" in result.stdout and "Example:" not in result.stdout  # Indonesian help is wholly so
     assert "--project" in result.stdout and "--json" in result.stdout
+    english = run_cli(name, "--help", env={"SOPKINERJA_LANG": "en"})
+    assert "Example:" in english.stdout and "Contoh:" not in english.stdout
 
 
 def test_usage_error_exits_2(run_cli):

@@ -14,6 +14,7 @@ SECTIONS = {k.split(".")[0] for k in catalogue("id")}
 
 
 def _fields(template):
+    template = re.sub(r"\{\w+\|[^{}|]*\|[^{}|]*\}", "", template)  # a plural form: {count|file|files}
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 

@@ -17,9 +17,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from builders import mail, outlook_message, winmail, zipped
-from conftest import RUN_AT, col, data_rows, fill_all, fill_workbook, letter, run_round
+from conftest import RUN_AT, col, data_rows, fill_all, fill_workbook, letter, log_col, run_round
 
 from sopkinerja import layout as L
+from sopkinerja.i18n import Messages
 from sopkinerja.ingest.reader import PARSER_VERSION
 from sopkinerja.issues import CODES, flatten
 
@@ -367,7 +368,6 @@ def test_every_path_written_is_valid_on_windows(round_ws, tmp_path):
 
 def test_every_path_the_demo_writes_is_valid_on_windows(tmp_path):
     from sopkinerja.demo import run_demo
-    from sopkinerja.i18n import Messages
 
     run_demo(tmp_path / "demo", Messages("id"))
     bad = [p for p in (tmp_path / "demo").rglob("*")
@@ -411,10 +411,11 @@ def test_bounds_of_containers(round_ws, tmp_path):
     (_inbox(root) / "dalam.zip").write_bytes(nested)
     (_inbox(root) / "banyak.zip").write_bytes(zipped({f"f{i}.txt": b"x" for i in range(containers.MAX_MEMBERS + 1)}))
     result = run_round(root)
-    by_file = {i.file.rsplit("/", 1)[-1]: (i.code, i.params.get("detail", "")) for i in result.issues}
+    shown = Messages("id")
+    by_file = {i.file.rsplit("/", 1)[-1]: (i.code, i.message(shown)) for i in result.issues}
     assert by_file["banyak.zip"][0] == "unreadable-file" and "500" in by_file["banyak.zip"][1]
     deepest = [v for k, v in by_file.items() if k.endswith("c.zip")]
-    assert deepest and deepest[0][0] == "unreadable-file" and "bersarang" in deepest[0][1]
+    assert deepest and deepest[0][0] == "unreadable-file" and "berlapis lebih dari" in deepest[0][1]
 
 
 # --- identity -------------------------------------------------------------------------------------
@@ -617,6 +618,9 @@ def test_feedback_of_an_xls_or_ods_return_is_the_request_rebuilt_and_comes_back_
     listed = [row for row in feedback["Hasil Validasi"].iter_rows(values_only=True) if row and row[5] == "not-a-number"]
     assert listed and listed[0][2:4] == ("Data Kinerja", bad.coordinate)
     bad.value = data.cell(row=rows["IPW-01"], column=col("target")).value  # the unit fixes the marked cell
+    # ... and says when it handed the data over again (else declared-time-differs: its log said 5 October).
+    handed = next(r for r in range(1, log.max_row + 1) if log.cell(row=r, column=log_col("step")).value == 8)
+    log.cell(row=handed, column=log_col("end")).value = datetime(2026, 10, 8, 10, 0)
     feedback.save(_inbox(root) / "IPW-perbaikan.xlsx")
     _stamp(_inbox(root) / "IPW-perbaikan.xlsx", "2026-10-08T10:00:00+07:00")
     again = run_round(root, at="2026-10-12T10:00:00+07:00")
@@ -664,7 +668,8 @@ def test_a_file_that_cannot_be_read_now_is_an_issue_and_is_read_next_time(round_
     result = run_round(root)
     _others_accepted(result)
     issue = next(i for i in result.issues if i.file == "input/masuk/IPW.xlsx")
-    assert (issue.code, issue.severity) == ("unreadable-file", "error") and "Izin ditolak" in issue.params["detail"]
+    assert (issue.code, issue.severity) == ("unreadable-file", "error")
+    assert "Izin ditolak" in issue.message(Messages("id"))
     monkeypatch.setattr(Path, "read_bytes", original)
     assert _statuses(run_round(root, at="2026-10-12T10:00:00+07:00"))["IPW"] == "accepted"
 
@@ -684,7 +689,7 @@ def test_a_file_still_being_copied_is_read_when_it_is_complete(round_ws, monkeyp
     monkeypatch.setattr(Path, "read_bytes", growing)
     result = run_round(root)
     issue = next(i for i in result.issues if i.file == "input/masuk/IPW.xlsx")
-    assert issue.code == "unreadable-file" and "masih sedang disalin" in issue.params["detail"]
+    assert issue.code == "unreadable-file" and "masih sedang disalin" in issue.message(Messages("id"))
     assert _statuses(result)["IPW"] == "missing"
 
 

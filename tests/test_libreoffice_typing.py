@@ -297,7 +297,10 @@ def _recap(round_: Round) -> dict:
 def _timing(round_: Round) -> dict:
     period = round_.result.period
     with open(round_.root / "output" / period / f"log-waktu-sop-{period}.csv", encoding="utf-8-sig") as handle:
-        return {(r["kode_unit"], int(r["langkah"])): r for r in csv.DictReader(handle) if r["sumber"] == "berkas"}
+        # The unit's own times: its berkas rows, and for the hand-over step (which ends at the receipt,
+        # issue 18) its declared end kept beside the receipt.
+        return {(r["kode_unit"], int(r["langkah"])): r for r in csv.DictReader(handle)
+                if r["sumber"] == "berkas" or r["selesai_menurut_unit"]}
 
 
 def _typed_cells(round_: Round, unit: str) -> list[dict]:
@@ -322,7 +325,8 @@ def _check_round(round_: Round) -> None:
         flagged = {(i.sheet, i.cell, i.code) for i in round_.result.issues if i.unit == unit and i.code in MEANING}
         assert flagged == filled.flags, (label, flagged ^ filled.flags, typed)
         for (step, side), meant in filled.times.items():
-            found = timing[(unit, step)]["mulai" if side == "start" else "selesai"]
+            row = timing[(unit, step)]
+            found = row["mulai"] if side == "start" else (row["selesai_menurut_unit"] or row["selesai"])
             assert datetime.fromisoformat(found).replace(tzinfo=None) == meant, (label, step, side, found)
 
 

@@ -418,7 +418,8 @@ def test_feedback_workbook_marks_cells_and_keeps_validations(round_ws):
     assert "DITOLAK" in summary["A5"].value
     cell = _cell(paths, "SEK-01", "actual")
     data = workbook["Data Kinerja"]
-    assert data[cell].comment is not None and "not-a-number" in data[cell].comment.text
+    assert data[cell].comment is not None and data[cell].comment.text.startswith("Galat: ")  # the words, not the code
+    assert "bukan angka" in data[cell].comment.text and "[not-a-number]" not in data[cell].comment.text
     assert data[cell].fill.fgColor.rgb.endswith("F8CBAD")
     rules = {str(v.sqref).split()[0].rstrip("0123456789:"): v.type for v in data.data_validations.dataValidation}
     assert rules.get(letter("actual")) == "decimal" and rules.get(letter("spent")) == "decimal"
@@ -458,17 +459,21 @@ def test_run_and_status_say_exactly_what_happened(round_ws, run_cli):
     assert result.stdout.splitlines() == [
         "Periode 2026-TW3: 1 unit diterima, 1 ditolak, 4 belum mengirim (3 berkas baru).",
         "  SEK Sekretariat: diterima (terlambat) - input/masuk/SEK-b.xlsx",
+        "      menggantikan: input/masuk/SEK-a.xlsx",
         "  P2EP Bidang Perencanaan, Pengendalian dan Evaluasi Pembangunan: belum mengirim",
         "  PPM Bidang Pemerintahan dan Pembangunan Manusia: DITOLAK, 1 galat, 0 peringatan - input/masuk/PPM.xlsx",
         "  PSDA Bidang Perekonomian dan Sumber Daya Alam: belum mengirim",
         "  IPW Bidang Infrastruktur dan Kewilayahan: belum mengirim",
         "  LITBANG Bidang Penelitian dan Pengembangan: belum mengirim",
         "Masalah (1 galat, 1 peringatan):",
-        f'  [Galat] PPM input/masuk/PPM.xlsx Data Kinerja!{letter("actual")}10 not-a-number: '
+        "  PPM input/masuk/PPM.xlsx:",
+        f'    [Galat] Data Kinerja!{letter("actual")}10 not-a-number: '
         'Realisasi indikator PPM-01 berisi "x", '
         "bukan angka. Tulis angka saja, misalnya 85,5.",
-        "  [Peringatan] SEK input/masuk/SEK-b.xlsx late-submission: Diterima Sabtu, 10 Oktober 2026 pukul 10.00 WIB, "
-        "melewati batas waktu Jumat, 9 Oktober 2026 pukul 16.00 WIB. Data tetap diterima.",
+        "  SEK input/masuk/SEK-b.xlsx:",
+        "    [Peringatan] late-submission: Diterima Sabtu, 10 Oktober 2026 pukul 10.00 WIB, "
+        "melewati batas waktu Jumat, 9 Oktober 2026 pukul 16.00 WIB. "
+        "Keterlambatan saja tidak membuat berkas ditolak; lihat masalah lain pada berkas ini bila ada.",
         f"Umpan balik untuk 2 unit ada di {root}/output/2026-TW3/umpan-balik.",
         "Formulir E.81: output/2026-TW3/Formulir E.81 2026-TW3.xlsx",
         "Belum lengkap: ada unit yang belum mengirim atau berkasnya ditolak (kode keluar 3).",

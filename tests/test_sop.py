@@ -14,7 +14,11 @@ def test_shipped_sop_is_the_nine_steps_of_the_procedure():
     assert sop.total_minutes == 2055
     assert [s.number for s in sop.unit_steps] == [4, 5, 6, 7, 8]
     assert sop.by_role("validasi").number == 7
-    assert sop.step(1).actor == "Kepala Bappedalitbang"
+    assert sop.step(1).actor == "Kepala {singkatan}"  # the workspace's own agency (issue 18)
+    from sopkinerja.config import Agency
+
+    named = load_sop(agency=Agency("Badan Perencanaan", "Bapperida", "Kabupaten Samosir"))
+    assert named.step(1).actor == "Kepala Bapperida" and named.step(1).description.startswith("Kepala Bapperida ")
     assert sop.step(1).requirement == "Lembar disposisi"
     assert sop.step(9).output == "Dokumen data kinerja"
 

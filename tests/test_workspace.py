@@ -37,9 +37,10 @@ def test_empty_workspace_has_headers_and_instructions(tmp_path, messages):
     assert workbook["Indikator"]["A1"].value == "kode_unit"
     assert "master data" in workbook["Petunjuk"]["A1"].value
     config = open_workspace(tmp_path / "kosong").config
-    # The quarter that ended most recently, due on the 10th of the next month.
+    # The quarter that ended most recently, due on the 10th of the next month or the working day after
+    # (10 October 2026 is a Saturday).
     assert config.period.code == "2026-TW3"
-    assert config.deadline.isoformat() == "2026-10-10T16:00:00+07:00"
+    assert config.deadline.isoformat() == "2026-10-12T16:00:00+07:00"
     assert [p.key for p in read_master(result.master).errors] == ["master.no_rows", "master.no_rows"]
 
 

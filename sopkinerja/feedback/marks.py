@@ -25,6 +25,32 @@ def put(cell, value):
     return cell
 
 
+def row_lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column ``width`` characters wide (words wrap whole: slack)."""
+    import math
+
+    fits = max(width - 2, 4)
+    return sum(max(1, math.ceil(len(part) / fits)) for part in str(text).split("\n"))
+
+
+def cover_in_print_area(sheet, cell_ref: str) -> None:
+    """Widen the sheet's print area down (and right) to a flagged cell outside it."""
+    from openpyxl.utils.cell import coordinate_from_string, range_boundaries
+
+    if not sheet.print_area:
+        return
+    area = sheet.print_area if isinstance(sheet.print_area, str) else sheet.print_area[0]
+    area = area.split("!")[-1].replace("$", "").split(",")[0]
+    min_col, min_row, max_col, max_row = range_boundaries(area)
+    letter, row = coordinate_from_string(cell_ref)
+    from openpyxl.utils import column_index_from_string, get_column_letter
+
+    column = column_index_from_string(letter)
+    if row > max_row or column > max_col:
+        sheet.print_area = (f"{get_column_letter(min_col)}{min_row}:"
+                            f"{get_column_letter(max(max_col, column))}{max(max_row, row)}")
+
+
 def mark_cells(workbook, issues, msg) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
@@ -37,7 +63,9 @@ def mark_cells(workbook, issues, msg) -> None:
         cell = workbook[sheet_name][cell_ref]
         worst = min(found, key=lambda i: (ERROR, WARNING, INFO).index(i.severity)).severity
         cell.fill = PatternFill("solid", fgColor=FILLS[worst])
-        text = "\n".join(f"[{i.code}] {i.message(msg)}" for i in found)
+        # In the user's words: "Galat: ..." / "Error: ..." (the code stays in Hasil Validasi's Kode column).
+        text = "\n".join(f"{msg(f'feedback.{i.severity}')}: {i.message(msg)}" for i in found)
+        cover_in_print_area(workbook[sheet_name], cell_ref)
         comment = Comment(text[:2000], "sopkinerja")
         comment.width, comment.height = 320, 40 + 18 * (len(text) // 45 + len(found))
         cell.comment = comment
@@ -103,9 +131,21 @@ def summary_sheet(workbook, workspace, outcome, unit, issues, msg) -> None:
             cell = put(sheet.cell(row=row, column=col), value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.cell(row=row, column=2).fill = PatternFill("solid", fgColor=FILLS[issue.severity])
-    for col, width in zip("ABCDEF", (5, 12, 16, 8, 90, 24), strict=True):
+    widths = (5, 12, 16, 8, 90, 24)
+    for col, width in zip("ABCDEF", widths, strict=True):
         sheet.column_dimensions[col].width = width
+    for index, issue in enumerate(issues, 1):  # tall enough for the wrapped message (no overlap in print)
+        lines = max(row_lines(issue.message(msg), widths[4]), row_lines(issue.code, widths[5]))
+        sheet.row_dimensions[header_row + index].height = 15 * lines + 2
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    # A4 landscape, one page wide, the header on every page, every row in the print area.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.print_area = f"A1:F{header_row + max(len(issues), 1)}"
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
     workbook.active = 0
     for other in workbook.worksheets[1:]:
         other.sheet_view.tabSelected = False

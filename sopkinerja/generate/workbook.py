@@ -128,6 +128,9 @@ def _log_sheet(sheet, spec: RequestSpec, f: dict, msg, filled: dict) -> None:
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(L.LOG_HEADER_ROW)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.print_area(0, 0, L.LOG_HEADER_ROW + max(len(spec.log_rows), 1), len(L.LOG_COLUMNS) - 1)
     sheet.protect("", {"format_columns": True, "format_rows": True})
 
 
@@ -141,17 +144,28 @@ def _text_or_blank(sheet, row: int, column: int, text: str, fmt) -> None:
 def _guide_sheet(sheet, spec: RequestSpec, f: dict, msg) -> None:
     from sopkinerja.i18n import format_datetime
 
-    sheet.set_column(0, 0, 120, f["wrap"])
+    sheet.set_column(0, 0, GUIDE_WIDTH, f["wrap"])
     sheet.write_string(0, 0, msg("workbook.guide_title", period=spec.period_label), f["title"])
     email = spec.contact[2] or "-"
     params = {"deadline": format_datetime(spec.deadline, spec.language), "email": email,
               "data": L.DATA_SHEET, "log": L.LOG_SHEET}
     for row, key in enumerate(GUIDE_KEYS, 2):
+        if key == "send_2" and not spec.contact[2]:  # no contact address: never "send it to -"
+            key = "send_2_no_email"
         text = msg(f"workbook.guide_{key}", **params)
         sheet.write_string(row, 0, text, f["subtitle"] if key.endswith("_head") else f["wrap"])
-        sheet.set_row(row, row_height(text, 120))
+        sheet.set_row(row, row_height(text, GUIDE_WIDTH))
+    # One column as wide as portrait A4's printable width (LibreOffice does not shrink a single
+    # column wider than the page to fit it: a 120-character column was cut at the right margin).
+    sheet.set_portrait()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    sheet.print_area(0, 0, len(GUIDE_KEYS) + 1, 0)
     sheet.protect("", {"format_columns": True, "format_rows": True})
 
+
+GUIDE_WIDTH = 76  # characters: within A4 portrait (185 mm between 0.5" margins) in any substituted font
 
 GUIDE_KEYS = (
     "fill_head", "fill_1", "fill_2", "fill_3", "fill_4", "fill_5", "fill_6",

@@ -26,8 +26,22 @@ __all__ = ["ARCHIVE_FOLDER", "CONTAINER_FORMATS", "EMAIL_FORMATS", "SYSTEM_FILE"
            "Received", "Skipped", "discover", "format_issues", "receive_inbox", "sniff"]
 
 INGEST_BATCH = 64  # files recorded per ledger transaction (one disk sync each)
-UNSUPPORTED = {"empty": ("unreadable-file", "0 byte"), "corrupt": ("unreadable-file", "berkas rusak"),
+UNSUPPORTED = {"empty": ("unreadable-file", "empty"), "corrupt": ("unreadable-file", "corrupt"),
                "encrypted": ("encrypted-file", "")}
+# Why a file could not be taken in: reason code -> the names of its values (message ingest.why_<reason>).
+REASONS = {"empty": (), "corrupt": (), "too-many": ("count",), "too-big": ("mb",), "msg": ("error",),
+           "tnef-missing": (), "tnef": ("error",), "zip": ("error",), "member": ("name", "error"),
+           "nested": ("depth",), "crash": ("error",), "open": ("error",), "busy": ()}
+
+
+def reason_params(detail: str) -> dict:
+    """``reason|value|...`` as message parameters in the reader's language (``detail_key``); a
+    detail stored in words by an earlier version is shown as it is."""
+    reason, *values = detail.split("|")
+    names = REASONS.get(reason)
+    if names is None or len(values) != len(names):
+        return {"detail": detail}
+    return {"detail_key": f"ingest.why_{reason.replace('-', '_')}", **dict(zip(names, values, strict=True))}
 # Names the operating system or an office suite writes on its own (product.md §3.5).
 SYSTEM_NAMES = {"desktop.ini", "thumbs.db", "ehthumbs.db", ".ds_store", ".gitkeep", ".gitignore"}
 
@@ -159,14 +173,18 @@ class _NotNow(Exception):
 
     def __init__(self, detail: str):
         super().__init__(detail)
-        self.detail = detail
+        self.detail = detail  # reason|value|... (REASONS)
 
     def issue(self, shown: str) -> Issue:
-        return Issue("unreadable-file", file=shown, params={"detail": self.detail})
+        return Issue("unreadable-file", file=shown, params=reason_params(self.detail))
+
+
+def _cannot_open(exc: OSError) -> str:
+    return f"open|{exc.strerror or type(exc).__name__}"
 
 
 def _cannot_read(shown: str, exc: OSError) -> Issue:
-    return _NotNow(f"tidak dapat dibuka: {exc.strerror or type(exc).__name__}").issue(shown)
+    return _NotNow(_cannot_open(exc)).issue(shown)
 
 
 def _receive(workspace, ledger, run_id, path: Path, rel: str, stat, limit: int, seen_at: datetime) -> int:
@@ -179,7 +197,7 @@ def _receive(workspace, ledger, run_id, path: Path, rel: str, stat, limit: int, 
         try:
             sha256, size, stored = archive_stream(workspace.root, archive_dir, path, ext)
         except OSError as exc:
-            raise _NotNow(f"tidak dapat dibuka: {exc.strerror or type(exc).__name__}") from exc
+            raise _NotNow(_cannot_open(exc)) from exc
         received = Received(sha256, size, rel, rel.rsplit("/", 1)[-1], received_at, "too-large", stored)
         return int(received.record(ledger, run_id, stat.st_mtime_ns, seen_at))
     else:
@@ -188,9 +206,9 @@ def _receive(workspace, ledger, run_id, path: Path, rel: str, stat, limit: int, 
         data = path.read_bytes()
         after = path.stat()
     except OSError as exc:
-        raise _NotNow(f"tidak dapat dibuka: {exc.strerror or type(exc).__name__}") from exc
+        raise _NotNow(_cannot_open(exc)) from exc
     if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns) or len(data) != stat.st_size:
-        raise _NotNow("masih sedang disalin atau ditulis; jalankan lagi setelah selesai")
+        raise _NotNow("busy")
     sha256 = digest(data)
     fmt = fmt or sniff(data, path.name)
     stored = archive(workspace.root, archive_dir, data, sha256, extension(path.name, fmt))
@@ -214,7 +232,7 @@ def _unpack(workspace, ledger, run_id, container: Received, data: bytes, mtime_n
         ledger.set_file_format(container.sha256, f"corrupt:{exc}")
         return
     except Exception as exc:  # noqa: BLE001 - a reader's crash on one container stops nothing else
-        ledger.set_file_format(container.sha256, f"corrupt:{type(exc).__name__}")
+        ledger.set_file_format(container.sha256, f"corrupt:crash|{type(exc).__name__}")
         return
     for index, member in enumerate(found, 1):
         child = digest(member.data)
@@ -232,7 +250,7 @@ def _unpack(workspace, ledger, run_id, container: Received, data: bytes, mtime_n
         received.record(ledger, run_id, mtime_ns, seen_at)  # a container copied again: its members again
         if fmt in CONTAINER_FORMATS:
             if depth >= MAX_DEPTH:
-                ledger.set_file_format(child, f"corrupt:bersarang lebih dari {MAX_DEPTH} tingkat")
+                ledger.set_file_format(child, f"corrupt:nested|{MAX_DEPTH}")
             else:
                 _unpack(workspace, ledger, run_id, received, member.data, mtime_ns, seen_at, depth + 1)
 
@@ -242,9 +260,10 @@ def format_issues(outcome, limit_mb: float) -> list[Issue]:
     fmt = outcome.format
     if fmt in UNSUPPORTED:
         code, detail = UNSUPPORTED[fmt]
-        return [Issue(code, file=outcome.file, params={"detail": detail}, sha256=outcome.sha256)]
+        return [Issue(code, file=outcome.file, params=reason_params(detail) if detail else {"detail": ""},
+                      sha256=outcome.sha256)]
     if fmt.startswith("corrupt:"):  # a container that could not be opened, with why
-        return [Issue("unreadable-file", file=outcome.file, params={"detail": fmt.split(":", 1)[1]},
+        return [Issue("unreadable-file", file=outcome.file, params=reason_params(fmt.split(":", 1)[1]),
                       sha256=outcome.sha256)]
     if fmt == "too-large":
         return [Issue("file-too-large", file=outcome.file, params={"limit": f"{limit_mb:g} MB"},

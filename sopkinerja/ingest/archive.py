@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -30,7 +31,7 @@ def archive_stream(workspace_root: Path, archive_dir: Path, source: Path, extens
     """
     import tempfile
 
-    from sopkinerja.atomic import fsync
+    from sopkinerja.atomic import file_mode, fsync
 
     folder = archive_dir / ARCHIVE_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
@@ -48,6 +49,8 @@ def archive_stream(workspace_root: Path, archive_dir: Path, source: Path, extens
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             fsync(temp)
+            with contextlib.suppress(OSError):
+                os.chmod(temp, file_mode())
             os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)

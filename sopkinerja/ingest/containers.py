@@ -28,7 +28,11 @@ MAX_DEPTH = 3  # a zip in an e-mail in a zip, at most
 
 
 class ContainerError(Exception):
-    """The container cannot be opened (damaged, or beyond the bounds); the message says why."""
+    """The container cannot be opened (damaged, or beyond the bounds): a reason code and its values
+    (``str()`` is ``reason|value|...``, kept in the ledger and put in words when shown)."""
+
+    def __init__(self, reason: str, *values: object):
+        super().__init__("|".join([reason, *(str(v) for v in values)]))
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,9 @@ def members(data: bytes, kind: str) -> list[Member]:
     opener = {"eml": _eml, "mbox": _mbox, "msg": _msg, "tnef": _tnef, "zip": _zip}[kind]
     found = opener(data)
     if len(found) > MAX_MEMBERS:
-        raise ContainerError(f"lebih dari {MAX_MEMBERS} isi")
+        raise ContainerError("too-many", MAX_MEMBERS)
     if sum(len(m.data) for m in found) > MAX_MEMBER_BYTES:
-        raise ContainerError(f"isinya melebihi {MAX_MEMBER_BYTES // (1024 * 1024)} MB")
+        raise ContainerError("too-big", MAX_MEMBER_BYTES // (1024 * 1024))
     return found
 
 
@@ -135,7 +139,7 @@ def _msg(data: bytes) -> list[Member]:
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001
-        raise ContainerError(f"berkas .msg rusak ({type(exc).__name__})") from exc
+        raise ContainerError("msg", type(exc).__name__) from exc
     with ole:
         return _msg_members(ole, [], 32, 0)
 
@@ -190,11 +194,11 @@ def _tnef(data: bytes) -> list[Member]:
     try:
         from tnefparse import TNEF
     except ImportError as exc:
-        raise ContainerError("winmail.dat (TNEF) dibaca bila sopkinerja[tnef] terpasang") from exc
+        raise ContainerError("tnef-missing") from exc
     try:
         parsed = TNEF(data)
     except Exception as exc:  # noqa: BLE001
-        raise ContainerError(f"winmail.dat rusak ({type(exc).__name__})") from exc
+        raise ContainerError("tnef", type(exc).__name__) from exc
     out = []
     for attachment in parsed.attachments:
         name = getattr(attachment, "long_filename", lambda: None)() or attachment.name
@@ -214,11 +218,11 @@ def _zip(data: bytes) -> list[Member]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = [info for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
-        raise ContainerError(f"zip rusak ({type(exc).__name__})") from exc
+        raise ContainerError("zip", type(exc).__name__) from exc
     if len(infos) > MAX_MEMBERS:
-        raise ContainerError(f"lebih dari {MAX_MEMBERS} isi")
+        raise ContainerError("too-many", MAX_MEMBERS)
     if sum(info.file_size for info in infos) > MAX_MEMBER_BYTES:
-        raise ContainerError(f"isinya melebihi {MAX_MEMBER_BYTES // (1024 * 1024)} MB")
+        raise ContainerError("too-big", MAX_MEMBER_BYTES // (1024 * 1024))
     out = []
     for info in infos:
         name = safe_attachment_name(info.filename, len(out) + 1)
@@ -231,7 +235,7 @@ def _zip(data: bytes) -> list[Member]:
         try:
             payload = _read_bounded(archive, info)
         except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError, EOFError) as exc:
-            raise ContainerError(f"isi {name} rusak ({type(exc).__name__})") from exc
+            raise ContainerError("member", name, type(exc).__name__) from exc
         out.append(Member(name, payload, system=system))
     return out
 
@@ -243,7 +247,7 @@ def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         for chunk in iter(lambda: member.read(1 << 20), b""):
             size += len(chunk)
             if size > min(info.file_size, MAX_MEMBER_BYTES):
-                raise ValueError("isi lebih besar dari yang dinyatakan")
+                raise ValueError("member larger than declared")
             chunks.append(chunk)
     return b"".join(chunks)
 

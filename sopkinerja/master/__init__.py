@@ -145,19 +145,28 @@ def read_master(path: Path, locale: str = "id") -> MasterReport:
         return MasterReport(None, [exc.problem], [])
     errors: list[Problem] = []
     warnings: list[Problem] = []
+    missing: set[tuple[str, str]] = set()  # (sheet, column) not found: its rows are not checked for it
     for name, required in ((UNIT_SHEET, UNIT_REQUIRED), (INDICATOR_SHEET, INDICATOR_REQUIRED)):
         table = tables.get(name)
         if table is None:
             errors.append(Problem("master.missing_sheet", {"sheet": name, "path": str(path)}))
             continue
-        _locate_columns(table, required, errors)
-    if errors:
-        return MasterReport(None, errors, warnings)
-    units = _units(tables[UNIT_SHEET], errors)
-    indicators = read_indicators(tables[INDICATOR_SHEET], {u.code for u in units}, locale, errors, warnings,
-                                 _problem, _check_code)
-    master = None if errors else Master(tuple(units), tuple(indicators))
-    return MasterReport(master, errors, warnings)
+        found: list[Problem] = []
+        _locate_columns(table, required, found)
+        missing |= {(name, p.params["column"]) for p in found}
+        errors += found
+    # Every problem at once: the rest of each sheet is still checked for what can be checked (a
+    # missing column is one problem, not one per row; a missing Unit sheet leaves kode_unit unchecked).
+    units = _units(tables[UNIT_SHEET], errors) if UNIT_SHEET in tables else []
+    unit_codes = {u.code for u in units} if UNIT_SHEET in tables else None
+    indicators = []
+    if INDICATOR_SHEET in tables:
+        indicators = read_indicators(tables[INDICATOR_SHEET], unit_codes, locale, errors, warnings, _problem,
+                                     _check_code)
+    kept = [p for p in errors if (p.params.get("sheet"), p.params.get("column")) not in missing
+            or p.key == "master.missing_column"]
+    master = None if kept else Master(tuple(units), tuple(indicators))
+    return MasterReport(master, kept, warnings)
 
 
 class _Unreadable(Exception):

@@ -30,7 +30,7 @@ _NO_TARGETS: dict = {}  # shared by every indicator without period targets; neve
 def read_indicators(table, unit_codes, locale, errors, warnings, problem, check_code) -> list[Indicator]:
     indicators: list[Indicator] = []
     seen: dict[str, int] = {}
-    known = {code.upper(): code for code in unit_codes}
+    known = {code.upper(): code for code in unit_codes or ()}  # None: the Unit sheet is missing, not checked
     read = _row_reader(table, TEXT_FIELDS + NUMBER_FIELDS)
     # One string object per distinct text: a province's 500,000 indicators repeat the
     # same units, measures and programs, and the master stays in memory for a run.
@@ -43,7 +43,7 @@ def read_indicators(table, unit_codes, locale, errors, warnings, problem, check_
             if not text[column]:
                 errors.append(problem("master.empty_value", table, number, column))
         unit_code = known.get(text["kode_unit"].upper(), text["kode_unit"])
-        if text["kode_unit"] and text["kode_unit"].upper() not in known:
+        if unit_codes is not None and text["kode_unit"] and text["kode_unit"].upper() not in known:
             errors.append(problem("master.unknown_unit", table, number, "kode_unit", value=text["kode_unit"]))
         code = text["kode"]
         check_code(table, number, code, seen, "master.duplicate_indicator", errors)

@@ -222,6 +222,7 @@ class RecapView:
     region: str
     period: str
     period_label: str
+    language: str
     deadline: str
     generated: str
     kategori: list[str]
@@ -267,7 +268,7 @@ def build_view(recap: Recap, config, issues, sop, generated: str, messages, timi
     c = recap.completeness
     return RecapView(
         title=messages("recap.title", period=recap.period), agency=config.agency.name, region=config.agency.region,
-        period=recap.period, period_label=config.period.label(config.language),
+        period=recap.period, period_label=config.period.label(config.language), language=config.language,
         deadline=format_datetime(config.deadline, config.language), generated=generated,
         kategori=list(KATEGORI), kategori_classes=[BAND_CLASS[k] for k in KATEGORI],
         units=units, total=total,
@@ -376,7 +377,12 @@ def _timing(timing, messages) -> dict:
                            minutes(s.maximum), str(s.exceeded), str(s.unrecorded),
                            "accepted" if s.ok else ("missing" if s.unrecorded == len(s.rows) else "rejected"))
              for s in timing.steps]
-    rows = [TimingDetailRow(str(r.step.number), r.unit or "-", show_time(r.start), show_time(r.end), minutes(r.working),
+    def ended(r) -> str:  # step 8: the receipt, with the unit's own time beside it when it declared one
+        if r.declared_end is None:
+            return show_time(r.end)
+        return f"{show_time(r.end)} " + messages("timing.declared_end", time=show_time(r.declared_end))
+
+    rows = [TimingDetailRow(str(r.step.number), r.unit or "-", show_time(r.start), ended(r), minutes(r.working),
                             minutes(r.calendar), format_number(float(r.step.standard_minutes), 0),
                             minutes(r.difference), messages(f"timing.status_{r.status.replace('-', '_')}"),
                             STATUS_CLASS[r.status], r.source or "-") for r in timing.rows]

@@ -41,7 +41,9 @@ def write_placeholder(path: Path, recap: Recap, view, sop, messages, created, ti
     counts = recap.table["kode_unit"].value_counts().to_dict()
     order = list(dict.fromkeys(recap.table["kode_unit"].tolist()))
     tables = [(messages("recap.sheet_agency"), view.title, order)]
-    tables += [(_sheet_name(u.code), f"{u.code} {u.name}", [u.code]) for u in recap.units[:MAX_UNIT_SHEETS]]
+    taken = {messages(f"recap.{key}") for key in ("sheet_summary", "sheet_agency", "sheet_analysis",
+                                                  "sheet_completeness", "sheet_issues", "sheet_timing")}
+    tables += [(_sheet_name(u.code, taken), f"{u.code} {u.name}", [u.code]) for u in recap.units[:MAX_UNIT_SHEETS]]
     placements = []
     for name, title, codes in tables:
         sheet = workbook.add_worksheet(name)
@@ -77,9 +79,11 @@ def _layout(f) -> list[Column]:
             for name, fmt in zip(TABLE_COLUMNS, TABLE_FORMATS, strict=True)]
 
 
-def _sheet_name(code: str) -> str:
+def _sheet_name(code: str, taken: set[str]) -> str:
+    """A unit's sheet: its code, made valid, never one of the recap's own sheets (in its language;
+    Excel compares sheet names without case)."""
     name = "".join("_" if ch in "[]:*?/\\" else ch for ch in code)[:31]
-    return name if name not in ("Ringkasan", "Rekap Badan", "Kelengkapan", "Masalah", "Log Waktu SOP") else f"{name}_"
+    return f"{name[:30]}_" if name.lower() in {t.lower() for t in taken} else name
 
 
 def _formats(workbook) -> dict:
@@ -112,8 +116,22 @@ def _page(sheet, header_row: int, last_col: int) -> None:
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     sheet.repeat_rows(header_row)
     sheet.freeze_panes(header_row + 1, 0)
+
+
+def _fit(sheet, row: int, texts_and_widths) -> None:
+    """The row tall enough for its wrapped texts (xlsxwriter cannot autofit; a long unit name or
+    message otherwise runs over the next row when printed)."""
+    lines = max((_lines(text, width) for text, width in texts_and_widths), default=1)
+    if lines > 1:
+        sheet.set_row(row, 15 * lines + 2)
+
+
+def _lines(text, width: float) -> int:
+    fits = max(width - 2, 4)
+    return sum(max(1, math.ceil(len(part) / fits)) for part in str(text or "").split("\n"))
 
 
 def _header(sheet, row: int, labels: list[str], f) -> None:
@@ -135,6 +153,7 @@ def _summary(workbook, sheet, recap: Recap, view, f, m) -> None:
         # Spending is known only from an accepted answer.
         _numbers_row(sheet, index, (unit.code, unit.name, shown.status, shown.on_time), unit.numbers,
                      unit.errors, unit.warnings, unit.status == "accepted", f, "")
+        _fit(sheet, index, ((unit.name, 42), (shown.status, 14)))
     last = top + len(recap.units)
     _totals(sheet, last + 1, recap, f, m)
     if view.budget_note:
@@ -214,6 +233,9 @@ def _indicator_table(sheet, rows: int, f, m, title: str) -> None:
     _page(sheet, top, len(labels) - 1)
 
 
+ANALYSIS_WIDTHS = (12, 12, 40, 40, 40, 40, 30, 36)
+
+
 def _analysis(sheet, recap: Recap, view, f, m) -> None:
     """Per indicator the units' own words (faktor pendorong, penghambat, tindak lanjut, bukti
     dukung, keterangan), then each unit's analysis under its table: the material of E.81 and LKjIP."""
@@ -227,6 +249,7 @@ def _analysis(sheet, recap: Recap, view, f, m) -> None:
         row += 1
         for col, value in enumerate((item.unit, item.code, item.name, *item.texts)):
             sheet.write_string(row, col, value, f["text"])
+        _fit(sheet, row, zip((item.unit, item.code, item.name, *item.texts), ANALYSIS_WIDTHS, strict=False))
     if not view.analysis:
         row += 1
         sheet.write_string(row, 0, m("recap.analysis_none"), f["note"])
@@ -242,7 +265,8 @@ def _analysis(sheet, recap: Recap, view, f, m) -> None:
         row += 1
         for col, value in enumerate((item.name, item.code, *item.texts)):
             sheet.write_string(row, col, value, f["text"])
-    for col, width in enumerate((12, 12, 40, 40, 40, 40, 30, 36)):
+        _fit(sheet, row, zip((item.name, item.code, *item.texts), ANALYSIS_WIDTHS, strict=False))
+    for col, width in enumerate(ANALYSIS_WIDTHS):
         sheet.set_column(col, col, width)
     sheet.autofilter(top, 0, top + max(len(view.analysis), 1), len(labels) - 1)
     _page(sheet, top, len(labels) - 1)
@@ -264,6 +288,9 @@ def _completeness(sheet, recap: Recap, view, f, m) -> None:
     sheet.write_string(row + 1, 1, ", ".join(view.rejected) or "-", f["text"])
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 1, 80)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
 
 
 def _issues(sheet, view, f, m) -> None:
@@ -274,6 +301,7 @@ def _issues(sheet, view, f, m) -> None:
     for index, issue in enumerate(view.issues, 3):
         for col, value in enumerate((issue.severity, issue.unit, issue.file, issue.where, issue.code, issue.message)):
             sheet.write_string(index, col, value, f["text"])
+        _fit(sheet, index, ((issue.file, 40), (issue.where, 22), (issue.code, 22), (issue.message, 90)))
     for col, width in enumerate((11, 10, 40, 22, 22, 90)):
         sheet.set_column(col, col, width)
     sheet.autofilter(2, 0, 2 + max(len(view.issues), 1), len(labels) - 1)
@@ -291,6 +319,7 @@ def _steps(sheet, view, sop, timing, f, m) -> None:
         sheet.write_number(index, 0, step.number, f["int"])
         sheet.write_string(index, 1, step.description, f["text"])
         sheet.write_string(index, 2, step.actor, f["text"])
+        _fit(sheet, index, ((step.description, 60), (step.actor, 24)))
         sheet.write_number(index, 3, step.standard_minutes, f["int"])
         sheet.write_string(index, 4, step.scope, f["text"])
         summary = summaries.get(step.number)
@@ -315,6 +344,7 @@ def _steps(sheet, view, sop, timing, f, m) -> None:
         row += 1
         for col, value in enumerate((item.step, item.description, item.good, item.note, item.action)):
             sheet.write_string(row, col, value, f["text"])
+        _fit(sheet, row, ((item.description, 60), (item.note, 14), (item.action, 14)))
     row += 2
     sheet.write_string(row, 0, m("recap.timing_detail"), f["title"])
     row += 1

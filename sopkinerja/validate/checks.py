@@ -296,7 +296,7 @@ def _number(ctx, data, row, code, key, issued, field: str | None = None, blank: 
                         percent=round(value * 100, 6))
     if parsed.ambiguous:
         yield ctx.issue("ambiguous-number", **where, column=column, value=parsed.original,
-                        read=value, other=parsed.alternative)
+                        read=value, other=_all_decimals(parsed.alternative))
     low, high = _range(key, issued)
     if value < 0 and (low is None or low >= 0):
         yield ctx.issue("negative-value", **where, column=column, value=value)
@@ -322,10 +322,21 @@ def _achievement(ctx, data, row, code, so_far, issued):
                         capaian=value, code=code)
 
 
+def _all_decimals(value):
+    """The other reading as it was typed (1.234 read the other way is 1,234, never "1,23")."""
+    from sopkinerja.numbers import format_number
+
+    if value is None or float(value).is_integer():
+        return value
+    places = len(repr(float(value)).split(".")[1].rstrip("0")) if "e" not in repr(float(value)) else 6
+    return format_number(value, decimals=min(places, 6))
+
+
 def check_timeliness(ctx: Context):
     if ctx.received_at > ctx.rules.deadline:
-        from sopkinerja.i18n import format_datetime
-
         received = ctx.received_at.astimezone(ctx.rules.deadline.tzinfo)
-        yield ctx.issue("late-submission", received=format_datetime(received),
-                        deadline=format_datetime(ctx.rules.deadline))
+        # Times are shown in the reader's language when the message is made; with seconds when the
+        # minute alone would not say why (received 16:00:01 against a deadline of 16:00).
+        same_minute = received.replace(second=0, microsecond=0) == ctx.rules.deadline.replace(second=0, microsecond=0)
+        yield ctx.issue("late-submission", received=received, deadline=ctx.rules.deadline,
+                        **({"seconds": "received"} if same_minute else {}))

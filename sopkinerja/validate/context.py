@@ -20,13 +20,16 @@ class Rules:
     extreme: tuple[float, float]
     tz: object
     signoff_step: int | None
+    delivery_step: int | None = None  # the SOP's "serah-data" step, whose real end is the receipt
+    calendar: object = None  # config.CalendarConfig: working time between a declared and the real end
 
     @classmethod
     def of(cls, config, sop) -> Rules:
         signoff = sop.by_role("validasi")
+        delivery = sop.by_role("serah-data")
         return cls(config.period.code, config.deadline, config.number_locale,
                    (config.extreme_below, config.extreme_above), config.calendar.tz,
-                   signoff.number if signoff else None)
+                   signoff.number if signoff else None, delivery.number if delivery else None, config.calendar)
 
 
 @dataclass

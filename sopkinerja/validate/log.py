@@ -47,11 +47,30 @@ def check_log(ctx: Context):
             ctx.steps.append(StepEvent(step, times["start"], times["end"], name or None, nip or None))
         if step == ctx.rules.signoff_step and times["end"] and name:
             signed = True
+        if step == ctx.rules.delivery_step and times["end"]:
+            yield from _declared_delivery(ctx, log, row, step, times["end"])
     if ctx.rules.signoff_step is not None and not signed:
         step = ctx.rules.signoff_step
         row = next((r for r in log["rows"] if _step_number(decode(r["cells"].get("step"))) == step), None)
         cell = address(log, row["row"], "end") if row else None
         yield ctx.issue("missing-signoff", sheet=log["sheet"], cell=cell, step=ctx.rules.signoff_step)
+
+
+WORKING_DAY_MINUTES = 450  # 7.5 hours (Perpres 21/2023)
+
+
+def _declared_delivery(ctx: Context, log, row, step: int, declared: datetime):
+    """The unit's own time for handing the data over, against the real receipt: the receipt is what
+    the timing log uses; more than a working day apart is worth a word (a copied Log Proses, a typo)."""
+    if ctx.rules.calendar is None:
+        return
+    from sopkinerja.workcalendar import WorkCalendar
+
+    received = ctx.received_at.astimezone(ctx.rules.tz)
+    early, late = sorted((declared, received))
+    if WorkCalendar(ctx.rules.calendar).working_minutes(early, late) > WORKING_DAY_MINUTES:
+        yield ctx.issue("declared-time-differs", sheet=log["sheet"], cell=address(log, row["row"], "end"),
+                        step=step, declared=declared, received=received)
 
 
 def _collection_window(ctx: Context) -> tuple[datetime, datetime] | None:
