@@ -355,3 +355,20 @@ def test_init_proposes_a_deadline_on_a_working_day(tmp_path, today, period, dead
     init_workspace(tmp_path / "ws", example=False, today=today, messages=Messages("id"))
     config = open_workspace(tmp_path / "ws").config
     assert config.period.code == period and config.deadline.isoformat() == deadline
+
+
+def test_english_recap_page_and_workbook(round_ws):
+    """The page says its language; a unit whose code is one of the recap's own sheet names in that
+    language gets a sheet of its own (not a clash)."""
+    root, paths = round_ws
+    config = root / "sopkinerja.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('bahasa = "id"', 'bahasa = "en"'), encoding="utf-8")
+    fill_all(root, paths)
+    run_round(root)
+    html = (root / "output" / "2026-TW3" / "Rekap Kinerja 2026-TW3.html").read_text(encoding="utf-8")
+    assert html.startswith('<!DOCTYPE html>\n<html lang="en">')
+    from sopkinerja.report.xlsx import _sheet_name
+
+    taken = {Messages("en")(f"recap.{k}") for k in ("sheet_summary", "sheet_issues")}
+    assert _sheet_name("Summary", taken) == "Summary_" and _sheet_name("summary", taken) == "summary_"
+    assert _sheet_name("Ringkasan", taken) == "Ringkasan"  # only the run's own language's names are taken
