@@ -62,6 +62,22 @@ class Signatures:
 
 
 @dataclass(frozen=True)
+class MailConfig:
+    """``[surel]``: where mail goes out (SMTP) and comes in (IMAP). The password is never here."""
+
+    sender: str  # pengirim: "Name <address>"
+    user: str  # pengguna
+    smtp_host: str
+    smtp_port: int
+    imap_host: str = ""
+    imap_port: int = 993
+    security: str = "ssl"  # keamanan: "ssl" (implicit TLS) or "starttls"
+    folder: str = "INBOX"
+    certificate: Path | None = None  # sertifikat: a CA file for a server with its own certificate
+    limit_mb: float = 20.0  # batas_mb
+
+
+@dataclass(frozen=True)
 class Paths:
     master: Path
     inbox: Path  # masuk
@@ -102,6 +118,7 @@ class Config:
     sop_file: Path | None = None
     max_file_mb: float = 50.0
     signatures: Signatures = Signatures()
+    mail: MailConfig | None = None  # None without a [surel] section
 
 
 class _Bad(Exception):
@@ -129,6 +146,12 @@ def _nip(value: Any) -> str:
     if digits and (not digits.isdigit() or len(digits) != 18):
         raise _Bad("config.expect_nip")
     return digits
+
+
+def _port(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+        raise _Bad("config.expect_port")
+    return value
 
 
 def _period(value: Any) -> Period:
@@ -271,7 +294,21 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], bool]]] = {
         "kepala_nip": (_nip, False),
         "kepala_jabatan": (_text(False), False),
     },
+    "surel": {
+        "pengirim": (_text(), False),
+        "pengguna": (_text(), False),
+        "smtp_host": (_text(), False),
+        "smtp_port": (_port, False),
+        "imap_host": (_text(False), False),
+        "imap_port": (_port, False),
+        "keamanan": (_choice("ssl", "starttls"), False),
+        "folder": (_text(), False),
+        "sertifikat": (_text(False), False),
+        "batas_mb": (_number(0), False),
+    },
 }
+MAIL_REQUIRED = ("pengirim", "pengguna", "smtp_host", "smtp_port")
+PASSWORD_KEYS = ("sandi", "password", "kata_sandi")  # never in the file (product.md §3.2)
 SIGNATURE_KEYS = ("tempat", "penyusun_nama", "penyusun_nip", "penyusun_jabatan", "kepala_nama", "kepala_nip",
                   "kepala_jabatan")
 
@@ -348,7 +385,15 @@ def _validate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
                 expected = Problem(bad.key, bad.params)
                 problems.append(Problem("config.bad_value", {"key": dotted, "expected": expected}))
     for unknown in sorted(flat):
-        problems.append(Problem("config.key_unknown", {"key": unknown}))
+        section, _, name = unknown.partition(".")
+        if section == "surel" and name in PASSWORD_KEYS:
+            problems.append(Problem("config.password_in_file", {"key": unknown}))
+        else:
+            problems.append(Problem("config.key_unknown", {"key": unknown}))
+    if any(values.get(f"surel.{k}") is not None for k in SCHEMA["surel"]):  # a [surel] section: what it needs
+        problems += [Problem("config.key_missing", {"key": f"surel.{k}"}) for k in MAIL_REQUIRED
+                     if values.get(f"surel.{k}") is None and not any(
+                         p.params.get("key") == f"surel.{k}" for p in problems)]
     return values, problems
 
 
@@ -410,9 +455,20 @@ def _build(root: Path, v: dict[str, Any]) -> Config:
         number_locale=v["angka.format"] or "id",
         sop_file=root / v["sop.berkas"] if v["sop.berkas"] else None,
         max_file_mb=v["batas.ukuran_berkas_mb"] or 50.0,
+        mail=_mail(root, v),
         signatures=Signatures(*(v[f"penandatangan.{k}"] or "" for k in SIGNATURE_KEYS),
                               given=any(v[f"penandatangan.{k}"] is not None for k in SIGNATURE_KEYS)),
     )
+
+
+def _mail(root: Path, v: dict[str, Any]) -> MailConfig | None:
+    if v["surel.pengirim"] is None:
+        return None
+    certificate = v["surel.sertifikat"]
+    return MailConfig(
+        v["surel.pengirim"], v["surel.pengguna"], v["surel.smtp_host"], v["surel.smtp_port"],
+        v["surel.imap_host"] or "", v["surel.imap_port"] or 993, v["surel.keamanan"] or "ssl",
+        v["surel.folder"] or "INBOX", root / certificate if certificate else None, v["surel.batas_mb"] or 20.0)
 
 
 def _aware(value: datetime | date, tz: ZoneInfo) -> datetime:

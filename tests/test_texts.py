@@ -69,7 +69,7 @@ def _every_command(root: Path, run_cli, env: dict) -> str:
         return result
 
     call("--project", root, "--help")
-    for name in ("init", "generate", "run", "status", "step", "period", "ignore", "verify", "demo"):
+    for name in ("init", "generate", "send", "run", "status", "step", "period", "ignore", "verify", "demo"):
         call("--project", root, name, "--help")
     call("--project", root, "terbang")
     call("--project", root, "step")
@@ -81,6 +81,8 @@ def _every_command(root: Path, run_cli, env: dict) -> str:
 
     for w in json.loads(generated.stdout)["workbooks"]:
         paths[w["unit"]] = Path(w["path"])
+    call("--project", root, "send", "--dry-run")
+    call("--project", root, "send")  # no [surel]: explained
     fill_all(root, paths, skip=("LITBANG", "PPM"))
     fill_workbook(paths["PPM"], root / "input" / "masuk" / "PPM.xlsx",
                   lambda wb, rows: setattr(wb["Data Kinerja"].cell(row=rows["PPM-06"], column=col("actual")),

@@ -1,7 +1,7 @@
 """The ledger: the workspace's SQLite record of requests, files, values, issues and step events.
 
 The one place the package speaks SQL: every statement is a named method,
-grouped by tables (``runs``, ``requests``, ``files``, ``rounds``, ``events``);
+grouped by tables (``runs``, ``requests``, ``files``, ``rounds``, ``events``, ``mail``);
 ``schema`` holds the append-only migrations.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from sopkinerja.errors import LedgerError, WorkspaceBusy
 from sopkinerja.ledger.events import Events
 from sopkinerja.ledger.files import Files, pack_parse, unpack_parse
+from sopkinerja.ledger.mail import Mail
 from sopkinerja.ledger.requests import Requests
 from sopkinerja.ledger.rounds import Rounds
 from sopkinerja.ledger.runs import Runs
@@ -27,7 +28,7 @@ LEDGER_NAME = "buku-besar.sqlite"
 LOCK_NAME = "sopkinerja.lock"
 
 
-class Ledger(Runs, Requests, Files, Rounds, Events):
+class Ledger(Runs, Requests, Files, Rounds, Events, Mail):
     """An open ledger; use ``transaction()`` for every write. Its methods, one per question
     or record, live in the mixins by table group; they take and return plain rows, tuples,
     ``records`` types — never a stage's own types."""

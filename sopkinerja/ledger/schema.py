@@ -200,6 +200,24 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE request_rows SET target = json_extract(prefilled, '$.target'), annual = json_extract(prefilled, '$.annual'),
         budget = json_extract(prefilled, '$.budget');
     """,
+    # 7: e-mail (issue 19). Every message send and remind make, recorded before it goes out and
+    # after (sent or failed), so a rerun never sends twice and a crash in between is visible.
+    """
+    CREATE TABLE mail_out (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        period TEXT NOT NULL,
+        unit_code TEXT NOT NULL,
+        request_id TEXT,
+        message_id TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        status TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        detail TEXT
+    );
+    CREATE INDEX mail_out_by_unit ON mail_out(period, unit_code, kind);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
