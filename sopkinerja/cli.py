@@ -624,15 +624,34 @@ def period(ctx, code: str, deadline: str | None, force: bool, project, as_json, 
 @click.pass_context
 def send(ctx, unit_code: str | None, dry_run: bool, again: bool, project, as_json, debug) -> None:
     """SOP step 3 by e-mail (help text: help.send)."""
+    from sopkinerja.mail import send as send_mail
+
+    _mail_command(ctx, project, as_json, debug, lambda workspace, now: send_mail(
+        workspace, now, unit_code, dry_run=dry_run, again=again), dry_run, "mail.summary")
+
+
+@cli.command()
+@click.option("--unit", "unit_code", cls=Option, help_key="help.opt_unit_send", metavar_key="help.meta_code")
+@click.option("--dry-run", "dry_run", cls=Option, is_flag=True, help_key="help.opt_dry_run")
+@_common
+@click.pass_context
+def remind(ctx, unit_code: str | None, dry_run: bool, project, as_json, debug) -> None:
+    """Reminders by e-mail (help text: help.remind)."""
+    from sopkinerja.mail import remind as remind_units
+
+    _mail_command(ctx, project, as_json, debug, lambda workspace, now: remind_units(
+        workspace, now, unit_code, dry_run=dry_run), dry_run, "mail.remind_summary")
+
+
+def _mail_command(ctx, project, as_json, debug, action, dry_run: bool, summary: str) -> None:
     from sopkinerja.clock import now
     from sopkinerja.mail import OUTBOX_FOLDER
-    from sopkinerja.mail import send as send_mail
     from sopkinerja.workspace import open_workspace
 
     state = _state(ctx, project, as_json, debug)
     workspace = open_workspace(state.project)
     msg = state.messages = Messages(workspace.config.language)
-    result = send_mail(workspace, now, unit_code, dry_run=dry_run, again=again)
+    result = action(workspace, now)
     lines = []
     for item in result.messages:
         shown = workspace.relative(item.eml) if item.eml else ""
@@ -643,7 +662,7 @@ def send(ctx, unit_code: str | None, dry_run: bool, again: bool, project, as_jso
         lines.append(msg("mail.summary_dry", period=result.period, count=len(result.messages),
                          folder=workspace.relative(workspace.period_output() / OUTBOX_FOLDER)))
     else:
-        lines.append(msg("mail.summary", period=result.period, sent=sum(m.status == "sent" for m in result.messages),
+        lines.append(msg(summary, period=result.period, sent=sum(m.status == "sent" for m in result.messages),
                          failed=sum(m.status == "failed" for m in result.messages), skipped=len(result.skipped)))
     _emit(state, result.document(workspace, msg), lines)
     sys.exit(EXIT_OK if result.complete else EXIT_INCOMPLETE)

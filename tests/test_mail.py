@@ -252,3 +252,42 @@ def test_a_password_in_the_config_is_an_error(example_ws, run_cli, line):
     result = run_cli("--project", example_ws, "status")
     assert result.exit_code == 1 and "tidak boleh ditulis di berkas ini" in result.stderr
     assert "rahasia" not in result.stderr
+
+
+def test_remind_goes_only_to_missing_and_rejected_units_with_the_right_attachment(example_ws, run_cli, certificate):
+    from conftest import RUN_AT, col, fill_workbook
+
+    paths, requests = _generated(example_ws, run_cli)
+    inbox = example_ws / "input" / "masuk"
+    for unit in ("SEK", "P2EP", "PSDA", "IPW"):
+        fill_workbook(paths[unit], inbox / f"{unit}.xlsx")
+
+    def broken(workbook, rows):
+        workbook["Data Kinerja"].cell(row=rows["PPM-06"], column=col("actual")).value = "banyak"
+
+    fill_workbook(paths["PPM"], inbox / "PPM.xlsx", broken)
+    assert run_cli("--project", example_ws, "run", env={"SOPKINERJA_NOW": RUN_AT}).exit_code == 3
+    server = Server(certificate, "ssl")
+    try:
+        _configure(example_ws, server.port, "ssl", certificate[1])
+        env = {"SOPKINERJA_SUREL_SANDI": SECRET, "SOPKINERJA_NOW": RUN_AT}
+        result = run_cli("--project", example_ws, "remind", "--json", env=env)
+    finally:
+        server.stop()
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert sorted(m["unit"] for m in result.json()["messages"]) == ["LITBANG", "PPM"]
+    by_request = {m[REQUEST_HEADER]: m for m in server.received}
+    rejected = by_request[requests["PPM"]]
+    attached = next(rejected.iter_attachments())
+    feedback = example_ws / "output" / "2026-TW3" / "umpan-balik" / attached.get_filename()
+    assert attached.get_filename().startswith("Umpan Balik 2026-TW3 - ")
+    assert attached.get_content() == feedback.read_bytes()
+    assert "1 galat" in rejected.get_body(("plain",)).get_content() and rejected["Subject"].startswith("Perbaikan")
+    missing = by_request[requests["LITBANG"]]
+    assert next(missing.iter_attachments()).get_content() == paths["LITBANG"].read_bytes()
+    assert missing["Subject"].startswith("Pengingat") and missing["Message-ID"].endswith(".ingat@taputkab.go.id>")
+    from sopkinerja.workspace import open_workspace
+
+    with open_workspace(example_ws).ledger() as ledger:
+        assert sorted((r[0], r[1], r[5]) for r in ledger.mail_log("2026-TW3")) == [
+            ("remind", "LITBANG", "sent"), ("remind", "PPM", "sent")]

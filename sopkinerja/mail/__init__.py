@@ -1,4 +1,4 @@
-"""SOP step 3 by e-mail: ``sopkinerja send`` (issue 19, part 1).
+"""SOP step 3 by e-mail: ``sopkinerja send`` and ``remind`` (issue 19, part 1).
 
 One message per unit to its master ``email``, in the workspace's language,
 naming the period, the deadline, the contact and what to do, with the unit's
@@ -40,6 +40,7 @@ class Sent:
     message_id: str
     detail: str = ""
     eml: Path | None = None
+    started: datetime | None = None
 
 
 @dataclass
@@ -98,37 +99,101 @@ def send(workspace, clock: Callable[[], datetime], unit_code: str | None = None,
             count = sum(1 for row in ledger.mail_log(period) if row[0] == "send" and row[2] == request["request_id"])
             message = build_request_message(config, unit, request, path, clock(), msg, attempt=count + 1)
             planned.append((unit, request, message))
-        if dry_run:
-            folder = workspace.period_output() / OUTBOX_FOLDER
-            for unit, _request, message in planned:
-                from sopkinerja.atomic import write_bytes
-
-                eml = folder / safe_filename(f"{period} - {unit.code} - {unit.name}.eml")
-                write_bytes(eml, message.as_bytes())
-                result.messages.append(Sent(unit.code, message["To"], "dry-run", message["Message-ID"], eml=eml))
-            return result
-        if not planned:
-            return result
-        from sopkinerja.mail.smtp import Outgoing
-
-        secret = password() if password is not None else _password(config)
-        started = clock()
-        with Outgoing(config.mail, secret) as server:
-            for unit, request, message in planned:
-                with ledger.transaction():
-                    mail_id = ledger.mail_started("send", period, unit.code, request["request_id"],
-                                                  message["Message-ID"], unit.email, clock().isoformat())
-                problem = server.deliver(message)
-                status = "failed" if problem else "sent"
-                with ledger.transaction():
-                    ledger.mail_finished(mail_id, status, clock().isoformat(), problem)
-                result.messages.append(Sent(unit.code, message["To"], status, message["Message-ID"], problem or ""))
+        _deliver(workspace, ledger, "send", planned, result, dry_run, clock, password)
         step = workspace.sop().by_role("kirim-format")
-        if step is not None and any(m.status == "sent" for m in result.messages):
+        if step is not None and not dry_run and any(m.status == "sent" for m in result.messages):
+            started = min(m.started for m in result.messages if m.started)
             with ledger.transaction():
                 ledger.add_step_event(StepEvent(step.number, started, clock(), "sopkinerja", period=period,
                                                 source="sistem", note="send", recorded_at=clock()))
     return result
+
+
+def remind(workspace, clock: Callable[[], datetime], unit_code: str | None = None, dry_run: bool = False,
+           password: Callable[[], str] | None = None) -> SendResult:
+    """A reminder to every unit that has not returned (its request attached again) or whose latest
+    file was rejected (its feedback workbook attached, the number of problems in the body); each
+    recorded, sent again on every ``remind``."""
+    from sopkinerja.feedback import FEEDBACK_FOLDER
+    from sopkinerja.generate import REQUEST_FOLDER
+    from sopkinerja.i18n import Messages
+    from sopkinerja.status import status
+
+    config = workspace.config
+    if config.mail is None and not dry_run:
+        raise SopkinerjaError("mail.not_configured")
+    period = config.period.code
+    msg = Messages(config.language)
+    master = workspace.master().master
+    report = {u.unit: u for u in status(workspace).units}
+    units = [u for u in master.units if unit_code is None or u.code.upper() == unit_code.strip().upper()]
+    if unit_code is not None and not units:
+        raise SopkinerjaError("generate.unknown_unit", unit=unit_code, known=", ".join(u.code for u in master.units))
+    result = SendResult(period)
+    planned = []
+    with workspace.lock(), workspace.ledger() as ledger:
+        for unit in units:
+            state = report[unit.code]
+            if state.status == "accepted":
+                continue
+            request = ledger.latest_request(period, unit.code)
+            if request is None:
+                result.skipped.append((unit.code, "no_request"))
+                continue
+            if not unit.email:
+                result.skipped.append((unit.code, "no_email"))
+                continue
+            if state.status == "rejected":
+                from sopkinerja.files import safe_filename as named
+
+                path = (workspace.period_output() / FEEDBACK_FOLDER /
+                        (named(f"Umpan Balik {period} - {unit.name}") + ".xlsx"))
+            else:
+                path = workspace.period_output() / REQUEST_FOLDER / request["file_name"]
+            if not path.is_file():
+                result.skipped.append((unit.code, "no_workbook"))
+                continue
+            count = sum(1 for row in ledger.mail_log(period) if row[0] == "remind" and row[1] == unit.code)
+            message = build_reminder_message(config, unit, request, path, clock(), msg, state, attempt=count + 1)
+            planned.append((unit, request, message))
+        _deliver(workspace, ledger, "remind", planned, result, dry_run, clock, password)
+    return result
+
+
+def _deliver(workspace, ledger, kind: str, planned, result: SendResult, dry_run: bool, clock, password) -> None:
+    """Write the planned messages as .eml (dry run) or hand them to the server one by one, each
+    recorded before and after."""
+    period = workspace.config.period.code
+    if dry_run:
+        from sopkinerja.atomic import write_bytes
+
+        folder = workspace.period_output() / OUTBOX_FOLDER
+        prefix = "" if kind == "send" else f"{MAIL_KINDS[kind]} - "
+        for unit, _request, message in planned:
+            eml = folder / safe_filename(f"{prefix}{period} - {unit.code} - {unit.name}.eml")
+            write_bytes(eml, message.as_bytes())
+            result.messages.append(Sent(unit.code, message["To"], "dry-run", message["Message-ID"], eml=eml))
+        return
+    if not planned:
+        return
+    from sopkinerja.mail.smtp import Outgoing
+
+    secret = password() if password is not None else _password(workspace.config)
+    with Outgoing(workspace.config.mail, secret) as server:
+        for unit, request, message in planned:
+            started = clock()
+            with ledger.transaction():
+                mail_id = ledger.mail_started(kind, period, unit.code, request["request_id"], message["Message-ID"],
+                                              unit.email, started.isoformat())
+            problem = server.deliver(message)
+            status = "failed" if problem else "sent"
+            with ledger.transaction():
+                ledger.mail_finished(mail_id, status, clock().isoformat(), problem)
+            result.messages.append(Sent(unit.code, message["To"], status, message["Message-ID"], problem or "",
+                                        started=started))
+
+
+MAIL_KINDS = {"send": "Permintaan", "remind": "Pengingat"}  # the .eml names of a dry run
 
 
 def _password(config) -> str:
@@ -142,26 +207,52 @@ def build_request_message(config, unit, request, workbook: Path, now: datetime, 
     (and the attempt, for ``--again``), so the same send gives the same message."""
     from sopkinerja.i18n import format_datetime
 
-    sender = config.mail.sender if config.mail else formataddr((config.agency.short_name, config.agency.email))
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "sopkinerja.invalid"
     contact = config.contact
-    # CRLF line ends as SMTP wants; headers folded only past 998 characters (the default of 78
-    # folded a long subject right after "Subject:", which some clients show with a leading space).
-    message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
-    message["From"] = sender
-    message["To"] = formataddr((unit.head or unit.name, unit.email))
-    message["Subject"] = msg("mail.subject", period=config.period.label(config.language), unit=unit.name,
-                             agency=config.agency.short_name)
-    message["Date"] = formatdate(now.timestamp(), localtime=False)
-    suffix = "" if attempt == 1 else f".{attempt}"
-    message["Message-ID"] = f"<{request['request_id']}.kirim{suffix}@{domain}>"
-    message[REQUEST_HEADER] = request["request_id"]
     body = msg("mail.body", head=unit.head or unit.name, unit=unit.name, agency=config.agency.name,
                region=config.agency.region, period=config.period.label(config.language),
                deadline=format_datetime(config.deadline, config.language), file=workbook.name,
                contact=contact.name or config.agency.short_name, position=contact.position,
                email=contact.email or config.agency.email, phone=contact.phone or "-",
                request_id=request["request_id"])
+    subject = msg("mail.subject", period=config.period.label(config.language), unit=unit.name,
+                  agency=config.agency.short_name)
+    return _message(config, unit, request, workbook, now, subject, body, "kirim", attempt)
+
+
+def build_reminder_message(config, unit, request, workbook: Path, now: datetime, msg, state,
+                           attempt: int = 1) -> EmailMessage:
+    """A reminder: the request again to a unit that has not returned; its feedback workbook and the
+    number of problems to a unit whose file was rejected."""
+    from sopkinerja.i18n import format_datetime
+
+    contact = config.contact
+    params = {"head": unit.head or unit.name, "unit": unit.name, "period": config.period.label(config.language),
+              "deadline": format_datetime(config.deadline, config.language), "file": workbook.name,
+              "errors": state.errors, "received": format_datetime(state.received_at, config.language)
+              if state.received_at else "-", "contact": contact.name or config.agency.short_name,
+              "email": contact.email or config.agency.email, "phone": contact.phone or "-",
+              "request_id": request["request_id"]}
+    key = "rejected" if state.status == "rejected" else "missing"
+    subject = msg(f"mail.remind_subject_{key}", period=params["period"], unit=unit.name,
+                  agency=config.agency.short_name)
+    return _message(config, unit, request, workbook, now, subject, msg(f"mail.remind_body_{key}", **params),
+                    "ingat", attempt)
+
+
+def _message(config, unit, request, workbook: Path, now: datetime, subject: str, body: str, kind: str,
+             attempt: int) -> EmailMessage:
+    sender = config.mail.sender if config.mail else formataddr((config.agency.short_name, config.agency.email))
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "sopkinerja.invalid"
+    # CRLF line ends as SMTP wants; headers folded only past 998 characters (the default of 78
+    # folded a long subject right after "Subject:", which some clients show with a leading space).
+    message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
+    message["From"] = sender
+    message["To"] = formataddr((unit.head or unit.name, unit.email))
+    message["Subject"] = subject
+    message["Date"] = formatdate(now.timestamp(), localtime=False)
+    suffix = "" if attempt == 1 else f".{attempt}"
+    message["Message-ID"] = f"<{request['request_id']}.{kind}{suffix}@{domain}>"
+    message[REQUEST_HEADER] = request["request_id"]
     message.set_content(body, cte="7bit" if body.isascii() else "quoted-printable")  # 7-bit on the wire
     message.add_attachment(workbook.read_bytes(), maintype="application",
                            subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=workbook.name)
