@@ -51,3 +51,10 @@ def clean_text(value: object) -> str:
 def header_key(value: object) -> str:
     """Header matching ignores case and surrounding spaces (product.md §3.3)."""
     return clean_text(value).lower()
+
+
+def wrapped_lines(text: object, width: float) -> int:
+    """Lines a wrapped text takes in a column ``width`` characters wide (words wrap whole, hence
+    the slack): the row heights of printed sheets, which xlsxwriter and openpyxl cannot autofit."""
+    fits = max(width - 2, 4)
+    return sum(max(1, -(-len(part) // fits)) for part in str(text or "").split("\n"))

@@ -111,32 +111,28 @@ def _click_table(language: str) -> dict[str, str]:
     return tomllib.loads(text)["click"]
 
 
+class _Said:
+    """A click attribute read from the catalogue in the run's language when click renders it;
+    click's own assignment (a docstring, a default) is ignored. ``key`` may name the command."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        return _say(self.key.format(name=instance.name))
+
+    def __set__(self, instance, value) -> None:
+        pass
+
+
 class Command(click.Command):
     """A command whose help is a catalogue key (``help.<name>``), shown in the user's language."""
 
-    @property
-    def help(self) -> str | None:
-        return _say(f"help.{self.name}")
-
-    @help.setter
-    def help(self, value) -> None:  # click sets the docstring; the catalogue has the text users read
-        pass
-
-    @property
-    def short_help(self) -> str | None:
-        return _say(f"help.{self.name}_short")
-
-    @short_help.setter
-    def short_help(self, value) -> None:
-        pass
-
-    @property
-    def options_metavar(self) -> str:
-        return _say("help.meta_options")
-
-    @options_metavar.setter
-    def options_metavar(self, value) -> None:
-        pass
+    help = _Said("help.{name}")
+    short_help = _Said("help.{name}_short")
+    options_metavar = _Said("help.meta_options")
 
 
 class Option(click.Option):
@@ -194,29 +190,9 @@ class Group(click.Group):
             command._help_option = None
         return super().main(listed, *rest, **kwargs)
 
-    @property
-    def help(self) -> str | None:
-        return _say("help.cli")
-
-    @help.setter
-    def help(self, value) -> None:
-        pass
-
-    @property
-    def options_metavar(self) -> str:
-        return _say("help.meta_options")
-
-    @options_metavar.setter
-    def options_metavar(self, value) -> None:
-        pass
-
-    @property
-    def subcommand_metavar(self) -> str:
-        return _say("help.meta_command")
-
-    @subcommand_metavar.setter
-    def subcommand_metavar(self, value) -> None:
-        pass
+    help = _Said("help.cli")
+    options_metavar = _Said("help.meta_options")
+    subcommand_metavar = _Said("help.meta_command")
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -60,9 +60,14 @@ def write_all(workspace, ledger, answers: dict[str, FileOutcome], units: list[Un
     return written, failed
 
 
+def feedback_name(period: str, unit_name: str) -> str:
+    """The feedback workbook's file name in the feedback folder (also what ``remind`` attaches)."""
+    return safe_filename(f"Umpan Balik {period} - {unit_name}") + ".xlsx"
+
+
 def _written(workspace, ledger, outcome, unit, staged: Path, cache) -> Path:
     msg = Messages(workspace.config.language)
-    target = staged / (safe_filename(f"Umpan Balik {workspace.config.period.code} - {unit.name}") + ".xlsx")
+    target = staged / feedback_name(workspace.config.period.code, unit.name)
     key = _key(workspace, ledger, outcome, unit, msg)
     cached = cache.get(key)
     if cached is None:

@@ -8,7 +8,7 @@ import zipfile
 from collections import defaultdict
 
 from sopkinerja import layout as L
-from sopkinerja.cells import column_letter
+from sopkinerja.cells import column_letter, wrapped_lines
 from sopkinerja.i18n import format_datetime
 from sopkinerja.issues import ERROR, INFO, WARNING
 
@@ -23,14 +23,6 @@ def put(cell, value):
     if isinstance(value, str) and cell.data_type == "f":
         cell.data_type = "s"
     return cell
-
-
-def row_lines(text: str, width: float) -> int:
-    """Lines a wrapped text takes in a column ``width`` characters wide (words wrap whole: slack)."""
-    import math
-
-    fits = max(width - 2, 4)
-    return sum(max(1, math.ceil(len(part) / fits)) for part in str(text).split("\n"))
 
 
 def cover_in_print_area(sheet, cell_ref: str) -> None:
@@ -135,7 +127,7 @@ def summary_sheet(workbook, workspace, outcome, unit, issues, msg) -> None:
     for col, width in zip("ABCDEF", widths, strict=True):
         sheet.column_dimensions[col].width = width
     for index, issue in enumerate(issues, 1):  # tall enough for the wrapped message (no overlap in print)
-        lines = max(row_lines(issue.message(msg), widths[4]), row_lines(issue.code, widths[5]))
+        lines = max(wrapped_lines(issue.message(msg), widths[4]), wrapped_lines(issue.code, widths[5]))
         sheet.row_dimensions[header_row + index].height = 15 * lines + 2
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
     # A4 landscape, one page wide, the header on every page, every row in the print area.

@@ -69,18 +69,12 @@ def send(workspace, clock: Callable[[], datetime], unit_code: str | None = None,
     from sopkinerja.i18n import Messages
     from sopkinerja.records import StepEvent
 
-    config = workspace.config
-    if config.mail is None and not dry_run:
-        raise SopkinerjaError("mail.not_configured")
-    period = config.period.code
+    config, period, units = _addressed(workspace, unit_code, dry_run)
     msg = Messages(config.language)
-    master = workspace.master().master
-    units = [u for u in master.units if unit_code is None or u.code.upper() == unit_code.strip().upper()]
-    if unit_code is not None and not units:
-        raise SopkinerjaError("generate.unknown_unit", unit=unit_code, known=", ".join(u.code for u in master.units))
     result = SendResult(period)
     planned = []
     with workspace.lock(), workspace.ledger() as ledger:
+        earlier = _attempts(ledger, period, "send")
         for unit in units:
             request = ledger.latest_request(period, unit.code)
             if request is None:
@@ -96,8 +90,8 @@ def send(workspace, clock: Callable[[], datetime], unit_code: str | None = None,
             if not path.is_file():
                 result.skipped.append((unit.code, "no_workbook"))
                 continue
-            count = sum(1 for row in ledger.mail_log(period) if row[0] == "send" and row[2] == request["request_id"])
-            message = build_request_message(config, unit, request, path, clock(), msg, attempt=count + 1)
+            attempt = earlier.get((unit.code, request["request_id"]), 0) + 1
+            message = build_request_message(config, unit, request, path, clock(), msg, attempt=attempt)
             planned.append((unit, request, message))
         _deliver(workspace, ledger, "send", planned, result, dry_run, clock, password)
         step = workspace.sop().by_role("kirim-format")
@@ -114,24 +108,18 @@ def remind(workspace, clock: Callable[[], datetime], unit_code: str | None = Non
     """A reminder to every unit that has not returned (its request attached again) or whose latest
     file was rejected (its feedback workbook attached, the number of problems in the body); each
     recorded, sent again on every ``remind``."""
-    from sopkinerja.feedback import FEEDBACK_FOLDER
+    from sopkinerja.feedback import FEEDBACK_FOLDER, feedback_name
     from sopkinerja.generate import REQUEST_FOLDER
     from sopkinerja.i18n import Messages
     from sopkinerja.status import status
 
-    config = workspace.config
-    if config.mail is None and not dry_run:
-        raise SopkinerjaError("mail.not_configured")
-    period = config.period.code
+    config, period, units = _addressed(workspace, unit_code, dry_run)
     msg = Messages(config.language)
-    master = workspace.master().master
     report = {u.unit: u for u in status(workspace).units}
-    units = [u for u in master.units if unit_code is None or u.code.upper() == unit_code.strip().upper()]
-    if unit_code is not None and not units:
-        raise SopkinerjaError("generate.unknown_unit", unit=unit_code, known=", ".join(u.code for u in master.units))
     result = SendResult(period)
     planned = []
     with workspace.lock(), workspace.ledger() as ledger:
+        earlier = _attempts(ledger, period, "remind")
         for unit in units:
             state = report[unit.code]
             if state.status == "accepted":
@@ -144,20 +132,38 @@ def remind(workspace, clock: Callable[[], datetime], unit_code: str | None = Non
                 result.skipped.append((unit.code, "no_email"))
                 continue
             if state.status == "rejected":
-                from sopkinerja.files import safe_filename as named
-
-                path = (workspace.period_output() / FEEDBACK_FOLDER /
-                        (named(f"Umpan Balik {period} - {unit.name}") + ".xlsx"))
+                path = workspace.period_output() / FEEDBACK_FOLDER / feedback_name(period, unit.name)
             else:
                 path = workspace.period_output() / REQUEST_FOLDER / request["file_name"]
             if not path.is_file():
                 result.skipped.append((unit.code, "no_workbook"))
                 continue
-            count = sum(1 for row in ledger.mail_log(period) if row[0] == "remind" and row[1] == unit.code)
-            message = build_reminder_message(config, unit, request, path, clock(), msg, state, attempt=count + 1)
+            attempt = earlier.get((unit.code, request["request_id"]), 0) + 1
+            message = build_reminder_message(config, unit, request, path, clock(), msg, state, attempt=attempt)
             planned.append((unit, request, message))
         _deliver(workspace, ledger, "remind", planned, result, dry_run, clock, password)
     return result
+
+
+def _addressed(workspace, unit_code: str | None, dry_run: bool) -> tuple:
+    """(config, period code, the master's units addressed): every unit, or the one named."""
+    config = workspace.config
+    if config.mail is None and not dry_run:
+        raise SopkinerjaError("mail.not_configured")
+    master = workspace.master().master
+    units = [u for u in master.units if unit_code is None or u.code.upper() == unit_code.strip().upper()]
+    if unit_code is not None and not units:
+        raise SopkinerjaError("generate.unknown_unit", unit=unit_code, known=", ".join(u.code for u in master.units))
+    return config, config.period.code, units
+
+
+def _attempts(ledger, period: str, kind: str) -> dict[tuple[str, str], int]:
+    """(unit, request) -> how many messages of ``kind`` were made for it: read once, not per unit."""
+    counts: dict[tuple[str, str], int] = {}
+    for row in ledger.mail_log(period):
+        if row[0] == kind:
+            counts[(row[1], row[2])] = counts.get((row[1], row[2]), 0) + 1
+    return counts
 
 
 def _deliver(workspace, ledger, kind: str, planned, result: SendResult, dry_run: bool, clock, password) -> None:

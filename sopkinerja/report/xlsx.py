@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from sopkinerja.cells import wrapped_lines
 from sopkinerja.consolidate import Recap
 from sopkinerja.report.rows import TABLE_COLUMNS, TABLE_FORMATS, Placement, UnitPieces
 from sopkinerja.report.splice import Column, Splice, splice
@@ -124,14 +125,10 @@ def _page(sheet, header_row: int, last_col: int) -> None:
 def _fit(sheet, row: int, texts_and_widths) -> None:
     """The row tall enough for its wrapped texts (xlsxwriter cannot autofit; a long unit name or
     message otherwise runs over the next row when printed)."""
-    lines = max((_lines(text, width) for text, width in texts_and_widths), default=1)
+    lines = max((wrapped_lines(text, width) for text, width in texts_and_widths), default=1)
     if lines > 1:
         sheet.set_row(row, 15 * lines + 2)
 
-
-def _lines(text, width: float) -> int:
-    fits = max(width - 2, 4)
-    return sum(max(1, math.ceil(len(part) / fits)) for part in str(text or "").split("\n"))
 
 
 def _header(sheet, row: int, labels: list[str], f) -> None:
