@@ -619,7 +619,45 @@ def remind(ctx, unit_code: str | None, dry_run: bool, project, as_json, debug) -
         workspace, now, unit_code, dry_run=dry_run), dry_run, "mail.remind_summary")
 
 
+@cli.command()
+@_common
+@click.pass_context
+def fetch(ctx, project, as_json, debug) -> None:
+    """SOP step 8 by e-mail (help text: help.fetch)."""
+    from sopkinerja.clock import now
+    from sopkinerja.i18n import format_datetime
+    from sopkinerja.mail.inbox import fetch as fetch_mail
+    from sopkinerja.workspace import open_workspace
+
+    state = _state(ctx, project, as_json, debug)
+    workspace = open_workspace(state.project)
+    msg = state.messages = Messages(workspace.config.language)
+    result = fetch_mail(workspace, now)
+    inbox = workspace.relative(workspace.config.paths.inbox)
+    tz = workspace.config.calendar.tz
+    lines = [msg("mail.fetch_rescanned", folder=result.folder)] if result.rescanned else []
+    for item in result.messages:
+        if item.status == "no-attachment" and not item.from_unit:
+            continue  # counted in the summary: an inbox's other mail is not listed one by one
+        key = {"fetched": "mail.fetched", "same": "mail.fetched_same", "too-large": "mail.fetched_too_large",
+               "gone": "mail.fetched_gone", "no-attachment": "mail.fetched_no_attachment"}[item.status]
+        lines.append(msg(key, uid=item.uid, sender=item.sender or "-", subject=item.subject or "-",
+                         file=workspace.relative(item.path) if item.path else "-",
+                         received=format_datetime(item.received_at.astimezone(tz), msg.language, seconds=True),
+                         size=f"{item.size / (1024 * 1024):.1f}", limit=f"{result.limit_mb:g}", inbox=inbox))
+    fetched = sum(m.status == "fetched" for m in result.messages)
+    if result.messages:
+        lines.append(msg("mail.fetch_summary", folder=result.folder, fetched=fetched, large=len(result.too_large),
+                         inbox=inbox, other=sum(m.status == "no-attachment" for m in result.messages)))
+    else:
+        lines.append(msg("mail.fetch_nothing", folder=result.folder))
+    _emit(state, result.document(workspace), lines)
+    sys.exit(EXIT_OK if result.complete else EXIT_INCOMPLETE)
+
+
 def _mail_command(ctx, project, as_json, debug, action, dry_run: bool, summary: str) -> None:
+    from email.utils import parseaddr
+
     from sopkinerja.clock import now
     from sopkinerja.mail import OUTBOX_FOLDER
     from sopkinerja.workspace import open_workspace
@@ -633,6 +671,8 @@ def _mail_command(ctx, project, as_json, debug, action, dry_run: bool, summary: 
         shown = workspace.relative(item.eml) if item.eml else ""
         lines.append(msg(f"mail.{item.status.replace('-', '_')}", unit=item.unit, to=item.to, detail=item.detail,
                          eml=shown))
+        if item.hint:
+            lines.append("    " + msg(item.hint, unit=item.unit, address=parseaddr(item.to)[1]))
     lines += [msg(f"mail.skip_{reason}", unit=unit) for unit, reason in result.skipped]
     if dry_run:
         lines.append(msg("mail.summary_dry", period=result.period, count=len(result.messages),

@@ -4,84 +4,23 @@ STARTTLS, AUTH, a self-signed certificate made with openssl; `--dry-run` read ba
 from __future__ import annotations
 
 import email
-import shutil
-import socket
-import subprocess
 from email import policy
 from pathlib import Path
 
 import pytest
 
 aiosmtpd = pytest.importorskip("aiosmtpd", reason="aiosmtpd (pip, the dev extra) runs the SMTP server")
-OPENSSL = shutil.which("openssl")
+from mailservers import OPENSSL, SECRET, USER, make_certificate  # noqa: E402
+from mailservers import SmtpServer as Server  # noqa: E402
+
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="openssl makes the test certificate; .ci/run installs it")
 
-USER, SECRET = "data.bappedalitbang@taputkab.go.id", "rahasia-uji"
 UNITS = ("SEK", "P2EP", "PPM", "PSDA", "IPW", "LITBANG")
 
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("tls")
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run([OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
-    return key, cert
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """A real SMTP server (aiosmtpd) in this process; what it accepted is in ``received``."""
-
-    def __init__(self, certificate, mode: str, refuse: tuple[str, ...] = ()):
-        import ssl
-
-        from aiosmtpd.controller import Controller
-        from aiosmtpd.smtp import AuthResult, LoginPassword
-
-        self.received: list = []
-        self.logins: list[str] = []
-        server = self
-        key, cert = certificate
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(str(cert), str(key))
-
-        class Handler:
-            async def handle_RCPT(self, smtp, session, envelope, address, options):
-                if address in refuse:
-                    return "550 5.1.1 mailbox unavailable"
-                envelope.rcpt_tos.append(address)
-                return "250 OK"
-
-            async def handle_DATA(self, smtp, session, envelope):
-                server.received.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
-                return "250 Message accepted"
-
-        def authenticate(smtp, session, envelope, mechanism, auth_data):
-            ok = isinstance(auth_data, LoginPassword) and (auth_data.login.decode(), auth_data.password.decode()) == (
-                USER, SECRET)
-            server.logins.append(auth_data.login.decode() if isinstance(auth_data, LoginPassword) else "?")
-            return AuthResult(success=ok, handled=False)  # refused: aiosmtpd answers 535 itself
-
-        self.port = _free_port()
-        # Implicit TLS is TLS from the first byte (aiosmtpd only counts STARTTLS for auth_require_tls).
-        options = {"authenticator": authenticate, "auth_require_tls": mode != "ssl"}
-        if mode == "ssl":
-            self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, ssl_context=context,
-                                         **options)
-        else:
-            self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, tls_context=context,
-                                         require_starttls=True, **options)
-        self.controller.start()
-
-    def stop(self) -> None:
-        self.controller.stop()
+    return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(params=["ssl", "starttls"])
@@ -291,3 +230,25 @@ def test_remind_goes_only_to_missing_and_rejected_units_with_the_right_attachmen
     with open_workspace(example_ws).ledger() as ledger:
         assert sorted((r[0], r[1], r[5]) for r in ledger.mail_log("2026-TW3")) == [
             ("remind", "LITBANG", "sent"), ("remind", "PPM", "sent")]
+
+
+def test_a_full_mailbox_and_an_unknown_address_are_explained(example_ws, run_cli, certificate):
+    server = Server(certificate, "ssl", refuse={"ipw.bappedalitbang@taputkab.go.id": "552 5.2.2 Mailbox full",
+                                                "ppm.bappedalitbang@taputkab.go.id": "550 5.1.1 User unknown"})
+    try:
+        _generated(example_ws, run_cli)
+        _configure(example_ws, server.port, "ssl", certificate[1])
+        result = run_cli("--project", example_ws, "send", env={"SOPKINERJA_SUREL_SANDI": SECRET})
+        document = run_cli("--project", example_ws, "send", "--unit", "IPW", "--json",
+                           env={"SOPKINERJA_SUREL_SANDI": SECRET}).json()
+    finally:
+        server.stop()
+    assert result.exit_code == 3 and len(server.received) == 4
+    assert "Kotak surat penerima penuh. Minta IPW mengosongkan" in result.stdout
+    assert "Alamat ppm.bappedalitbang@taputkab.go.id tidak dikenal server" in result.stdout
+    assert document["messages"][0]["hint"].startswith("Kotak surat penerima penuh")
+
+
+def test_fetch_without_a_mail_section_says_what_to_add(example_ws, run_cli):
+    result = run_cli("--project", example_ws, "fetch")
+    assert result.exit_code == 1 and "imap_host" in result.stderr and "Traceback" not in result.stderr

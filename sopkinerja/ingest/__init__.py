@@ -211,11 +211,15 @@ def _receive(workspace, ledger, run_id, path: Path, rel: str, stat, limit: int, 
         raise _NotNow("busy")
     sha256 = digest(data)
     fmt = fmt or sniff(data, path.name)
+    fetched = ledger.mail_in_file(sha256) if fmt == "eml" else None
+    if fetched is not None:  # taken from the IMAP folder by fetch: the server's receipt time counts
+        received_at = datetime.fromisoformat(fetched[1]).astimezone(workspace.config.calendar.tz)
     stored = archive(workspace.root, archive_dir, data, sha256, extension(path.name, fmt))
     received = Received(sha256, len(data), rel, rel.rsplit("/", 1)[-1], received_at, fmt, stored)
     added = int(received.record(ledger, run_id, stat.st_mtime_ns, seen_at))
     if fmt in CONTAINER_FORMATS:
-        _unpack(workspace, ledger, run_id, received, data, stat.st_mtime_ns, seen_at, 1)
+        _unpack(workspace, ledger, run_id, received, data, stat.st_mtime_ns, seen_at, 1,
+                server_time=fetched is not None)
     return added
 
 
@@ -224,8 +228,11 @@ def _local(moment: datetime | None, workspace) -> datetime | None:
     return moment.astimezone(workspace.config.calendar.tz) if moment is not None else None
 
 
-def _unpack(workspace, ledger, run_id, container: Received, data: bytes, mtime_ns, seen_at, depth: int) -> None:
-    """Archive and record each member of a container (and of the containers inside it)."""
+def _unpack(workspace, ledger, run_id, container: Received, data: bytes, mtime_ns, seen_at, depth: int,
+            server_time: bool = False) -> None:
+    """Archive and record each member of a container (and of the containers inside it); with
+    ``server_time`` (a fetched e-mail) its attachments keep the server's receipt time, not the
+    Date the sender's computer wrote."""
     try:
         found = members(data, container.format)
     except ContainerError as exc:  # named on the container: its own bytes are archived already
@@ -245,7 +252,8 @@ def _unpack(workspace, ledger, run_id, container: Received, data: bytes, mtime_n
         stored = archive(workspace.root, workspace.config.paths.archive, member.data, child,
                          extension(member.name, fmt))
         received = Received(child, len(member.data), f"{container.original_path}#{index}:{member.name}",
-                            member.name, _local(member.sent, workspace) or container.received_at, fmt, stored,
+                            member.name, (None if server_time else _local(member.sent, workspace))
+                            or container.received_at, fmt, stored,
                             container=container.sha256, sender=member.sender or container.sender)
         received.record(ledger, run_id, mtime_ns, seen_at)  # a container copied again: its members again
         if fmt in CONTAINER_FORMATS:

@@ -218,6 +218,27 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX mail_out_by_unit ON mail_out(period, unit_code, kind);
     """,
+    # 8: mail fetched from the IMAP folder (issue 19). One row per message seen, by folder,
+    # UIDVALIDITY and UID, so every message is fetched once; the server's INTERNALDATE is the
+    # receipt time of the .eml written for it (looked up by its sha256 when run reads it).
+    """
+    CREATE TABLE mail_in (
+        id INTEGER PRIMARY KEY,
+        folder TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL,
+        uid INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT,
+        path TEXT,
+        sender TEXT,
+        subject TEXT,
+        fetched_at TEXT NOT NULL,
+        UNIQUE (folder, uidvalidity, uid)
+    );
+    CREATE INDEX mail_in_by_sha ON mail_in(sha256);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -41,6 +41,7 @@ class Sent:
     detail: str = ""
     eml: Path | None = None
     started: datetime | None = None
+    hint: str | None = None  # catalogue key: what a refusal means (mailbox full, unknown address)
 
 
 @dataclass
@@ -56,7 +57,9 @@ class SendResult:
     def document(self, workspace, messages) -> dict:
         return {"period": self.period,
                 "messages": [{"unit": m.unit, "to": m.to, "status": m.status, "message_id": m.message_id,
-                              "detail": m.detail, "eml": workspace.relative(m.eml) if m.eml else None}
+                              "detail": m.detail,
+                              "hint": messages(m.hint, unit=m.unit, address=parseaddr(m.to)[1]) if m.hint else None,
+                              "eml": workspace.relative(m.eml) if m.eml else None}
                              for m in self.messages],
                 "skipped": [{"unit": unit, "reason": reason, "message": messages(f"mail.skip_{reason}", unit=unit)}
                             for unit, reason in self.skipped]}
@@ -182,7 +185,7 @@ def _deliver(workspace, ledger, kind: str, planned, result: SendResult, dry_run:
         return
     if not planned:
         return
-    from sopkinerja.mail.smtp import Outgoing
+    from sopkinerja.mail.smtp import Outgoing, hint
 
     secret = password() if password is not None else _password(workspace.config)
     with Outgoing(workspace.config.mail, secret) as server:
@@ -196,7 +199,7 @@ def _deliver(workspace, ledger, kind: str, planned, result: SendResult, dry_run:
             with ledger.transaction():
                 ledger.mail_finished(mail_id, status, clock().isoformat(), problem)
             result.messages.append(Sent(unit.code, message["To"], status, message["Message-ID"], problem or "",
-                                        started=started))
+                                        started=started, hint=hint(problem) if problem else None))
 
 
 MAIL_KINDS = {"send": "Permintaan", "remind": "Pengingat"}  # the .eml names of a dry run

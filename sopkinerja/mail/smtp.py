@@ -45,7 +45,9 @@ class Outgoing:
             raise SopkinerjaError("mail.certificate", detail=exc.verify_message or str(exc), **where) from None
         except smtplib.SMTPAuthenticationError:
             self._close(polite=False)
-            raise SopkinerjaError("mail.login_failed", user=mail.user, **where) from None
+            from sopkinerja.mail.secret import ENV_VAR
+
+            raise SopkinerjaError("mail.login_failed", user=mail.user, env=ENV_VAR, **where) from None
         except smtplib.SMTPNotSupportedError as exc:
             self._close(polite=False)
             raise SopkinerjaError("mail.no_tls" if str(exc) == "starttls" else "mail.no_auth", **where) from None
@@ -99,3 +101,18 @@ class Outgoing:
 
     def __exit__(self, *exc) -> None:
         self._close()
+
+
+def hint(detail: str) -> str | None:
+    """The catalogue key of what a refusal means for the planner (a full mailbox, an unknown
+    address, a message too large), from the server's code and words; None when unclear."""
+    words = detail.lower()
+    codes = {part[:3] for part in words.replace(";", " ").split() if part[:3].isdigit()}
+    if any(w in words for w in ("full", "quota", "penuh", "over limit", "insufficient storage")) or "452" in codes:
+        return "mail.why_full"
+    if "size" in words or "too large" in words or "too big" in words or "523" in codes:
+        return "mail.why_too_big"
+    if codes & {"550", "551", "553"} or "unknown" in words or "no such" in words:
+        return "mail.why_unknown"
+    return None
+
