@@ -71,3 +71,23 @@ class Files:
         blob = result if isinstance(result, bytes) else pack_parse(result)
         self.db.execute("INSERT OR REPLACE INTO parses (sha256, parser_version, parsed_at, result) "
                         "VALUES (?, ?, ?, ?)", (sha256, parser_version, parsed_at, blob))
+
+    # --- checks: validation results kept between runs -----------------------------------------
+
+    def stored_checks(self, keys: list[str]) -> dict[str, bytes]:
+        """key -> stored result of the keys that have one."""
+        found: dict[str, bytes] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update((k, r) for k, r in self.db.execute(
+                f"SELECT key, result FROM checks WHERE key IN ({marks})", chunk))
+        return found
+
+    def save_checks(self, rows: list[tuple[str, str, bytes]], keep: list[str]) -> None:
+        """(key, sha256, result) stored; every other key but ``keep`` dropped (inside a transaction)."""
+        self.db.executemany("INSERT OR REPLACE INTO checks (key, sha256, result) VALUES (?, ?, ?)", rows)
+        import json
+
+        self.db.execute("DELETE FROM checks WHERE key NOT IN (SELECT value FROM json_each(?))", (json.dumps(keep),))
+

@@ -22,6 +22,10 @@ class Requests:
         return self.db.execute(
             "SELECT * FROM request_rows WHERE request_id = ? ORDER BY position", (request_id,)).fetchall()
 
+    def requests_mark(self) -> tuple:
+        """Changes whenever a request is issued (what a file's check reads of the requests)."""
+        return tuple(self.db.execute("SELECT COUNT(*), MAX(rowid), SUM(rowid) FROM requests").fetchone())
+
     def first_issued_at(self, period: str) -> str | None:
         """When the period's first request went out (ISO 8601), or None before ``generate``."""
         return self.db.execute("SELECT MIN(issued_at) FROM requests WHERE period = ?", (period,)).fetchone()[0]

@@ -239,6 +239,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX mail_in_by_sha ON mail_in(sha256);
     """,
+    # 9: validation results kept between runs (issue 20). The key is a digest of everything a
+    # file's check depends on (its bytes, where it was received and when, the requests, the rules,
+    # the code); a run whose files did not change validates nothing again.
+    """
+    CREATE TABLE checks (
+        key TEXT PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        result BLOB NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,136 @@
+"""Incremental runs (issue 20): a file's validation is kept between runs under a key of everything
+it depends on; a run after one resubmission checks that file only, and gives the same ledger rows
+(ids included) and outputs as a run that checks everything again."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+from conftest import col, fill_all, fill_workbook, run_round
+
+import sopkinerja.validate.worker as worker
+
+TABLES = ("submissions", "submission_values", "issues", "step_events")
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The files check_job is called for (the run's real check, observed)."""
+    seen: list[str] = []
+    real = worker.check_job
+
+    def check_job(job):
+        seen.append(job.file)
+        return real(job)
+
+    monkeypatch.setattr(worker, "check_job", check_job)
+    monkeypatch.setattr(worker, "PARALLEL_FROM", 10_000)  # in this process, where the spy is
+    return seen
+
+
+def _rows(root) -> dict[str, list[tuple]]:
+    from sopkinerja.workspace import open_workspace
+
+    db = sqlite3.connect(open_workspace(root).ledger_path)
+    try:
+        return {table: db.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall() for table in TABLES}
+    finally:
+        db.close()
+
+
+def _resubmit(root, paths) -> None:
+    def better(workbook, rows):
+        workbook["Data Kinerja"].cell(row=rows["SEK-01"], column=col("actual")).value = 7
+
+    fill_workbook(paths["SEK"], root / "input" / "masuk" / "SEK-perbaikan.xlsx", better,
+                  received="2026-10-08T10:00:00+07:00")
+
+
+def test_a_resubmission_checks_only_the_new_file(round_ws, counted):
+    root, paths = round_ws
+    fill_all(root, paths)
+    run_round(root)
+    assert len(counted) == 6
+    counted.clear()
+    _resubmit(root, paths)
+    run_round(root)
+    assert counted == ["input/masuk/SEK-perbaikan.xlsx"]
+
+
+def test_kept_checks_give_the_same_rows_and_outputs_as_checking_everything(round_ws, counted):
+    root, paths = round_ws
+    fill_all(root, paths)
+
+    def broken(workbook, rows):
+        workbook["Data Kinerja"].cell(row=rows["PPM-06"], column=col("actual")).value = "banyak"
+
+    fill_workbook(paths["PPM"], root / "input" / "masuk" / "PPM.xlsx", broken)
+    run_round(root)
+    twin = root.parent / "kembar"
+    shutil.copytree(root, twin)
+    _resubmit(root, paths)
+    _resubmit(twin, {"SEK": paths["SEK"]})
+    shutil.copystat(root / "input" / "masuk" / "SEK-perbaikan.xlsx", twin / "input" / "masuk" / "SEK-perbaikan.xlsx")
+    from sopkinerja.workspace import open_workspace
+
+    with open_workspace(twin).ledger() as ledger, ledger.transaction():
+        ledger.db.execute("DELETE FROM checks")  # the twin checks every file again
+    counted.clear()
+    incremental = run_round(root)
+    assert len(counted) == 1
+    counted.clear()
+    full = run_round(twin)
+    assert len(counted) == 7
+    assert _rows(root) == _rows(twin)
+    assert [(u.unit, u.status, u.errors, u.warnings) for u in incremental.units] == [
+        (u.unit, u.status, u.errors, u.warnings) for u in full.units]
+    assert [(i.code, i.unit, i.cell, i.file) for i in incremental.issues] == [
+        (i.code, i.unit, i.cell, i.file) for i in full.issues]
+    csv = "output/2026-TW3/rekap-kinerja-2026-TW3.csv"
+    assert (root / csv).read_bytes() == (twin / csv).read_bytes()
+
+
+def test_new_requests_or_other_rules_check_every_file_again(round_ws, counted, run_cli):
+    root, paths = round_ws
+    fill_all(root, paths)
+    run_round(root)
+    counted.clear()
+    import openpyxl
+
+    master = root / "input" / "master.xlsx"
+    book = openpyxl.load_workbook(master)
+    sheet = book["Indikator"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[header.index("kode")].value == "SEK-01":
+            row[header.index("target")].value = float(row[header.index("target")].value) + 1
+    book.save(master)
+    generated = run_cli("--project", root, "generate", "--unit", "SEK", "--json")
+    assert generated.exit_code == 0 and generated.json()["workbooks"][0]["request_id"] != ""
+    run_round(root)
+    assert len(counted) == 6  # a newer request for SEK: every check looked again
+    counted.clear()
+    config = root / "sopkinerja.toml"
+    text = config.read_text(encoding="utf-8")
+    assert "2026-10-09T16:00:00+07:00" in text
+    config.write_text(text.replace("2026-10-09T16:00:00+07:00", "2026-10-07T16:00:00+07:00"), encoding="utf-8")
+    run_round(root)
+    assert len(counted) == 6
+    counted.clear()
+    run_round(root)  # nothing changed: not even run's own work
+    assert counted == []
+
+
+def test_a_file_moved_in_the_inbox_is_not_checked_again(round_ws, counted):
+    root, paths = round_ws
+    fill_all(root, paths)
+    before = run_round(root)
+    counted.clear()
+    inbox = root / "input" / "masuk"
+    (inbox / "arsip-unit").mkdir()
+    shutil.move(inbox / "IPW.xlsx", inbox / "arsip-unit" / "IPW.xlsx")
+    after = run_round(root)
+    assert counted == []  # the same bytes, received first under the same name: the same check
+    assert [(u.unit, u.status, u.file) for u in after.units] == [(u.unit, u.status, u.file) for u in before.units]
