@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sopkinerja import layout as L
@@ -22,25 +22,36 @@ def serial(moment: datetime) -> float:
     return (moment - EXCEL_EPOCH).total_seconds() / 86400
 
 
-def fill(source: Path, target: Path, spec, factor: float = 0.9) -> None:
-    """Fill Realisasi (factor x target), each sub kegiatan's Realisasi Anggaran (half the pagu) and
-    Log Proses 4-8."""
+def fill(source: Path, target: Path, spec, factor: float = 0.9, log_until: datetime | None = None,
+         spent_share: float = 0.5, year: bool = False) -> None:
+    """Fill Realisasi (factor x target), each sub kegiatan's Realisasi Anggaran (``spent_share`` of
+    the pagu) and
+    Log Proses 4-8, one step a day (08.00-15.00) ending on ``log_until``'s day (5 October 2026 by
+    default), as a unit that sends the file that afternoon would."""
     from sopkinerja.models import Period
 
     values: dict[str, float] = {}
-    layout = L.layout_for(Period.parse(spec.period_code))
+    period = Period.parse(spec.period_code)
+    layout = L.layout_for(period)
+    rounds = len(period.so_far())
     actual, spent = column_letter(layout.index("actual")), column_letter(layout.index("spent"))
     for offset, row in enumerate(spec.rows):
         excel_row = L.FIRST_DATA_ROW + offset + 1
         if row.kind == "indicator":
-            values[f"{actual}{excel_row}"] = round((row.values["target"] or row.values["annual"] or 1) * factor, 2)
+            goal = row.values["target"] or row.values["annual"] or 1
+            # With ``year`` a cumulative indicator's round brings its own share (its target is "up to"
+            # the round, the quarters of the synthetic agency are equal).
+            share = 1 / rounds if year and row.values.get("method") == "kumulatif" else 1
+            values[f"{actual}{excel_row}"] = round(goal * factor * share, 2)
         elif row.kind == "budget":
-            values[f"{spent}{excel_row}"] = row.values["budget"] / 2
+            values[f"{spent}{excel_row}"] = row.values["budget"] * spent_share
     log_values = {}
+    last = (log_until or datetime(2026, 10, 5)).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     for index in range(len(spec.log_rows)):
         excel_row = L.LOG_HEADER_ROW + 2 + index
-        log_values[f"D{excel_row}"] = serial(datetime(2026, 10, 1 + index, 8, 0))
-        log_values[f"E{excel_row}"] = serial(datetime(2026, 10, 1 + index, 15, 0))
+        day = last - timedelta(days=len(spec.log_rows) - 1 - index)
+        log_values[f"D{excel_row}"] = serial(day.replace(hour=8))
+        log_values[f"E{excel_row}"] = serial(day.replace(hour=15))
     with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         for item in original.infolist():
             data = original.read(item.filename)

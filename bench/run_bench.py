@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bench.fill import fill
@@ -24,6 +24,7 @@ YEAR = (("2026-TW1", "2026-04-01T08:00:00+07:00", "2026-04-10T16:00", "2026-04-1
         ("2026-TW2", "2026-07-01T08:00:00+07:00", "2026-07-10T16:00", "2026-07-13T09:00:00+07:00"),
         ("2026-TW3", "2026-09-28T08:00:00+07:00", "2026-10-09T16:00", "2026-10-12T09:00:00+07:00"),
         ("2026-TW4", "2027-01-04T08:00:00+07:00", "2027-01-11T16:00", "2027-01-13T09:00:00+07:00"))
+SPENT_SHARE = 0.2  # of the pagu per round: four rounds spend 80 % of it
 GROWTH = (100, 300)  # and the main size: cost per unit of a cold run with history
 
 
@@ -53,7 +54,7 @@ def _round(root: Path, code: str, generated_at: str, deadline: str, received: da
     for item in result.workbooks:
         spec = build_spec(workspace, master, sop, master.unit(item.unit), item.request_id, at)
         target = folder / f"{item.unit}.xlsx"
-        fill(item.path, target, spec, factor=factor)
+        fill(item.path, target, spec, factor=factor, log_until=received, spent_share=SPENT_SHARE, year=True)
         os.utime(target, (received.timestamp(), received.timestamp()))
     return workspace, result, folder
 
@@ -64,13 +65,17 @@ def _year(root: Path, history: int):
     from sopkinerja.run import run
 
     for code, generated_at, deadline, run_at in YEAR[:history]:
-        workspace, _, _ = _round(root, code, generated_at, deadline, datetime.fromisoformat(run_at).replace(day=5))
+        workspace, _, _ = _round(root, code, generated_at, deadline, _received(generated_at))
         at = datetime.fromisoformat(run_at)
         run(workspace, lambda at=at: at)
     code, generated_at, deadline, run_at = YEAR[history]
-    received = datetime.fromisoformat(generated_at).replace(day=8)
-    workspace, result, folder = _round(root, code, generated_at, deadline, received)
+    workspace, result, folder = _round(root, code, generated_at, deadline, _received(generated_at))
     return workspace, result, folder, run_at
+
+
+def _received(generated_at: str) -> datetime:
+    """Every unit's file arrives six days after the requests, at 16.00, before the deadline."""
+    return (datetime.fromisoformat(generated_at) + timedelta(days=6)).replace(hour=16)
 
 
 def _cold(units: int, indicators: int, history: int, tmp: Path) -> tuple[float, float]:
@@ -101,7 +106,9 @@ def run(units: int, indicators: int, history: int = 3, growth: bool = True) -> d
         at = datetime.fromisoformat(YEAR[history][1])
         spec = build_spec(workspace, master, sop, master.unit(first.unit), first.request_id, at)
         fix = folder / f"{first.unit}-perbaikan.xlsx"
-        fill(first.path, fix, spec, factor=0.95)
+        later = _received(YEAR[history][1]) + timedelta(hours=1)
+        fill(first.path, fix, spec, factor=0.95, log_until=later, spent_share=SPENT_SHARE, year=True)
+        os.utime(fix, (later.timestamp(), later.timestamp()))
         resubmitted = _measure(command, env)
         own_read = _read_one(fix, tmp)
         floor_inbox = tmp / "floor-inbox"

@@ -28,7 +28,7 @@ class Listed:
 
     uid: int
     size: int
-    received_at: datetime  # the server's INTERNALDATE, with its zone
+    received_at: datetime | None  # the server's INTERNALDATE, with its zone
     sender: str | None
     subject: str | None
     attached: bool = True  # False: a message that cannot carry a file (text, or text and HTML only)

@@ -95,7 +95,8 @@ def fetch(workspace, clock: Callable[[], datetime], password: Callable[[], str] 
         since = result.since = _since(workspace, ledger)
         new = retry + [uid for uid in box.uids_after(max(seen, default=0), since) if uid not in seen]
         for item in box.listed(new):
-            message = Fetched(item.uid, item.received_at, item.size, item.sender, item.subject)
+            # A server that gives no INTERNALDATE (none seen, but the field is optional to parse): now.
+            message = Fetched(item.uid, item.received_at or clock(), item.size, item.sender, item.subject)
             result.messages.append(message)
             if not item.attached:  # a conversation, a newsletter: recorded, left on the server
                 message.status = "no-attachment"
