@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 from conftest import col, fill_all, fill_workbook, run_round
@@ -134,3 +135,39 @@ def test_a_file_moved_in_the_inbox_is_not_checked_again(round_ws, counted):
     after = run_round(root)
     assert counted == []  # the same bytes, received first under the same name: the same check
     assert [(u.unit, u.status, u.file) for u in after.units] == [(u.unit, u.status, u.file) for u in before.units]
+
+
+def _next_round(root, run_cli) -> dict:
+    """TW4 after TW3: the period moved, its requests generated and every unit's file in."""
+    env = {"SOPKINERJA_NOW": "2027-01-04T08:00:00+07:00"}
+    assert run_cli("--project", root, "period", "2026-TW4", "--deadline", "2027-01-11T16:00", env=env).exit_code == 0
+    generated = run_cli("--project", root, "generate", "--json", env=env).json()["workbooks"]
+    for item in generated:
+        fill_workbook(Path(item["path"]), root / "input" / "masuk" / "TW4" / f"{item['unit']}.xlsx",
+                      received="2027-01-07T10:00:00+07:00")
+    return {item["unit"]: item["path"] for item in generated}
+
+
+def test_a_new_round_does_not_validate_the_earlier_rounds_files_again(round_ws, counted, run_cli, monkeypatch):
+    from sopkinerja.ledger import Ledger
+
+    root, paths = round_ws
+    fill_all(root, paths)
+    run_round(root)
+    _next_round(root, run_cli)
+    twin = root.parent / "kembar"
+    shutil.copytree(root, twin)
+    counted.clear()
+    incremental = run_round(root, "2027-01-12T09:00:00+07:00")
+    assert sorted(counted) == [f"input/masuk/TW4/{unit}.xlsx" for unit in sorted(paths)]  # TW3's six: not again
+    monkeypatch.setattr(Ledger, "earlier_round_parts", lambda self, period, version: {})  # check every file
+    counted.clear()
+    full = run_round(twin, "2027-01-12T09:00:00+07:00")
+    assert len(counted) == 12
+    assert _rows(root) == _rows(twin)
+    assert [(u.unit, u.status, u.errors, u.warnings) for u in incremental.units] == [
+        (u.unit, u.status, u.errors, u.warnings) for u in full.units]
+    assert [(i.code, i.unit, i.cell, i.file) for i in incremental.issues] == [
+        (i.code, i.unit, i.cell, i.file) for i in full.issues]
+    for name in ("rekap-kinerja-2026-TW4.csv", "log-waktu-sop-2026-TW4.csv"):
+        assert (root / "output" / "2026-TW4" / name).read_bytes() == (twin / "output" / "2026-TW4" / name).read_bytes()

@@ -39,6 +39,16 @@ class Rounds:
         for event in events:
             self.add_step_event(event)
 
+    def earlier_round_parts(self, period: str, parser_version: str) -> dict[str, list[tuple[str, str]]]:
+        """sha256 -> [(part, request id)] of the files an earlier run recorded for another round than
+        ``period`` (identified: each part has its request), in the order they were recorded."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        for sha256, part, request_id in self.db.execute(
+                "SELECT sha256, part, request_id FROM submissions WHERE period IS NOT NULL AND period != ? "
+                "AND request_id IS NOT NULL AND parser_version = ? ORDER BY rowid", (period, parser_version)):
+            found.setdefault(sha256, []).append((part, request_id))
+        return found
+
     def accepted_cells(self, period: str) -> list[tuple]:
         """(unit, indicator, cell, original text) of every realisasi of the period's accepted answers."""
         rows = self.db.execute(

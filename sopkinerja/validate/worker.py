@@ -140,6 +140,10 @@ def check_all(workspace, ledger, outcomes: list[FileOutcome], rules: Rules, cloc
             outcome.issues[:0] = format_issues(outcome, config.max_file_mb)
         else:
             todo.append(outcome)
+    # An earlier round's file that arrived before this round began counts for its own round and
+    # raises nothing here (decide.this_round): only its identity is needed, and its own round's
+    # run recorded it. So a round's run does not validate the year's earlier files again.
+    todo, earlier = _earlier_rounds(ledger, todo, rules)
     # A file whose check depends on nothing that changed is not checked again (issue 20).
     base = _check_base(ledger, rules)
     keys = [check_key(base, o) for o in todo]
@@ -162,7 +166,8 @@ def check_all(workspace, ledger, outcomes: list[FileOutcome], rules: Rules, cloc
             new_checks.append((key, outcome.sha256, _pack_check(checked.parts)))  # a crash is tried again
         if progress:
             progress("parse", done, len(jobs))
-    split = {}
+    split = {sha256: [_part_outcome(outcome, part, index) for index, part in enumerate(parts)]
+             for sha256, (outcome, parts) in earlier.items()}
     for outcome, key in zip(todo, keys, strict=True):
         parts = kept.get(key) or done_parts[key]
         split[outcome.sha256] = [_part_outcome(outcome, part, index) for index, part in enumerate(parts)]
@@ -172,6 +177,28 @@ def check_all(workspace, ledger, outcomes: list[FileOutcome], rules: Rules, cloc
             ledger.save_parse(sha256, PARSER_VERSION, now, blob)
         ledger.save_checks(new_checks, keys)
     return [part for outcome in outcomes for part in split.get(outcome.sha256, [outcome])]
+
+
+def _earlier_rounds(ledger, todo: list[FileOutcome], rules: Rules) -> tuple[list[FileOutcome], dict]:
+    """(the files to check, sha256 -> (outcome, identity-only parts) of the earlier rounds' files)."""
+    first = ledger.first_issued_at(rules.period)
+    recorded = ledger.earlier_round_parts(rules.period, PARSER_VERSION) if first else {}
+    if not recorded:
+        return todo, {}
+    since = datetime.fromisoformat(first)
+    requests: dict[str, IssuedRequest | None] = {}
+    rest, earlier = [], {}
+    for outcome in todo:
+        parts = recorded.get(outcome.sha256)
+        if not parts or outcome.received_at >= since:
+            rest.append(outcome)
+            continue
+        for _, request_id in parts:
+            if request_id not in requests:
+                requests[request_id] = ledger.request(request_id)
+        earlier[outcome.sha256] = (outcome, [Checked(part, requests[request_id], [], [], [])
+                                             for part, request_id in parts])
+    return rest, earlier
 
 
 def _check_base(ledger, rules: Rules) -> str:
