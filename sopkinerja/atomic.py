@@ -14,8 +14,9 @@ from sopkinerja.errors import OutputBlocked
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it replaces ``target``."""
+def atomic_path(target: Path, durable: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it replaces ``target``. ``durable``
+    flushes it to disk first (outputs, archive); a cache whose entries check themselves need not."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -23,7 +24,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
-        fsync(temp)
+        if durable:
+            fsync(temp)
         with contextlib.suppress(OSError):  # mkstemp makes 0600: give the file what the umask says
             os.chmod(temp, file_mode())
         os.replace(temp, target)
@@ -44,8 +46,8 @@ def file_mode() -> int:
     return _MODE[0]
 
 
-def write_bytes(target: Path, data: bytes) -> None:
-    with atomic_path(target) as temp:
+def write_bytes(target: Path, data: bytes, durable: bool = True) -> None:
+    with atomic_path(target, durable) as temp:
         temp.write_bytes(data)
 
 

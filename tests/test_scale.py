@@ -283,3 +283,27 @@ def test_rows_built_by_the_worker_pool_equal_rows_built_here(round_ws, monkeypat
     ours, theirs = _outputs(root), _outputs(twin)
     assert ours[RECAP] == theirs[RECAP]
     assert ours["rekap-kinerja-2026-TW3.csv"] == theirs["rekap-kinerja-2026-TW3.csv"]
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_an_atomic_write_replaces_the_file_whole_flushed_or_not(tmp_path, monkeypatch, durable):
+    import sopkinerja.atomic as atomic
+
+    flushed = []
+    real = atomic.fsync
+    monkeypatch.setattr(atomic, "fsync", lambda path: (flushed.append(path), real(path)))
+    target = tmp_path / "out" / "x.bin"
+    atomic.write_bytes(target, b"old")
+    atomic.write_bytes(target, b"new" * 1000, durable=durable)
+    assert target.read_bytes() == b"new" * 1000
+    assert [p.name for p in target.parent.iterdir()] == ["x.bin"]  # no temporary file left
+    assert len(flushed) == (2 if durable else 1)
+
+
+def test_a_cache_block_torn_after_a_power_cut_is_made_again(tmp_path):
+    cache = BlockCache(tmp_path / "c")
+    block = Block.of("<row/>" * 100)
+    cache.put("k1", block)  # written without a flush to disk: a power cut may leave it short
+    entry = tmp_path / "c" / "k1.blok"
+    entry.write_bytes(entry.read_bytes()[:20])
+    assert BlockCache(tmp_path / "c").get("k1") is None

@@ -164,7 +164,8 @@ class BlockCache:
 
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            write_bytes(self.folder / f"{key}.blok", block.to_bytes())
+            # Not flushed to disk: an entry torn by a power cut fails its digest and is made again.
+            write_bytes(self.folder / f"{key}.blok", block.to_bytes(), durable=False)
         except OSError:
             pass  # a cache that cannot be written only costs time
 
