@@ -428,6 +428,8 @@ def status(ctx, project, as_json, debug) -> None:
 
         sopkinerja status --project D:\\kinerja
     """
+    from datetime import datetime
+
     from sopkinerja.i18n import format_datetime
     from sopkinerja.status import status as read_status
     from sopkinerja.workspace import open_workspace
@@ -453,6 +455,11 @@ def status(ctx, project, as_json, debug) -> None:
         lines.append(msg("status.steps", unit=unit.unit, steps=", ".join(map(str, unit.steps)) or "-"))
     for file, note in report.ignored:
         lines.append(msg("status.ignored", file=file, note=note))
+    for sender, subject, size, received in report.mail_too_large:
+        lines.append(msg("status.mail_too_large", sender=sender or "-", subject=subject or "-",
+                         size=f"{size / (1024 * 1024):.1f}",
+                         received=format_datetime(datetime.fromisoformat(received).astimezone(
+                             workspace.config.calendar.tz), msg.language)))
     _emit(state, report.document(), lines)
 
 

@@ -37,11 +37,15 @@ class StatusReport:
     has_run: bool
     units: list[UnitReport]
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (file, the planner's reason)
+    # Mail fetch left on the server for its size: (sender, subject, size in bytes, server's receipt time).
+    mail_too_large: list[tuple[str | None, str | None, int, str]] = field(default_factory=list)
 
     def document(self) -> dict:
         return {"period": self.period, "deadline": self.deadline.isoformat(), "has_run": self.has_run,
                 "units": [u.document() for u in self.units],
-                "ignored": [{"file": f, "reason": "planner", "note": n} for f, n in self.ignored]}
+                "ignored": [{"file": f, "reason": "planner", "note": n} for f, n in self.ignored],
+                "mail_too_large": [{"from": sender, "subject": subject, "size": size, "received_at": received}
+                                   for sender, subject, size, received in self.mail_too_large]}
 
 
 def status(workspace: Workspace) -> StatusReport:
@@ -55,6 +59,7 @@ def status(workspace: Workspace) -> StatusReport:
         rows = ledger.submissions_of(period)
         found = events(ledger, period)
         set_aside = [(f"{inbox}/{path}", note) for _, path, note in ledger.set_aside_files()]
+        too_large = [(row[7], row[8], row[5], row[4]) for row in ledger.mail_in_log() if row[3] == "too-large"]
     recorded: dict[str, set[int]] = {}
     for event in found:
         if event.unit_code and (event.started_at or event.ended_at):
@@ -74,7 +79,7 @@ def status(workspace: Workspace) -> StatusReport:
             received <= config.deadline, current["errors"], current["warnings"],
             [_shown(inbox, r) for r in mine if r["status"] == "superseded"],
             sorted(recorded.get(unit.code, ()))))
-    return StatusReport(period, config.deadline, has_run, units, set_aside)
+    return StatusReport(period, config.deadline, has_run, units, set_aside, too_large)
 
 
 def _shown(inbox: str, row) -> str:

@@ -239,10 +239,15 @@ def test_an_oversize_message_is_recorded_and_reported_not_downloaded(example_ws,
     folder = example_ws / "input" / "masuk" / "surel" / "INBOX"
     assert len(list(folder.iterdir())) == 1  # only the small one
     quiet = run_cli("--project", example_ws, "fetch", "--json", env=_env())
-    assert quiet.exit_code == 0 and quiet.json()["messages"] == []  # reported once
+    assert quiet.exit_code == 0 and quiet.json()["messages"] == []  # reported once by fetch
+    waiting = run_cli("--project", example_ws, "status")  # and kept in sight by status until taken
+    assert ("E-mail terlalu besar, belum diambil dari server: dari psda.bappedalitbang@taputkab.go.id - "
+            "Data PSDA TW3") in waiting.stdout
+    assert "diterima server Kamis, 8 Oktober 2026 pukul 09.00 WIB" in waiting.stdout
     _configure(example_ws, certificate[1], dovecot.imaps_port, user=user, limit_mb=1)
     raised = run_cli("--project", example_ws, "fetch", "--json", env=_env())
     assert [m["status"] for m in raised.json()["messages"]] == ["fetched"]
+    assert run_cli("--project", example_ws, "status", "--json").json()["mail_too_large"] == []
     written = example_ws / raised.json()["messages"][0]["file"]
     assert written.read_bytes() == big  # byte for byte
 
