@@ -120,6 +120,13 @@ def col(key: str, period: str = "2026-TW3") -> int:
     return L.layout_for(Period.parse(period)).index(key) + 1
 
 
+def set_cell(code: str, key: str, value):
+    """A ``fill_workbook`` mutation: the ``Data Kinerja`` cell of indicator ``code``, column ``key``."""
+    def mutate(workbook, rows):
+        workbook["Data Kinerja"].cell(row=rows[code], column=col(key)).value = value
+    return mutate
+
+
 def letter(key: str, period: str = "2026-TW3") -> str:
     """The column letter of a ``Data Kinerja`` key of the round's layout, as Excel shows it."""
     from sopkinerja.cells import column_letter

@@ -102,7 +102,7 @@ def _env(**extra) -> dict[str, str]:
 
 
 def test_the_whole_loop_send_reply_fetch_run_remind(example_ws, run_cli, dovecot, certificate, tmp_path):
-    from conftest import col
+    from conftest import set_cell
 
     smtp = SmtpServer(certificate, "ssl")
     try:
@@ -129,9 +129,7 @@ def test_the_whole_loop_send_reply_fetch_run_remind(example_ws, run_cli, dovecot
                     "PSDA": datetime(2026, 10, 8, 15, 45, tzinfo=WIB),
                     "IPW": datetime(2026, 10, 9, 9, 0, tzinfo=WIB)}
 
-        def broken(workbook, rows):
-            workbook["Data Kinerja"].cell(row=rows["PPM-06"], column=col("actual")).value = "banyak"
-
+        broken = set_cell("PPM-06", "actual", "banyak")
         for unit, when in arrivals.items():
             data = _filled(paths[unit], work, when, broken if unit == "PPM" else None)
             sender = "ipw.pribadi@gmail.com" if unit == "IPW" else emails[unit]

@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import col, fill_all, fill_workbook, run_round
+from conftest import fill_all, fill_workbook, run_round, set_cell
 
 import sopkinerja.validate.worker as worker
 
@@ -41,10 +41,17 @@ def _rows(root) -> dict[str, list[tuple]]:
         db.close()
 
 
-def _resubmit(root, paths) -> None:
-    def better(workbook, rows):
-        workbook["Data Kinerja"].cell(row=rows["SEK-01"], column=col("actual")).value = 7
+def _same_answer(root, result, twin, twin_result) -> None:
+    """Two workspaces' runs gave the same ledger rows (ids included), unit statuses and issues."""
+    assert _rows(root) == _rows(twin)
+    assert [(u.unit, u.status, u.errors, u.warnings) for u in result.units] == [
+        (u.unit, u.status, u.errors, u.warnings) for u in twin_result.units]
+    assert [(i.code, i.unit, i.cell, i.file) for i in result.issues] == [
+        (i.code, i.unit, i.cell, i.file) for i in twin_result.issues]
 
+
+def _resubmit(root, paths) -> None:
+    better = set_cell("SEK-01", "actual", 7)
     fill_workbook(paths["SEK"], root / "input" / "masuk" / "SEK-perbaikan.xlsx", better,
                   received="2026-10-08T10:00:00+07:00")
 
@@ -64,9 +71,7 @@ def test_kept_checks_give_the_same_rows_and_outputs_as_checking_everything(round
     root, paths = round_ws
     fill_all(root, paths)
 
-    def broken(workbook, rows):
-        workbook["Data Kinerja"].cell(row=rows["PPM-06"], column=col("actual")).value = "banyak"
-
+    broken = set_cell("PPM-06", "actual", "banyak")
     fill_workbook(paths["PPM"], root / "input" / "masuk" / "PPM.xlsx", broken)
     run_round(root)
     twin = root.parent / "kembar"
@@ -84,11 +89,7 @@ def test_kept_checks_give_the_same_rows_and_outputs_as_checking_everything(round
     counted.clear()
     full = run_round(twin)
     assert len(counted) == 7
-    assert _rows(root) == _rows(twin)
-    assert [(u.unit, u.status, u.errors, u.warnings) for u in incremental.units] == [
-        (u.unit, u.status, u.errors, u.warnings) for u in full.units]
-    assert [(i.code, i.unit, i.cell, i.file) for i in incremental.issues] == [
-        (i.code, i.unit, i.cell, i.file) for i in full.issues]
+    _same_answer(root, incremental, twin, full)
     csv = "output/2026-TW3/rekap-kinerja-2026-TW3.csv"
     assert (root / csv).read_bytes() == (twin / csv).read_bytes()
 
@@ -164,10 +165,6 @@ def test_a_new_round_does_not_validate_the_earlier_rounds_files_again(round_ws, 
     counted.clear()
     full = run_round(twin, "2027-01-12T09:00:00+07:00")
     assert len(counted) == 12
-    assert _rows(root) == _rows(twin)
-    assert [(u.unit, u.status, u.errors, u.warnings) for u in incremental.units] == [
-        (u.unit, u.status, u.errors, u.warnings) for u in full.units]
-    assert [(i.code, i.unit, i.cell, i.file) for i in incremental.issues] == [
-        (i.code, i.unit, i.cell, i.file) for i in full.issues]
+    _same_answer(root, incremental, twin, full)
     for name in ("rekap-kinerja-2026-TW4.csv", "log-waktu-sop-2026-TW4.csv"):
         assert (root / "output" / "2026-TW4" / name).read_bytes() == (twin / "output" / "2026-TW4" / name).read_bytes()

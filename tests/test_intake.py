@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from builders import mail, outlook_message, winmail, zipped
-from conftest import RUN_AT, col, data_rows, fill_all, fill_workbook, letter, log_col, run_round
+from conftest import RUN_AT, col, data_rows, fill_all, fill_workbook, letter, log_col, run_round, set_cell
 
 from sopkinerja import layout as L
 from sopkinerja.i18n import Messages
@@ -53,11 +53,6 @@ def _others_accepted(result) -> None:
 def _of(result, name) -> list:
     return [i for i in result.issues if i.file and name in i.file]
 
-
-def _set(code, key, value):
-    def mutate(workbook, rows):
-        workbook["Data Kinerja"].cell(row=rows[code], column=col(key)).value = value
-    return mutate
 
 
 # --- principle 1: every byte that came in is accounted for ---------------------------------------
@@ -157,7 +152,7 @@ def test_a_failure_in_any_stage_is_an_issue_on_that_file_only(round_ws, monkeypa
 
     root, paths = round_ws
     fill_all(root, paths)
-    fill_workbook(paths["IPW"], _inbox(root) / "IPW.xlsx", _set("IPW-01", "actual", "x"))  # gets feedback
+    fill_workbook(paths["IPW"], _inbox(root) / "IPW.xlsx", set_cell("IPW-01", "actual", "x"))  # gets feedback
     victim = "IPW"
 
     def breaks(original, unit_of):
@@ -240,7 +235,7 @@ def test_blank_request_copies_never_displace_the_good_returns(round_ws):
 def test_ignore_and_undo_correct_the_record(round_ws, run_cli, tmp_path):
     root, paths = round_ws
     fill_all(root, paths)
-    wrong = fill_workbook(paths["SEK"], _inbox(root) / "SEK-salah.xlsx", _set("SEK-01", "actual", "banyak"),
+    wrong = fill_workbook(paths["SEK"], _inbox(root) / "SEK-salah.xlsx", set_cell("SEK-01", "actual", "banyak"),
                           received="2026-10-08T10:00:00+07:00")
     now = {"SOPKINERJA_NOW": RUN_AT}
     assert run_cli("--project", root, "run", "--json", env=now).json()["units"][0]["status"] == "accepted"
@@ -275,7 +270,7 @@ def test_sending_the_good_file_again_counts_again(round_ws, tmp_path):
     fill_all(root, paths)
     good = (_inbox(root) / "SEK.xlsx").read_bytes()
     run_round(root)
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK-revisi.xlsx", _set("SEK-01", "actual", "x"),
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK-revisi.xlsx", set_cell("SEK-01", "actual", "x"),
                   received="2026-10-07T10:00:00+07:00")
     second = run_round(root)
     assert next(u for u in second.units if u.unit == "SEK").file == "input/masuk/SEK.xlsx"  # revision rejected
@@ -291,7 +286,7 @@ def test_sending_the_good_file_again_counts_again(round_ws, tmp_path):
 def test_a_correction_with_an_older_time_wins_when_it_arrives_later(round_ws):
     root, paths = round_ws
     fill_all(root, paths)
-    fill_workbook(paths["IPW"], _inbox(root) / "IPW.xlsx", _set("IPW-01", "actual", "x"),
+    fill_workbook(paths["IPW"], _inbox(root) / "IPW.xlsx", set_cell("IPW-01", "actual", "x"),
                   received="2026-10-08T10:00:00+07:00")
     assert _statuses(run_round(root))["IPW"] == "rejected"
     fill_workbook(paths["IPW"], _inbox(root) / "IPW-perbaikan.xlsx", received="2026-10-06T10:00:00+07:00")
@@ -503,9 +498,7 @@ def test_a_file_name_that_is_not_text_is_read_and_named(round_ws, tmp_path):
 # --- wrong codes, now right -------------------------------------------------------------------------
 
 
-def _formula(workbook, rows):
-    workbook["Data Kinerja"].cell(row=rows["IPW-01"], column=col("actual")).value = "=F10*0.9"
-
+_formula = set_cell("IPW-01", "actual", "=F10*0.9")
 
 def _rewrite_cells(path: Path, cells: dict[str, bytes]) -> Path:
     """The workbook with the given cells of ``Data Kinerja`` replaced by raw sheet XML, as another
@@ -599,7 +592,7 @@ def test_feedback_of_an_xls_or_ods_return_is_the_request_rebuilt_and_comes_back_
         pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
     root, paths = round_ws
     fill_all(root, paths, skip=("IPW",))
-    source = fill_workbook(paths["IPW"], tmp_path / "IPW.xlsx", _set("IPW-01", "actual", "tiga"))
+    source = fill_workbook(paths["IPW"], tmp_path / "IPW.xlsx", set_cell("IPW-01", "actual", "tiga"))
     converted = soffice_convert(soffice, source, tmp_path / "lo", fmt)
     shutil.copy(converted, _inbox(root) / f"IPW.{fmt}")
     _stamp(_inbox(root) / f"IPW.{fmt}", "2026-10-05T10:00:00+07:00")
@@ -633,7 +626,7 @@ def test_feedback_is_reused_while_nothing_it_shows_changes(round_ws, monkeypatch
 
     root, paths = round_ws
     fill_all(root, paths)
-    fill_workbook(paths["IPW"], _inbox(root) / "IPW.xlsx", _set("IPW-01", "actual", "x"))
+    fill_workbook(paths["IPW"], _inbox(root) / "IPW.xlsx", set_cell("IPW-01", "actual", "x"))
     first = run_round(root)
     before = first.feedback["IPW"].read_bytes()
     (root / "output" / "2026-TW3" / "Rekap Kinerja 2026-TW3.html").unlink()  # something else changed
@@ -706,7 +699,7 @@ def test_a_rejected_revision_keeps_the_accepted_values_in_the_recap(round_ws):
             return {r["kode_indikator"]: r["realisasi"] for r in csv.DictReader(handle) if r["kode_unit"] == "SEK"}
 
     accepted = values()
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK-revisi.xlsx", _set("SEK-01", "actual", "x"),
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK-revisi.xlsx", set_cell("SEK-01", "actual", "x"),
                   received="2026-10-08T10:00:00+07:00")
     second = run_round(root, at="2026-10-12T10:00:00+07:00")
     sek = next(u for u in second.units if u.unit == "SEK")

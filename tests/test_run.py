@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import RUN_AT, col, data_rows, fill_all, fill_workbook, letter, run_round, soffice_convert
+from conftest import RUN_AT, col, data_rows, fill_all, fill_workbook, letter, run_round, set_cell, soffice_convert
 
 from sopkinerja.i18n import Messages
 from sopkinerja.issues import CODES, flatten
@@ -53,11 +53,6 @@ def test_values_are_recorded_with_their_cells(round_ws):
     assert values["spent"][0] == 2125000000 and values["spent"][2] == f"{letter('spent')}{_row(paths, SEK_06_LINE)}"
 
 
-def _set(code, key, value):
-    def mutate(workbook, rows):
-        workbook["Data Kinerja"].cell(row=rows[code], column=col(key)).value = value
-    return mutate
-
 
 def _row(paths, key):
     return data_rows(openpyxl.load_workbook(paths["SEK"])["Data Kinerja"])[key]
@@ -77,16 +72,16 @@ def _both(*mutations):
 SEK_06_LINE = "SUB 5.01.01.2.02.0001"  # Penyediaan Gaji dan Tunjangan ASN, pagu Rp 4.250.000.000
 # One mistake -> exactly one issue with its code, severity, sheet and cell (product.md §3.6).
 MISTAKES = {
-    "missing-value": (_set("SEK-01", "actual", None), "actual", "SEK-01", "error"),
-    "value-not-available": (_both(_set("SEK-01", "actual", None), _set("SEK-01", "note", "Data BPS terbit Juli")),
-                            "actual", "SEK-01", "warning"),
-    "not-a-number": (_set("SEK-01", "actual", "tiga dokumen"), "actual", "SEK-01", "error"),
-    "ambiguous-number": (_set(SEK_06_LINE, "spent", "1.500"), "spent", SEK_06_LINE, "warning"),
-    "negative-value": (_set("SEK-01", "actual", -2), "actual", "SEK-01", "error"),
-    "over-budget": (_set(SEK_06_LINE, "spent", 5_000_000_000), "spent", SEK_06_LINE, "error"),
-    "out-of-range": (_set("SEK-05", "actual", 120), "actual", "SEK-05", "error"),
-    "extreme-achievement": (_set("SEK-01", "actual", 30), "actual", "SEK-01", "warning"),
-    "prefilled-changed": (_set("SEK-04", "target", 50), "target", "SEK-04", "error"),
+    "missing-value": (set_cell("SEK-01", "actual", None), "actual", "SEK-01", "error"),
+    "value-not-available": (_both(set_cell("SEK-01", "actual", None),
+                                  set_cell("SEK-01", "note", "Data BPS terbit Juli")), "actual", "SEK-01", "warning"),
+    "not-a-number": (set_cell("SEK-01", "actual", "tiga dokumen"), "actual", "SEK-01", "error"),
+    "ambiguous-number": (set_cell(SEK_06_LINE, "spent", "1.500"), "spent", SEK_06_LINE, "warning"),
+    "negative-value": (set_cell("SEK-01", "actual", -2), "actual", "SEK-01", "error"),
+    "over-budget": (set_cell(SEK_06_LINE, "spent", 5_000_000_000), "spent", SEK_06_LINE, "error"),
+    "out-of-range": (set_cell("SEK-05", "actual", 120), "actual", "SEK-05", "error"),
+    "extreme-achievement": (set_cell("SEK-01", "actual", 30), "actual", "SEK-01", "warning"),
+    "prefilled-changed": (set_cell("SEK-04", "target", 50), "target", "SEK-04", "error"),
 }
 
 
@@ -104,7 +99,7 @@ def test_one_issue_per_mistake(round_ws, code):
 
 def test_prefilled_change_names_the_original(round_ws, messages):
     root, paths = round_ws
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-04", "target", 50))
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", set_cell("SEK-04", "target", 50))
     issue = _unit_issues(run_round(root), "SEK")[0]
     assert issue.params["original"] == "72" and issue.params["value"] == "50"
     assert "seharusnya \"72\"" in issue.message(messages)
@@ -345,7 +340,7 @@ def test_an_email_with_two_attachments(round_ws):
 
 def test_duplicates_and_a_resubmission(round_ws):
     root, paths = round_ws
-    first = fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-01", "actual", None),
+    first = fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", set_cell("SEK-01", "actual", None),
                           received="2026-10-05T10:00:00+07:00")
     shutil.copy2(first, _inbox(root) / "SEK (1).xlsx")
     fill_workbook(paths["SEK"], _inbox(root) / "SEK-perbaikan.xlsx", received="2026-10-07T10:00:00+07:00")
@@ -380,7 +375,7 @@ def _ledger_dump(root):
 def test_running_twice_changes_nothing_and_parses_nothing(round_ws, monkeypatch):
     root, paths = round_ws
     fill_all(root, paths, skip=("IPW",))
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-01", "actual", "x"))
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", set_cell("SEK-01", "actual", "x"))
     first = run_round(root)
     ledger_before = _ledger_dump(root)
     outputs_before = {p: p.read_bytes() for p in (root / "output" / "2026-TW3" / "umpan-balik").iterdir()}
@@ -408,7 +403,7 @@ def test_files_are_archived_before_anything_else_and_survive_the_inbox(round_ws)
 
 def test_feedback_workbook_marks_cells_and_keeps_validations(round_ws):
     root, paths = round_ws
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-01", "actual", "tiga"))
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", set_cell("SEK-01", "actual", "tiga"))
     result = run_round(root)
     path = result.feedback["SEK"]
     assert path.name == "Umpan Balik 2026-TW3 - Sekretariat.xlsx"
@@ -430,10 +425,10 @@ def test_feedback_workbook_marks_cells_and_keeps_validations(round_ws):
 
 def test_status_from_the_ledger(round_ws, run_cli):
     root, paths = round_ws
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK-a.xlsx", _set("SEK-01", "actual", None),
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK-a.xlsx", set_cell("SEK-01", "actual", None),
                   received="2026-10-05T10:00:00+07:00")
     fill_workbook(paths["SEK"], _inbox(root) / "SEK-b.xlsx", received="2026-10-10T10:00:00+07:00")
-    fill_workbook(paths["PPM"], _inbox(root) / "PPM.xlsx", _set("PPM-01", "actual", "x"))
+    fill_workbook(paths["PPM"], _inbox(root) / "PPM.xlsx", set_cell("PPM-01", "actual", "x"))
     # The run after the files arrived (one received "in the future" would be suspicious-time).
     assert run_cli("--project", root, "run", env={"SOPKINERJA_NOW": RUN_AT}).exit_code == 3
     result = run_cli("--project", root, "status", "--json")
@@ -450,10 +445,10 @@ def test_status_from_the_ledger(round_ws, run_cli):
 
 def test_run_and_status_say_exactly_what_happened(round_ws, run_cli):
     root, paths = round_ws
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK-a.xlsx", _set("SEK-01", "actual", None),
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK-a.xlsx", set_cell("SEK-01", "actual", None),
                   received="2026-10-05T10:00:00+07:00")
     fill_workbook(paths["SEK"], _inbox(root) / "SEK-b.xlsx", received="2026-10-10T10:00:00+07:00")
-    fill_workbook(paths["PPM"], _inbox(root) / "PPM.xlsx", _set("PPM-01", "actual", "x"))
+    fill_workbook(paths["PPM"], _inbox(root) / "PPM.xlsx", set_cell("PPM-01", "actual", "x"))
     result = run_cli("--project", root, "run", env={"SOPKINERJA_NOW": RUN_AT})
     assert result.exit_code == 3
     assert result.stdout.splitlines() == [
@@ -504,7 +499,7 @@ def test_parallel_parsing_under_spawn_matches_serial(round_ws, monkeypatch):
 
     root, paths = round_ws
     fill_all(root, paths)
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK-x.xlsx", _set("SEK-01", "actual", "x"),
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK-x.xlsx", set_cell("SEK-01", "actual", "x"),
                   received="2026-10-06T10:00:00+07:00")
     twin = root.parent / "kembar"
     shutil.copytree(root, twin)
@@ -550,9 +545,7 @@ def test_xls_and_ods_returns(round_ws, tmp_path, fmt):
     assert value == pytest.approx(4.59)
 
 
-def _psda_mistake(workbook, rows):
-    workbook["Data Kinerja"].cell(row=rows["PSDA-02"], column=col("actual")).value = "dua koma satu"
-
+_psda_mistake = set_cell("PSDA-02", "actual", "dua koma satu")
 
 def test_a_set_with_one_mistake_of_each_kind(round_ws, run_cli):
     """Issue 4's acceptance: exact codes and cells, exit 3, one feedback workbook per faulty unit."""
@@ -693,7 +686,7 @@ def test_feedback_bytes_do_not_depend_on_the_clock(round_ws, monkeypatch):
     import zipfile
 
     root, paths = round_ws
-    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", _set("SEK-01", "actual", None))
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", set_cell("SEK-01", "actual", None))
     first = run_round(root).feedback["SEK"].read_bytes()
 
     class Later(real_datetime.datetime):

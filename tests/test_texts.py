@@ -15,7 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import GENERATED_AT, RUN_AT, col, fill_all, fill_workbook, run_round
+from conftest import GENERATED_AT, RUN_AT, col, fill_all, fill_workbook, run_round, set_cell
 
 from sopkinerja.i18n import Messages, catalogue
 
@@ -192,9 +192,7 @@ def test_lateness_by_a_second_shows_the_seconds(round_ws):
 def test_a_late_and_rejected_file_is_never_told_its_data_is_accepted(round_ws):
     root, paths = round_ws
 
-    def broken(workbook, rows):
-        workbook["Data Kinerja"].cell(row=rows["SEK-01"], column=col("actual")).value = "banyak"
-
+    broken = set_cell("SEK-01", "actual", "banyak")
     fill_workbook(paths["SEK"], root / "input" / "masuk" / "SEK.xlsx", broken, received="2026-10-10T10:00:00+07:00")
     result = run_round(root)
     assert next(u for u in result.units if u.unit == "SEK").status == "rejected"
@@ -205,9 +203,7 @@ def test_a_late_and_rejected_file_is_never_told_its_data_is_accepted(round_ws):
 def test_an_ambiguous_number_names_its_other_reading_whole(round_ws):
     root, paths = round_ws
 
-    def typed(workbook, rows):
-        workbook["Data Kinerja"].cell(row=rows["PPM-06"], column=col("actual")).value = "1.234"
-
+    typed = set_cell("PPM-06", "actual", "1.234")
     fill_workbook(paths["PPM"], root / "input" / "masuk" / "PPM.xlsx", typed)
     result = run_round(root)
     issue = next(i for i in result.issues if i.code == "ambiguous-number")
@@ -242,9 +238,7 @@ def test_step_says_whole_minutes_and_warns_of_a_date_outside_the_cycle(example_w
 def test_feedback_comments_speak_the_users_words(round_ws):
     root, paths = round_ws
 
-    def broken(workbook, rows):
-        workbook["Data Kinerja"].cell(row=rows["SEK-01"], column=col("actual")).value = "banyak"
-
+    broken = set_cell("SEK-01", "actual", "banyak")
     fill_workbook(paths["SEK"], root / "input" / "masuk" / "SEK.xlsx", broken)
     result = run_round(root)
     workbook = openpyxl.load_workbook(result.feedback["SEK"])
@@ -333,9 +327,7 @@ def test_a_closed_pipe_ends_quietly(round_ws):
 def test_files_are_created_with_the_processs_umask(round_ws):
     root, paths = round_ws
 
-    def broken(workbook, rows):
-        workbook["Data Kinerja"].cell(row=rows["SEK-01"], column=col("actual")).value = "banyak"
-
+    broken = set_cell("SEK-01", "actual", "banyak")
     fill_workbook(paths["SEK"], root / "input" / "masuk" / "SEK.xlsx", broken)
     result = run_round(root)
     mask = os.umask(0o022)
