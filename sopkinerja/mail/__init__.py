@@ -79,12 +79,8 @@ def send(workspace, clock: Callable[[], datetime], unit_code: str | None = None,
     with workspace.lock(), workspace.ledger() as ledger:
         earlier = _attempts(ledger, period, "send")
         for unit in units:
-            request = ledger.latest_request(period, unit.code)
+            request = _request_of(ledger, period, unit, result)
             if request is None:
-                result.skipped.append((unit.code, "no_request"))
-                continue
-            if not unit.email:
-                result.skipped.append((unit.code, "no_email"))
                 continue
             if not dry_run and not again and ledger.mail_sent("send", period, unit.code, request["request_id"]):
                 result.skipped.append((unit.code, "already_sent"))
@@ -127,12 +123,8 @@ def remind(workspace, clock: Callable[[], datetime], unit_code: str | None = Non
             state = report[unit.code]
             if state.status == "accepted":
                 continue
-            request = ledger.latest_request(period, unit.code)
+            request = _request_of(ledger, period, unit, result)
             if request is None:
-                result.skipped.append((unit.code, "no_request"))
-                continue
-            if not unit.email:
-                result.skipped.append((unit.code, "no_email"))
                 continue
             if state.status == "rejected":
                 path = workspace.period_output() / FEEDBACK_FOLDER / feedback_name(period, unit.name)
@@ -158,6 +150,40 @@ def _addressed(workspace, unit_code: str | None, dry_run: bool) -> tuple:
     if unit_code is not None and not units:
         raise SopkinerjaError("generate.unknown_unit", unit=unit_code, known=", ".join(u.code for u in master.units))
     return config, config.period.code, units
+
+
+def _request_of(ledger, period: str, unit, result: SendResult):
+    """The unit's latest request of the round, or None when it cannot be mailed (no request yet, no
+    address in the master): then the unit is named in ``result.skipped`` with why."""
+    request = ledger.latest_request(period, unit.code)
+    reason = "no_request" if request is None else None if unit.email else "no_email"
+    if reason is not None:
+        result.skipped.append((unit.code, reason))
+        return None
+    return request
+
+
+def tls_context(mail):
+    """A TLS context that verifies the server, with ``sertifikat`` as the CA for a server with its
+    own certificate (SMTP and IMAP alike); a CA file that cannot be read is said in words."""
+    import ssl
+
+    try:
+        return ssl.create_default_context(cafile=str(mail.certificate) if mail.certificate else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise SopkinerjaError("mail.certificate_file", path=str(mail.certificate), detail=str(exc)) from None
+
+
+def unreachable_detail(exc: Exception, said: str = "") -> str:
+    """Why a server could not be reached, for ``mail.unreachable``: "host" for a name that does not
+    resolve, else the system's words, the server's own (``said``) or the error's name."""
+    import socket
+
+    if isinstance(exc, socket.gaierror):
+        return "host"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return said or type(exc).__name__
 
 
 def _attempts(ledger, period: str, kind: str) -> dict[tuple[str, str], int]:

@@ -11,12 +11,12 @@ certificate, login, IMAP switched off for the account, no such folder) is a Sopk
 from __future__ import annotations
 
 import re
-import socket
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sopkinerja.errors import SopkinerjaError
+from sopkinerja.mail import tls_context, unreachable_detail
 
 TIMEOUT = 60
 BATCH = 200  # messages whose size, date and envelope one FETCH asks for
@@ -48,10 +48,7 @@ class Incoming:
 
         mail = self.mail
         where = {"host": self.host, "port": mail.imap_port}
-        try:
-            context = ssl.create_default_context(cafile=str(mail.certificate) if mail.certificate else None)
-        except (OSError, ssl.SSLError) as exc:
-            raise SopkinerjaError("mail.certificate_file", path=str(mail.certificate), detail=str(exc)) from None
+        context = tls_context(mail)
         try:
             self.client = IMAPClient(self.host, mail.imap_port, ssl=mail.security == "ssl", ssl_context=context,
                                      timeout=TIMEOUT)
@@ -77,11 +74,8 @@ class Incoming:
             raise SopkinerjaError("mail.login_failed", user=mail.user, env=ENV_VAR, **where) from None
         except (OSError, IMAPClientError) as exc:  # refused, unknown host, timeout, TLS handshake, BYE
             self._close(polite=False)
-            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else _words(str(exc))
-            detail = detail or type(exc).__name__
-            if isinstance(exc, socket.gaierror):
-                detail = "host"
-            raise SopkinerjaError("mail.unreachable", detail=detail, **where) from None
+            raise SopkinerjaError("mail.unreachable", detail=unreachable_detail(exc, _words(str(exc))),
+                                  **where) from None
         return self
 
     def separator(self, folder: str) -> str:

@@ -70,6 +70,7 @@ class FetchResult:
 
 def fetch(workspace, clock: Callable[[], datetime], password: Callable[[], str] | None = None) -> FetchResult:
     """Take every new message of the ``[surel] folder`` into the inbox folder."""
+    from sopkinerja.ingest.archive import digest
     from sopkinerja.mail import _password
     from sopkinerja.mail.imap import Incoming
 
@@ -111,8 +112,9 @@ def fetch(workspace, clock: Callable[[], datetime], password: Callable[[], str] 
             if data is None:
                 message.status = "gone"
                 continue
-            _keep(workspace, ledger, folder_dir, result, message, data)
-            _record(workspace, ledger, result, message, _digest(data), clock)
+            sha256 = digest(data)
+            _keep(workspace, ledger, folder_dir, result, message, data, sha256)
+            _record(workspace, ledger, result, message, sha256, clock)
     return result
 
 
@@ -126,12 +128,13 @@ def _since(workspace, ledger) -> date:
     return datetime.fromisoformat(first).astimezone(workspace.config.calendar.tz).date() - timedelta(days=1)
 
 
-def _keep(workspace, ledger, folder_dir: Path, result: FetchResult, message: Fetched, data: bytes) -> None:
+def _keep(workspace, ledger, folder_dir: Path, result: FetchResult, message: Fetched, data: bytes,
+          sha256: str) -> None:
     """The message's bytes into the inbox (atomically), dated with the server's receipt time;
     bytes fetched before (a rescan after a UIDVALIDITY change) are not written twice."""
     from sopkinerja.atomic import write_bytes
 
-    before = ledger.mail_in_file(_digest(data))
+    before = ledger.mail_in_file(sha256)
     if before is not None and before[0] and (workspace.root / before[0]).is_file():
         message.status, message.path = "same", workspace.root / before[0]
         return
@@ -150,9 +153,3 @@ def _record(workspace, ledger, result: FetchResult, message: Fetched, sha256: st
                            path=workspace.relative(message.path) if message.path else None,
                            sender=message.sender, subject=message.subject,
                            fetched_at=clock().isoformat())
-
-
-def _digest(data: bytes) -> str:
-    from sopkinerja.ingest.archive import digest
-
-    return digest(data)

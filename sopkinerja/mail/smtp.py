@@ -7,10 +7,10 @@ report; a problem with the connection (cannot reach, certificate, login) is a So
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 
 from sopkinerja.errors import SopkinerjaError
+from sopkinerja.mail import tls_context, unreachable_detail
 
 TIMEOUT = 60
 
@@ -22,10 +22,7 @@ class Outgoing:
     def __enter__(self) -> Outgoing:
         mail = self.mail
         where = {"host": mail.smtp_host, "port": mail.smtp_port}
-        try:
-            context = ssl.create_default_context(cafile=str(mail.certificate) if mail.certificate else None)
-        except (OSError, ssl.SSLError) as exc:
-            raise SopkinerjaError("mail.certificate_file", path=str(mail.certificate), detail=str(exc)) from None
+        context = tls_context(mail)
         try:
             if mail.security == "ssl":
                 self.server = smtplib.SMTP_SSL(mail.smtp_host, mail.smtp_port, timeout=TIMEOUT, context=context)
@@ -53,10 +50,7 @@ class Outgoing:
             raise SopkinerjaError("mail.no_tls" if str(exc) == "starttls" else "mail.no_auth", **where) from None
         except (OSError, smtplib.SMTPException) as exc:  # refused, unknown host, timeout, TLS handshake
             self._close(polite=False)
-            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-            if isinstance(exc, socket.gaierror):
-                detail = "host"
-            raise SopkinerjaError("mail.unreachable", detail=detail, **where) from None
+            raise SopkinerjaError("mail.unreachable", detail=unreachable_detail(exc), **where) from None
         return self
 
     def _login(self, user: str, password: str) -> None:
