@@ -34,3 +34,18 @@ def sha256_file(path: Path) -> str:
     for chunk in chunks(path):
         digest.update(chunk)
     return digest.hexdigest()
+
+
+def code_mark() -> str:
+    """What the running code is: a digest of the package's version and of its ``.py`` and ``.toml``
+    files' names, sizes and modification times (not contents: cheap on every run). What a run's
+    outputs and a file's kept check depend on besides their inputs."""
+    import sopkinerja
+
+    package = Path(sopkinerja.__file__).parent
+    digest = hashlib.sha256(sopkinerja.__version__.encode())
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".toml") and p.is_file()):
+        info = path.stat()
+        digest.update(f"{path.relative_to(package).as_posix()}|{info.st_size}|{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+

@@ -167,14 +167,13 @@ def _fingerprint(workspace: Workspace, ledger, sop) -> str:
     configuration, SOP, templates and master files, every inbox file, and what other
     commands wrote to the ledger (requests from ``generate``, step events from
     ``generate`` and ``step``; run's own rows are left out)."""
-    import sopkinerja
+    from sopkinerja.files import code_mark
     from sopkinerja.ingest.reader import PARSER_VERSION
     from sopkinerja.report.html import shipped_templates
 
     config = workspace.config
     d = _Digest()
-    d.add(sopkinerja.__version__, PARSER_VERSION, str(workspace.root.resolve()), config.language)
-    d.tree(Path(sopkinerja.__file__).parent, (".py", ".toml"))
+    d.add(code_mark(), PARSER_VERSION, str(workspace.root.resolve()), config.language)
     d.tree(shipped_templates(), (".j2", ".css"))
     for path in (config.root / "sopkinerja.toml", config.sop_file, config.paths.templates, config.paths.master):
         if path is not None:

@@ -202,19 +202,14 @@ def _earlier_rounds(ledger, todo: list[FileOutcome], rules: Rules) -> tuple[list
 
 
 def _check_base(ledger, rules: Rules) -> str:
-    """What every file's check depends on besides the file: the code (its files' sizes and times,
-    as run's own fingerprint reads them), the parser, the rules and the requests issued."""
+    """What every file's check depends on besides the file: the code (``files.code_mark``, as run's
+    own fingerprint reads it), the parser, the rules and the requests issued."""
     import hashlib
 
-    import sopkinerja
+    from sopkinerja.files import code_mark
 
-    digest = hashlib.sha256(repr((sopkinerja.__version__, PARSER_VERSION, repr(rules),
-                                  ledger.requests_mark())).encode("utf-8", "surrogatepass"))
-    package = Path(sopkinerja.__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        info = path.stat()
-        digest.update(f"{path.relative_to(package)}|{info.st_size}|{info.st_mtime_ns}".encode())
-    return digest.hexdigest()
+    return hashlib.sha256(repr((code_mark(), PARSER_VERSION, repr(rules), ledger.requests_mark())).encode(
+        "utf-8", "surrogatepass")).hexdigest()
 
 
 def check_key(base: str, outcome: FileOutcome) -> str:
