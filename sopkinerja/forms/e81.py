@@ -11,12 +11,21 @@ Every unit value is written as a number or a string, never a formula.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sopkinerja.forms import layouts as L
-from sopkinerja.forms.sheet import Formats, open_workbook, page_setup, signature_block, write_title
+from sopkinerja.forms.sheet import (
+    Formats,
+    blocks_of,
+    open_workbook,
+    page_setup,
+    row_xml,
+    signature_block,
+    text_cell,
+    write_title,
+    xf,
+)
 from sopkinerja.models import Period
 from sopkinerja.rules import capaian, kategori, round_half_up, serapan
 
@@ -347,19 +356,19 @@ def write(form: E81, path: Path, signatures, signed_on: str, language: str, crea
 
 def _body_styles(f: Formats) -> dict:
     """The xf index of every format the body uses (xlsxwriter assigns one when asked)."""
-    return {kind: {"text": f.texts[kind]._get_xf_index(), "rupiah": f.rupiah[kind]._get_xf_index(),
-                   "numbers": [f.number(kind, places)._get_xf_index() for places in (0, 1, 2)]}
+    return {kind: {"text": xf(f.texts[kind]), "rupiah": xf(f.rupiah[kind]),
+                   "numbers": [xf(f.number(kind, places)) for places in (0, 1, 2)]}
             for kind in KINDS}
-
-
-BLOCK_ROWS = 2000
 
 
 def _body_blocks(form: E81, first_row: int, positions, widths, styles) -> list:
     """The body as deflated blocks of ``<row>`` XML from Excel row ``first_row`` (measured: the
     per-cell work here is what the form costs at scale; kept to one f-string per cell)."""
+    return blocks_of(_body_rows(form.rows, first_row, positions, widths, styles))
+
+
+def _body_rows(rows: list[FormRow], first_row: int, positions, widths, styles):
     from sopkinerja.cells import column_letter
-    from sopkinerja.report.splice import Block, escape
 
     letters = [column_letter(index) for index in range(L.sheet_width(L.E81_COLUMNS))]
     text_at = [letters[positions[key]] for key in ("number", "objective", "program", "indicator")]
@@ -367,18 +376,8 @@ def _body_blocks(form: E81, first_row: int, positions, widths, styles) -> list:
     unit_at, remarks_at = letters[positions["unit"]], letters[positions["remarks"]]
     fits = [_fits(widths[positions[key]]) for key in ("objective", "program", "indicator", "unit", "remarks")]
     rate = _AT["renstra_rate"]
-    special = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$|\n")
-
-    def text(letter: str, row: str, value: str, style: int) -> str:
-        if not value:
-            return f'<c r="{letter}{row}" s="{style}"/>'
-        if special.search(value):
-            space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-            return f'<c r="{letter}{row}" s="{style}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
-        return f'<c r="{letter}{row}" s="{style}" t="inlineStr"><is><t>{value}</t></is></c>'
-
-    blocks, parts = [], []
-    for offset, item in enumerate(form.rows):
+    text = text_cell
+    for offset, item in enumerate(rows):
         row = str(first_row + offset)
         style = styles[item.kind]
         plain, numbers = style["text"], style["numbers"]
@@ -397,14 +396,7 @@ def _body_blocks(form: E81, first_row: int, positions, widths, styles) -> list:
                    f'<c r="{rp_letter}{row}" s="{rp_is}"><v>{float(rp)!r}</v></c>')
         append(text(unit_at, row, item.unit, plain))
         append(text(remarks_at, row, item.remarks, plain))
-        height = f' ht="{LINE_HEIGHT * lines + 2:g}" customHeight="1"' if lines > 1 else ""
-        parts.append(f'<row r="{row}"{height}>{"".join(cells)}</row>')
-        if len(parts) == BLOCK_ROWS:
-            blocks.append(Block.of("".join(parts), level=1))
-            parts = []
-    if parts:
-        blocks.append(Block.of("".join(parts), level=1))
-    return blocks
+        yield row_xml(row, cells, lines, LINE_HEIGHT)
 
 
 LINE_HEIGHT = 11.5  # points per line of 9-point text

@@ -9,8 +9,19 @@ from pathlib import Path
 
 from sopkinerja.forms import layouts as L
 from sopkinerja.forms.e81 import LINE_HEIGHT, TEXT_COLUMNS, _decimals, _lines, dpa_key
-from sopkinerja.forms.sheet import Formats, open_workbook, page_setup, write_title
+from sopkinerja.forms.sheet import (
+    Formats,
+    blocks_of,
+    number_cell,
+    open_workbook,
+    page_setup,
+    row_xml,
+    text_cell,
+    write_title,
+    xf,
+)
 from sopkinerja.models import Period
+from sopkinerja.report.splice import Splice, splice
 from sopkinerja.rules import kategori, serapan
 
 
@@ -30,10 +41,16 @@ def write(recap, config, previous: dict, path: Path, language: str, created) -> 
         if name in col:
             col[name] = [v if isinstance(v, str) else "" for v in col[name]]
     footers = {u.code: u.footer for u in recap.units}
-    _measurement(workbook, f, col, previous, values, language)
-    _factors(workbook, f, col, footers, values, language)
+    # A province's year is 500,000 indicators: those two sheets' bodies are sheet XML spliced into
+    # what xlsxwriter wrote (report.splice, as the E.81's), not a Python call per cell.
+    bodies = [_measurement(workbook, f, col, previous, values, language),
+              _factors(workbook, f, col, footers, values, language)]
     _budget(workbook, f, col, recap, values, language)
     workbook.close()
+    splice(path, [Splice(f"xl/worksheets/sheet{number}.xml", first, blocks, first + len(col["kode_indikator"]),
+                         len(layout.columns) - 1)
+                  for number, ((first, blocks), layout) in enumerate(
+                      zip(bodies, (L.LKJIP_MEASUREMENT, L.LKJIP_FACTORS), strict=True), start=1)])
 
 
 def _start(workbook, layout: L.SheetLayout, f, values, language: str):
@@ -84,49 +101,66 @@ def _by_objective(col) -> list[int]:
     return [index for rows in groups.values() for index in rows]
 
 
-def _measurement(workbook, f, col, previous, values, language) -> None:
-    sheet, row = _start(workbook, L.LKJIP_MEASUREMENT, f, values, language)
-    text, percent = f.texts["indicator"], f.number("indicator", 2)
-    shown_objective = None
-    for number_, index in enumerate(_by_objective(col), start=1):
-        code = col["kode_indikator"][index]
-        objective = col["sasaran"][index] or ""
-        shown = objective if objective != shown_objective else ""
-        last = previous.get(code)
-        number = f.number("indicator", _decimals([_plain(col["target_tahunan"][index]),
-                                                  _plain(col["realisasi_sd"][index]), last[0] if last else None]))
-        _fit(sheet, row, L.LKJIP_MEASUREMENT, {1: shown, 2: col["indikator"][index], 3: col["satuan"][index]})
-        sheet.write_number(row, 0, number_, f.number("indicator", 0))
-        _text(sheet, row, 1, shown, text)
-        shown_objective = objective
-        _text(sheet, row, 2, col["indikator"][index], text)
-        _text(sheet, row, 3, col["satuan"][index], text)
-        _num(sheet, row, 4, col["target_tahunan"][index], number, text)
-        _num(sheet, row, 5, col["realisasi_sd"][index], number, text)
-        value = col["capaian_tahunan_persen"][index]
-        _num(sheet, row, 6, value, percent, text)
-        _text(sheet, row, 7, kategori(None if value != value else value) or "", text)
-        _num(sheet, row, 8, last[0] if last else None, number, text)
-        _num(sheet, row, 9, last[1] if last and last[1] is not None else None, percent, text)
-        row += 1
+def _measurement(workbook, f, col, previous, values, language) -> tuple[int, list]:
+    """The sheet's header by xlsxwriter; its body as row XML (spliced in by ``write``): the first
+    body row (0-based) and the rows."""
+    _, row = _start(workbook, L.LKJIP_MEASUREMENT, f, values, language)
+    text, percent = xf(f.texts["indicator"]), xf(f.number("indicator", 2))
+    numbers = [xf(f.number("indicator", places)) for places in (0, 1, 2)]
+    widths = [c.widths[0] for c in L.LKJIP_MEASUREMENT.columns]
+
+    def rows():
+        shown_objective = None
+        for offset, index in enumerate(_by_objective(col)):
+            at = str(row + offset + 1)
+            code = col["kode_indikator"][index]
+            objective = col["sasaran"][index] or ""
+            shown = objective if objective != shown_objective else ""
+            shown_objective = objective
+            last = previous.get(code)
+            number = numbers[min(_decimals([_plain(col["target_tahunan"][index]), _plain(col["realisasi_sd"][index]),
+                                            last[0] if last else None]), 2)]
+            name, measure = col["indikator"][index], col["satuan"][index]
+            value = col["capaian_tahunan_persen"][index]
+            value = None if value is None or value != value else value
+            cells = [f'<c r="A{at}" s="{numbers[0]}"><v>{offset + 1}</v></c>',
+                     text_cell("B", at, shown, text), text_cell("C", at, name, text), text_cell("D", at, measure, text),
+                     number_cell("E", at, col["target_tahunan"][index], number, text),
+                     number_cell("F", at, col["realisasi_sd"][index], number, text),
+                     number_cell("G", at, value, percent, text), text_cell("H", at, kategori(value) or "", text),
+                     number_cell("I", at, last[0] if last else None, number, text),
+                     number_cell("J", at, last[1] if last else None, percent, text)]
+            yield row_xml(at, cells, _height(widths, {1: shown, 2: name, 3: measure}), LINE_HEIGHT)
+
+    return row, blocks_of(rows())
 
 
-def _factors(workbook, f, col, footers, values, language) -> None:
+def _factors(workbook, f, col, footers, values, language) -> tuple[int, list]:
     """Per indicator its unit's words; where the indicator has none, the unit's footer cells."""
-    sheet, row = _start(workbook, L.LKJIP_FACTORS, f, values, language)
-    text = f.texts["indicator"]
+    _, row = _start(workbook, L.LKJIP_FACTORS, f, values, language)
+    text, whole = xf(f.texts["indicator"]), xf(f.number("indicator", 0))
+    widths = [c.widths[0] for c in L.LKJIP_FACTORS.columns]
     fallback = {"faktor_pendorong": "footer_drivers", "faktor_penghambat": "footer_obstacles",
                 "tindak_lanjut": "footer_next_quarter"}
-    for number_, index in enumerate(_by_objective(col), start=1):
-        unit = footers.get(col["kode_unit"][index], {})
-        words = {offset: col[column][index] or unit.get(fallback[column], "")
-                 for offset, column in enumerate(("faktor_pendorong", "faktor_penghambat", "tindak_lanjut"), start=2)}
-        _fit(sheet, row, L.LKJIP_FACTORS, {1: col["indikator"][index], **words})
-        sheet.write_number(row, 0, number_, f.number("indicator", 0))
-        _text(sheet, row, 1, col["indikator"][index], text)
-        for offset, words_ in words.items():
-            _text(sheet, row, offset, words_, text)
-        row += 1
+
+    def rows():
+        for offset, index in enumerate(_by_objective(col)):
+            at = str(row + offset + 1)
+            unit = footers.get(col["kode_unit"][index], {})
+            words = [col[column][index] or unit.get(fallback[column], "")
+                     for column in ("faktor_pendorong", "faktor_penghambat", "tindak_lanjut")]
+            name = col["indikator"][index]
+            cells = [f'<c r="A{at}" s="{whole}"><v>{offset + 1}</v></c>', text_cell("B", at, name, text),
+                     *(text_cell(letter, at, said, text) for letter, said in zip("CDE", words, strict=True))]
+            lines = _height(widths, {1: name, **dict(enumerate(words, start=2))})
+            yield row_xml(at, cells, lines, LINE_HEIGHT)
+
+    return row, blocks_of(rows())
+
+
+def _height(widths: list[float], texts: dict[int, str]) -> int:
+    """How many lines the row needs for its wrapped texts (column index -> text)."""
+    return max((_lines(text, widths[index]) for index, text in texts.items()), default=1)
 
 
 def _budget(workbook, f, col, recap, values, language) -> None:
