@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 
@@ -151,39 +152,106 @@ class Recap:
         return [u for u in self.units if u.numbers.budget_left_out > 0]
 
 
-def consolidate(ledger, master, period: str, unit_statuses, cap: float | None) -> Recap:
+def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, cache: Path | None = None) -> Recap:
     """Build the agency table from the ledger's accepted values of the year up to ``period``.
 
-    Column-wise where it pays (pandas/numpy): at 1,000 units × 500 indicators
-    the table has 500,000 rows. Each rule is the one function of
-    ``sopkinerja.rules``, applied row by row, never as a vectorised twin.
+    Unit by unit (``_unit_piece``): a unit's rows depend only on its own answers, requests and
+    master rows, so each unit's piece is kept in ``cache`` (derived data, safe to delete) by a key
+    of those, and one resubmission consolidates one unit again. The agency's figures are summed
+    from the pieces in master order, as the one table's were. Column-wise where it pays
+    (numpy); each rule is the one function of ``sopkinerja.rules``, applied row by row, never
+    as a vectorised twin.
     """
     import pandas as pd
 
     current = Period.parse(period)
     rounds = current.so_far()
     statuses = {u.unit: u for u in unit_statuses}
-    indicators = [i for unit in master.units for i in master.indicators_of(unit.code)]
-    names = {u.code: u.name for u in master.units}
-    line_of = {i.code: i.budget_key for i in master.indicators}
-    series = year_series(ledger, current, line_of)
-    accepted = {code for code, status in statuses.items() if status.status == "accepted"}
-    answered = [{unit for unit, code in series.answered if code == p.code} for p in rounds[:-1]] + [accepted]
-    own_values: list[list[float]] = [[] for _ in rounds]
-    year = _year(indicators, series, rounds, answered, own_values)  # the year so far at each round
-    # The round's targets as each round's requests showed them (dicts dropped once read: memory).
-    targets, collected = [], []
-    for p in rounds[:-1]:
-        shown = ledger.issued_numbers(p.code)
-        targets.append(_targets(indicators, p, shown))
-        collected.append(bool(shown))
-        del shown
-    issued = ledger.issued_numbers(period)
-    collected.append(bool(issued))
-    columns: dict[str, object] = {  # built column by column, the table made once in its order (one copy)
-        "periode": [period] * len(indicators),
+    lines: dict[str, dict[str, object]] = {}  # unit -> {first indicator code: its budget line}
+    for line in master.budget_lines.values():
+        lines.setdefault(line.unit_code, {})[line.indicators[0]] = line
+    pieces = PieceCache(cache)
+    marks = ledger.round_marks([p.code for p in _read_rounds(current)])
+    from sopkinerja.files import code_mark
+
+    code = code_mark()
+    units, parts = [], []
+    for unit in master.units:
+        indicators = master.indicators_of(unit.code)
+        accepted = statuses[unit.code].status == "accepted"
+        key = PieceCache.key(PIECE_VERSION, code, period, cap, unit.code, unit.name, accepted,
+                             marks.get(unit.code, ()), _slice_mark(indicators, lines.get(unit.code, {})))
+        piece = pieces.get(key)
+        if piece is None:
+            piece = _unit_piece(ledger, unit, indicators, lines.get(unit.code, {}), current, accepted, cap)
+            pieces.put(key, piece)
+        piece.columns.update(_master_columns(unit, indicators, current))
+        parts.append(piece)
+    pieces.prune()
+    status_of = {code: UNIT_STATUS[s.status] for code, s in statuses.items()}
+    unit_codes = [p.columns["kode_unit"] for p in parts]
+    columns: dict[str, object] = {}
+    for name in CSV_COLUMNS + EXTRA_COLUMNS:
+        if name == "periode":
+            columns[name] = [period] * sum(len(codes) for codes in unit_codes)
+        elif name == "status_unit":
+            columns[name] = [status_of.get(code) for codes in unit_codes for code in codes]
+        elif name in FLOAT_COLUMNS:
+            columns[name] = _joined([p.columns[name] for p in parts])
+        else:
+            columns[name] = [v for p in parts for v in p.columns[name]]
+        for p in parts:
+            p.columns.pop(name, None)  # one copy at a time (memory)
+    table = pd.DataFrame(columns, copy=False)
+    del columns
+    for unit, piece in zip(master.units, parts, strict=True):
+        status = statuses[unit.code]
+        averages = {p.code: (sum(found) / len(found) if found else None)
+                    for p, found in zip(rounds, piece.counted, strict=True)}
+        units.append(UnitRecap(unit.code, unit.name, status.status, status.on_time, status.received_at,
+                               status.file, status.errors, status.warnings, piece.numbers, averages, piece.footer))
+    total = sum((u.numbers for u in units), Numbers())
+    by_round = {}
+    for index, p in enumerate(rounds):
+        every = [v for piece in parts for v in piece.counted[index]]
+        by_round[p.code] = RoundValues(
+            _joined([piece.own[index] for piece in parts]), _joined([piece.spent[index] for piece in parts]),
+            frozenset(unit.code for unit, piece in zip(master.units, parts, strict=True) if piece.answered[index]),
+            sum(every) / len(every) if every else None,
+            frozenset(c for piece in parts for c in piece.late[index]), ledger.issued_any(p.code))
+    return Recap(period, table, units, total, _completeness(unit_statuses), cap, tuple(p.code for p in rounds),
+                 by_round)
+
+
+# The table's float columns (numpy arrays in a piece, joined with numpy).
+FLOAT_COLUMNS = frozenset({"target", "target_tahunan", "realisasi", "realisasi_periode", "realisasi_sd",
+                           "capaian_persen", "capaian_tahunan_persen", "pagu", "realisasi_anggaran",
+                           "serapan_persen", "capaian_sebelumnya", "perubahan_capaian"})
+PIECE_VERSION = "1"  # part of every kept piece's key: change it when a piece's content changes
+
+
+@dataclass
+class UnitPiece:
+    """One unit's part of the consolidated year: its table rows (the columns it works out; not
+    ``periode``, ``status_unit`` nor what the master gives) and, per round of the year so far, its
+    own values and spending, whether its answer was accepted, its late entries and its capaian as
+    they count in an average."""
+
+    columns: dict[str, object]
+    own: list[np.ndarray]
+    spent: list[np.ndarray]
+    answered: list[bool]
+    late: list[frozenset[str]]
+    counted: list[list[float]]
+    footer: dict[str, str]
+    numbers: Numbers
+
+
+def _master_columns(unit, indicators, current: Period) -> dict[str, list]:
+    """The unit's rows as the master gives them (not kept with a piece: made again each time)."""
+    return {
         "kode_unit": [i.unit_code for i in indicators],
-        "nama_unit": [names[i.unit_code] for i in indicators],
+        "nama_unit": [unit.name] * len(indicators),
         "kode_indikator": [i.code for i in indicators],
         "indikator": [i.name for i in indicators], "satuan": [i.measure for i in indicators],
         "polaritas": [i.polarity for i in indicators],
@@ -192,45 +260,154 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None) -
         "metode": [i.method for i in indicators], "frekuensi": [i.frequency for i in indicators],
         "wajib": [i.due(current) for i in indicators],
     }
+
+
+def _read_rounds(period: Period) -> list[Period]:
+    """The rounds whose ledger rows a unit's piece reads: the year so far, and last year's for the
+    year's first round (its capaian sebelumnya)."""
+    before = period.previous
+    extra = list(before.so_far()) if before is not None and before.year != period.year else []
+    return [*extra, *period.so_far()]
+
+
+def _slice_mark(indicators, lines: dict) -> bytes:
+    """A digest of the unit's master rows and budget lines (pickled: equal rows, equal bytes; a
+    different pickling only costs a piece built again)."""
+    import hashlib
+    import pickle
+
+    return hashlib.blake2b(pickle.dumps((indicators, sorted(lines.items())), protocol=5), digest_size=16).digest()
+
+
+def _joined(arrays: list) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.array([], dtype=float)
+
+
+def _unit_piece(ledger, unit, indicators, first_lines: dict, current: Period, accepted: bool,
+                cap: float | None) -> UnitPiece:
+    """One unit's rows of the year so far at ``current`` from its accepted answers and requests."""
+    period = current.code
+    rounds = current.so_far()
+    line_of = {i.code: i.budget_key for i in indicators}
+    series = year_series(ledger, current, line_of, unit.code)
+    answered = [{who for who, code in series.answered if code == p.code} for p in rounds[:-1]]
+    answered.append({unit.code} if accepted else set())
+    own_values: list[list[float]] = [[] for _ in rounds]
+    year = _year(indicators, series, rounds, answered, own_values)  # the year so far at each round
+    # The round's targets as each round's request showed them.
+    targets = [_targets(indicators, p, ledger.issued_numbers(p.code, unit.code)) for p in rounds[:-1]]
+    issued = ledger.issued_numbers(period, unit.code)
+    columns: dict[str, object] = {}
     target = _targets(indicators, current, issued)
     targets.append(target)
     annual = np.array([_nan(_annual(issued, i)) for i in indicators], dtype=float)
     own = np.array([_nan(series.actual.get((i.code, period))) for i in indicators], dtype=float)
     so_far = year[-1]
-    polarity = columns["polaritas"]
+    polarity = [i.polarity for i in indicators]
     value = _each(capaian, so_far, target, polarity)
+    yearly = _each(capaian, so_far, annual, polarity)
     columns.update({"target": target, "target_tahunan": annual, "realisasi": so_far, "realisasi_periode": own,
                     "realisasi_sd": so_far, "capaian_persen": value, "kategori": [kategori(v) for v in value.tolist()],
-                    "capaian_tahunan_persen": _each(capaian, so_far, annual, polarity)})
-    budget, spent, spent_by_round = _budget_columns(indicators, master, series, current, issued)
-    del issued
-    status_of = {code: UNIT_STATUS[s.status] for code, s in statuses.items()}
-    columns.update({"pagu": budget, "realisasi_anggaran": spent, "serapan_persen": _each(serapan, spent, budget),
-                    "status_unit": [status_of.get(i.unit_code) for i in indicators]})
-    previous, previous_period = _previous(ledger, indicators, current, year, targets, line_of)
+                    "capaian_tahunan_persen": yearly})
+    budget, spent, spent_by_round = _budget_columns(indicators, first_lines, series, current, issued)
+    columns.update({"pagu": budget, "realisasi_anggaran": spent, "serapan_persen": _each(serapan, spent, budget)})
+    previous, previous_period = _previous(ledger, indicators, current, year, targets, line_of, unit.code)
     columns.update({"capaian_sebelumnya": previous, "periode_sebelumnya": previous_period,
                     "perubahan_capaian": value - previous})
-    late_entries = series.late
-    del series
-    cells = {(unit, code): (cell, original) for unit, code, cell, original in ledger.accepted_cells(period)}
-    columns["sel_realisasi"] = [cells.get((i.unit_code, i.code), (None, None))[0] for i in indicators]
-    columns["teks_asli_realisasi"] = [cells.get((i.unit_code, i.code), (None, None))[1] for i in indicators]
-    del cells
-    texts, footers = _narratives(ledger, period)
+    cells = {code: (cell, original) for _, code, cell, original in ledger.accepted_cells(period, unit.code)}
+    columns["sel_realisasi"] = [cells.get(i.code, (None, None))[0] for i in indicators]
+    columns["teks_asli_realisasi"] = [cells.get(i.code, (None, None))[1] for i in indicators]
+    texts, footers = _narratives(ledger, period, unit.code)
     for field_name, column in NARRATIVES.items():
-        columns[column] = [texts.get((i.unit_code, i.code, field_name)) for i in indicators]
-    del texts
-    table = pd.DataFrame({name: columns.pop(name) for name in CSV_COLUMNS + EXTRA_COLUMNS}, copy=False)
-    averages, agency = _round_averages(master, indicators, rounds, year, targets, cap, value)
-    units = _unit_recaps(table, master, statuses, cap, averages, footers)
-    total = sum((u.numbers for u in units), Numbers())
-    late = {p.code: frozenset(key for kind, key, code in late_entries if kind == "actual" and code == p.code)
-            for p in rounds}
-    by_round = {p.code: RoundValues(np.array(own_values[index], dtype=float), spent_by_round[index],
-                                    frozenset(answered[index]), agency[p.code], late[p.code], collected[index])
-                for index, p in enumerate(rounds)}
-    return Recap(period, table, units, total, _completeness(unit_statuses), cap, tuple(p.code for p in rounds),
-                 by_round)
+        columns[column] = [texts.get((unit.code, i.code, field_name)) for i in indicators]
+    counted = []
+    for index in range(len(rounds)):
+        values = value if index == len(rounds) - 1 else _each(capaian, year[index], targets[index], polarity)
+        counted.append([c for c in (for_average(v, cap) for v in values.tolist() if v == v) if c is not None])
+    late = [frozenset(key for kind, key, code in series.late if kind == "actual" and code == p.code) for p in rounds]
+    return UnitPiece(columns, [np.array(v, dtype=float) for v in own_values], spent_by_round,
+                     [unit.code in found for found in answered], late, counted, footers.get(unit.code, {}),
+                     _numbers(value, yearly, own, budget, spent, columns["kategori"], cap))
+
+
+def _numbers(value, yearly, own, budget, spent, bands, cap) -> Numbers:
+    """A unit's totals from its rows."""
+    counted = [for_average(v, cap) for v in value.tolist() if v == v]
+    annual = [for_average(v, cap) for v in yearly.tolist() if v == v]
+    has_budget, has_spent = ~np.isnan(budget), ~np.isnan(spent)
+    counts = {k: 0 for k in KATEGORI}
+    for band in bands:
+        if isinstance(band, str):
+            counts[band] += 1
+    return Numbers(
+        indicators=len(value), filled=int((~np.isnan(own)).sum()),
+        capaian_sum=float(sum(counted)), capaian_count=len(counted),
+        budget=float(sum(budget[has_budget].tolist())), spent=float(sum(spent[has_spent].tolist())),
+        per_kategori=counts, annual_sum=float(sum(annual)), annual_count=len(annual),
+        budget_known=float(sum(budget[has_budget & has_spent].tolist())))
+
+
+class PieceCache:
+    """Units' pieces on disk by a key of what they are made from; derived data, safe to delete.
+    Each entry carries a digest of its bytes (a torn one is built again); pieces not used by the
+    latest consolidation are removed by ``prune``."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.used: set[str] = set()
+
+    @staticmethod
+    def key(*parts) -> str:
+        import hashlib
+
+        digest = hashlib.sha256()
+        for part in parts:
+            digest.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+    def get(self, key: str) -> UnitPiece | None:
+        import hashlib
+        import pickle
+
+        self.used.add(key)
+        if self.folder is None:
+            return None
+        try:
+            blob = (self.folder / f"{key}.unit").read_bytes()
+        except OSError:
+            return None
+        if hashlib.blake2b(blob[16:], digest_size=16).digest() != blob[:16]:
+            return None
+        try:
+            piece = pickle.loads(blob[16:])
+        except Exception:  # written by another version: built again
+            return None
+        return piece if isinstance(piece, UnitPiece) else None
+
+    def put(self, key: str, piece: UnitPiece) -> None:
+        import hashlib
+        import pickle
+
+        self.used.add(key)
+        if self.folder is None:
+            return
+        from sopkinerja.atomic import write_bytes
+
+        data = pickle.dumps(piece, protocol=5)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_bytes(self.folder / f"{key}.unit", hashlib.blake2b(data, digest_size=16).digest() + data,
+                        durable=False)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    def prune(self) -> None:
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.glob("*.unit"):
+            if path.stem not in self.used:
+                path.unlink(missing_ok=True)
 
 
 def _nan(value) -> float:
@@ -285,14 +462,14 @@ def _year(indicators, series: YearSeries, rounds: tuple[Period, ...], answered: 
     return [np.array(column, dtype=float) for column in out]
 
 
-def _budget_columns(indicators, master, series: YearSeries, period: Period, issued):
+def _budget_columns(indicators, first: dict, series: YearSeries, period: Period, issued):
     """Pagu and spending so far on each budget line's first indicator row (spending NaN when
     unknown), and each round's own spending there (one array per round of the year so far).
 
     The round's spending is known when the unit's accepted answer gives it (on the sub kegiatan's
     row, or per indicator in a return of the first template, summed per line by the series).
+    ``first``: indicator code -> the budget line it is the first indicator of.
     """
-    first = {line.indicators[0]: line for line in master.budget_lines.values()}
     codes = [p.code for p in period.so_far()]
     budget, spent = [], []
     by_round: list[list[float]] = [[] for _ in codes]
@@ -315,7 +492,8 @@ def _budget_columns(indicators, master, series: YearSeries, period: Period, issu
             [np.array(column, dtype=float) for column in by_round])
 
 
-def _previous(ledger, indicators, period: Period, year, targets, line_of) -> tuple[np.ndarray, list]:
+def _previous(ledger, indicators, period: Period, year, targets, line_of, unit: str | None = None
+              ) -> tuple[np.ndarray, list]:
     """Each indicator's capaian in the round before, on that round's year so far and target: the
     year's previous round from this year's series (late entries included), or last year's last
     round for the year's first."""
@@ -325,81 +503,24 @@ def _previous(ledger, indicators, period: Period, year, targets, line_of) -> tup
     if before.year == period.year:
         so_far, target = year[-2], targets[-2]
     else:
-        series = year_series(ledger, before, line_of)
+        series = year_series(ledger, before, line_of, unit)
         rounds = before.so_far()
-        answered = [{unit for unit, code in series.answered if code == p.code} for p in rounds]
+        answered = [{who for who, code in series.answered if code == p.code} for p in rounds]
         so_far = _year(indicators, series, rounds, answered)[-1]
-        target = _targets(indicators, before, ledger.issued_numbers(before.code))
+        target = _targets(indicators, before, ledger.issued_numbers(before.code, unit))
     value = _each(capaian, so_far, target, [i.polarity for i in indicators])
     return value, [before.code if v == v else None for v in value.tolist()]
 
 
-def _round_averages(master, indicators, rounds, year, targets, cap, current) -> tuple[dict[str, dict], dict]:
-    """Per unit, its average capaian at each round of the year so far (the HTML's small chart), and
-    the agency's (over all its indicators, not the units' averages) per round."""
-    averages: dict[str, dict] = {u.code: {} for u in master.units}
-    agency: dict[str, float | None] = {}
-    codes = [i.unit_code for i in indicators]
-    polarity = [i.polarity for i in indicators]
-    for index, round_ in enumerate(rounds):
-        last = index == len(rounds) - 1
-        values = current if last else _each(capaian, year[index], targets[index], polarity)
-        sums: dict[str, list[float]] = {}
-        for code, value in zip(codes, values.tolist(), strict=True):
-            counted = for_average(value, cap) if value == value else None
-            if counted is not None:
-                sums.setdefault(code, []).append(counted)
-        for unit in averages:
-            found = sums.get(unit)
-            averages[unit][round_.code] = sum(found) / len(found) if found else None
-        every = [v for found in sums.values() for v in found]
-        agency[round_.code] = sum(every) / len(every) if every else None
-    return averages, agency
-
-
-def _narratives(ledger, period: str) -> tuple[dict, dict]:
+def _narratives(ledger, period: str, unit: str | None = None) -> tuple[dict, dict]:
     """(unit, indicator, field) -> text of the indicators, and unit -> {footer key: text}."""
     texts, footers = {}, {}
-    for unit, code, name, text in ledger.accepted_texts(period):
+    for who, code, name, text in ledger.accepted_texts(period, unit):
         if code:
-            texts[(unit, code, name)] = text
+            texts[(who, code, name)] = text
         else:
-            footers.setdefault(unit, {})[name] = text
+            footers.setdefault(who, {})[name] = text
     return texts, footers
-
-
-def _unit_recaps(table, master, statuses, cap, rounds, footers) -> list[UnitRecap]:
-    """Per unit totals in one pass over the table (a filter per unit is quadratic at scale)."""
-    groups = {code: rows for code, rows in table.groupby("kode_unit", sort=False).indices.items()}
-    capaian_values = table["capaian_persen"].to_numpy(dtype=float, na_value=np.nan)
-    annual = table["capaian_tahunan_persen"].to_numpy(dtype=float, na_value=np.nan)
-    own = table["realisasi_periode"].to_numpy(dtype=float, na_value=np.nan)
-    budget = table["pagu"].to_numpy(dtype=float, na_value=np.nan)
-    spent = table["realisasi_anggaran"].to_numpy(dtype=float, na_value=np.nan)
-    bands = table["kategori"].to_numpy()
-    units = []
-    for unit in master.units:
-        rows = groups.get(unit.code, np.array([], dtype=int))
-        counted = [for_average(v, cap) for v in capaian_values[rows].tolist() if v == v]
-        yearly = [for_average(v, cap) for v in annual[rows].tolist() if v == v]
-        has_budget = ~np.isnan(budget[rows])
-        has_spent = ~np.isnan(spent[rows])
-        counts = {k: 0 for k in KATEGORI}
-        for band in bands[rows]:
-            if isinstance(band, str):
-                counts[band] += 1
-        numbers = Numbers(
-            indicators=len(rows), filled=int((~np.isnan(own[rows])).sum()),
-            capaian_sum=float(sum(counted)), capaian_count=len(counted),
-            budget=float(sum(budget[rows][has_budget].tolist())),
-            spent=float(sum(spent[rows][has_spent].tolist())),
-            per_kategori=counts, annual_sum=float(sum(yearly)), annual_count=len(yearly),
-            budget_known=float(sum(budget[rows][has_budget & has_spent].tolist())))
-        status = statuses[unit.code]
-        units.append(UnitRecap(unit.code, unit.name, status.status, status.on_time, status.received_at,
-                               status.file, status.errors, status.warnings, numbers, rounds.get(unit.code, {}),
-                               footers.get(unit.code, {})))
-    return units
 
 
 def _completeness(unit_statuses) -> Completeness:

@@ -107,7 +107,8 @@ def run(workspace: Workspace, clock: Callable[[], datetime], progress: Progress 
             written, failed = feedback.write_all(workspace, ledger, answer.answers, answer.units,
                                                  stage / feedback.FEEDBACK_FOLDER)
             issues = sorted([*answer.issues, *intake.problems, *failed], key=Issue.sort_key)
-            recap = consolidate(ledger, master, period, answer.units, config.capaian_cap)  # steps 6 and 9
+            recap = consolidate(ledger, master, period, answer.units, config.capaian_cap,  # steps 6 and 9
+                                workspace.cache_folder / f"konsolidasi-{period}")
             record_run_events(ledger, sop, period, answer.units, started, clock())
             timing = timing_log(events(ledger, period), sop, [u.code for u in master.units],
                                 WorkCalendar(config.calendar))

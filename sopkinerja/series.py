@@ -57,13 +57,14 @@ def _codes(period: Period) -> tuple[str, ...]:
     return tuple(p.code for p in period.so_far())
 
 
-def year_series(ledger, period: Period, line_of: dict[str, str] | None = None) -> YearSeries:
-    """The series of ``period``'s year up to it, in one query. ``line_of`` (indicator code -> budget
-    line) attributes the spending a first-template return gave per indicator to its line, summed."""
+def year_series(ledger, period: Period, line_of: dict[str, str] | None = None, unit: str | None = None) -> YearSeries:
+    """The series of ``period``'s year up to it (one unit's when given), in one query. ``line_of``
+    (indicator code -> budget line) attributes the spending a first-template return gave per
+    indicator to its line, summed."""
     series = YearSeries()
     late: dict[str, dict] = {"actual": {}, "spent": {}}
-    for round_code, unit, code, name, number in ledger.accepted_series([p.code for p in period.so_far()]):
-        series.answered.add((unit, round_code))
+    for round_code, who, code, name, number in ledger.accepted_series([p.code for p in period.so_far()], unit):
+        series.answered.add((who, round_code))
         kind, _, for_period = name.partition("@")
         if kind not in late:
             continue

@@ -168,3 +168,92 @@ def test_a_new_round_does_not_validate_the_earlier_rounds_files_again(round_ws, 
     _same_answer(root, incremental, twin, full)
     for name in ("rekap-kinerja-2026-TW4.csv", "log-waktu-sop-2026-TW4.csv"):
         assert (root / "output" / "2026-TW4" / name).read_bytes() == (twin / "output" / "2026-TW4" / name).read_bytes()
+
+
+# --- consolidation kept per unit ----------------------------------------------------------------
+
+
+@pytest.fixture
+def consolidated(monkeypatch):
+    """The units whose piece consolidation builds (the real builder, observed)."""
+    import sopkinerja.consolidate as consolidate
+
+    built: list[str] = []
+    real = consolidate._unit_piece
+
+    def unit_piece(ledger, unit, *args):
+        built.append(unit.code)
+        return real(ledger, unit, *args)
+
+    monkeypatch.setattr(consolidate, "_unit_piece", unit_piece)
+    return built
+
+
+OUTPUTS = ("rekap-kinerja-2026-TW3.csv", "Rekap Kinerja 2026-TW3.html", "Rekap Kinerja 2026-TW3.xlsx",
+           "Formulir E.81 2026-TW3.xlsx")
+
+
+def test_a_resubmission_consolidates_only_its_unit_and_gives_the_same_outputs(round_ws, consolidated):
+    root, paths = round_ws
+    fill_all(root, paths)
+    run_round(root)
+    assert sorted(consolidated) == sorted(paths)
+    twin = root.parent / "kembar"
+    shutil.copytree(root, twin)
+    for workspace in (root, twin):
+        _resubmit(workspace, paths)
+    shutil.copystat(root / "input" / "masuk" / "SEK-perbaikan.xlsx", twin / "input" / "masuk" / "SEK-perbaikan.xlsx")
+    from sopkinerja.workspace import open_workspace
+
+    shutil.rmtree(open_workspace(twin).cache_folder)  # the twin consolidates (and writes) everything again
+    consolidated.clear()
+    incremental = run_round(root)
+    assert consolidated == ["SEK"]
+    consolidated.clear()
+    full = run_round(twin)
+    assert sorted(consolidated) == sorted(paths)
+    _same_answer(root, incremental, twin, full)
+    for name in OUTPUTS:
+        assert (root / "output" / "2026-TW3" / name).read_bytes() == (twin / "output" / "2026-TW3" / name).read_bytes()
+    with_seven = next(r for r in (root / "output" / "2026-TW3" / OUTPUTS[0]).read_text("utf-8-sig").splitlines()
+                      if ",SEK-01," in r)
+    assert ",7," in with_seven  # the resubmitted value is in the recap
+
+
+def test_a_torn_or_foreign_piece_is_built_again(round_ws, consolidated):
+    from sopkinerja.workspace import open_workspace
+
+    root, paths = round_ws
+    fill_all(root, paths)
+    before = run_round(root)
+    pieces = sorted((open_workspace(root).cache_folder / "konsolidasi-2026-TW3").glob("*.unit"))
+    assert len(pieces) == len(paths)
+    pieces[0].write_bytes(pieces[0].read_bytes()[:-10])  # torn: fails its digest
+    pieces[1].write_bytes(b"\0" * 16 + b"not a pickle")
+    csv = root / "output" / "2026-TW3" / OUTPUTS[0]
+    kept = csv.read_bytes()
+    csv.unlink()  # so that run works again
+    consolidated.clear()
+    after = run_round(root)
+    assert len(consolidated) == 2
+    assert csv.read_bytes() == kept
+    assert [(u.unit, u.status) for u in after.units] == [(u.unit, u.status) for u in before.units]
+
+
+def test_a_changed_master_row_consolidates_its_unit_again(round_ws, consolidated):
+    import openpyxl
+
+    root, paths = round_ws
+    fill_all(root, paths)
+    run_round(root)
+    master = root / "input" / "master.xlsx"
+    book = openpyxl.load_workbook(master)
+    sheet = book["Indikator"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[header.index("kode")].value == "PPM-01":
+            row[header.index("target")].value = float(row[header.index("target")].value) + 1
+    book.save(master)
+    consolidated.clear()
+    run_round(root)
+    assert consolidated == ["PPM"]

@@ -26,17 +26,22 @@ class Requests:
         """Changes whenever a request is issued (what a file's check reads of the requests)."""
         return tuple(self.db.execute("SELECT COUNT(*), MAX(rowid), SUM(rowid) FROM requests").fetchone())
 
+    def issued_any(self, period: str) -> bool:
+        """Whether any request of the period was issued (its round was collected)."""
+        return self.db.execute("SELECT 1 FROM requests WHERE period = ? LIMIT 1", (period,)).fetchone() is not None
+
     def first_issued_at(self, period: str) -> str | None:
         """When the period's first request went out (ISO 8601), or None before ``generate``."""
         return self.db.execute("SELECT MIN(issued_at) FROM requests WHERE period = ?", (period,)).fetchone()[0]
 
-    def issued_numbers(self, period: str) -> dict[str, tuple]:
+    def issued_numbers(self, period: str, unit: str | None = None) -> dict[str, tuple]:
         """Row key (indicator code, budget line) -> (round target, annual target, pagu) as its unit's
         latest request of the period showed them (``None`` where a request did not hold one: the
-        first template kept no annual target, budget lines no targets)."""
+        first template kept no annual target, budget lines no targets); one unit's when given."""
         rows = self.db.execute(
             "SELECT rr.indicator_code, rr.target, rr.annual, rr.budget FROM request_rows rr "
-            "JOIN requests r USING (request_id) WHERE r.period = ? ORDER BY r.issued_at, r.rowid", (period,)).fetchall()
+            f"JOIN requests r USING (request_id) WHERE r.period = ?{' AND r.unit_code = ?' if unit else ''} "
+            "ORDER BY r.issued_at, r.rowid", (period, *((unit,) if unit else ()))).fetchall()
         return {code: (target, annual, budget) for code, target, annual, budget in rows}
 
     def add_request(self, request: dict, rows: list[dict]) -> None:

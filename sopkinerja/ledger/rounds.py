@@ -49,35 +49,54 @@ class Rounds:
             found.setdefault(sha256, []).append((part, request_id))
         return found
 
-    def accepted_cells(self, period: str) -> list[tuple]:
-        """(unit, indicator, cell, original text) of every realisasi of the period's accepted answers."""
+    def accepted_cells(self, period: str, unit: str | None = None) -> list[tuple]:
+        """(unit, indicator, cell, original text) of every realisasi of the period's accepted answers
+        (of one unit's when ``unit`` is given)."""
         rows = self.db.execute(
             "SELECT s.unit_code, v.indicator_code, v.cell, v.original FROM submission_values v JOIN submissions s "
             "ON s.sha256 = v.sha256 AND s.part = v.part WHERE s.period = ? AND s.status = 'accepted' "
-            "AND v.field = 'actual'", (period,)).fetchall()
+            f"AND v.field = 'actual'{_AND_UNIT if unit else ''}", (period, *_unit(unit))).fetchall()
         return [tuple(r) for r in rows]
 
-    def accepted_series(self, periods: list[str]) -> list[tuple]:
+    def accepted_series(self, periods: list[str], unit: str | None = None) -> list[tuple]:
         """(period, unit, indicator or budget line, field, number) of every numeric value of the
-        accepted answers of ``periods``, oldest answer first (a later one's late entry wins)."""
+        accepted answers of ``periods`` (one unit's when given), oldest answer first (a later one's
+        late entry wins)."""
         marks = ",".join("?" * len(periods)) or "NULL"
         rows = self.db.execute(
             "SELECT s.period, s.unit_code, v.indicator_code, v.field, v.number FROM submission_values v "
             "JOIN submissions s ON s.sha256 = v.sha256 AND s.part = v.part "
             f"WHERE s.status = 'accepted' AND s.period IN ({marks}) AND v.number IS NOT NULL "
-            "AND (v.field LIKE 'actual%' OR v.field LIKE 'spent%') ORDER BY s.received_at, s.sha256, v.rowid",
-            periods).fetchall()
+            f"AND (v.field LIKE 'actual%' OR v.field LIKE 'spent%'){_AND_UNIT if unit else ''} "
+            "ORDER BY s.received_at, s.sha256, v.rowid", (*periods, *_unit(unit))).fetchall()
         return [tuple(r) for r in rows]
 
-    def accepted_texts(self, period: str) -> list[tuple]:
-        """(unit, indicator or "", field, text) of every text of the period's accepted answers: the
-        units' own words (faktor pendorong, penghambat, tindak lanjut, bukti, keterangan, footer)."""
+    def accepted_texts(self, period: str, unit: str | None = None) -> list[tuple]:
+        """(unit, indicator or "", field, text) of every text of the period's accepted answers (one
+        unit's when given): the units' own words (faktor pendorong, penghambat, tindak lanjut,
+        bukti, keterangan, footer)."""
         rows = self.db.execute(
             "SELECT s.unit_code, v.indicator_code, v.field, v.text FROM submission_values v "
             "JOIN submissions s ON s.sha256 = v.sha256 AND s.part = v.part "
-            "WHERE s.status = 'accepted' AND s.period = ? AND v.text IS NOT NULL ORDER BY v.rowid",
-            (period,)).fetchall()
+            f"WHERE s.status = 'accepted' AND s.period = ? AND v.text IS NOT NULL{_AND_UNIT if unit else ''} "
+            "ORDER BY v.rowid", (period, *_unit(unit))).fetchall()
         return [tuple(r) for r in rows]
+
+    def round_marks(self, periods: list[str]) -> dict[str, tuple]:
+        """Per unit, what consolidation reads of it for ``periods``: its submissions (file, status,
+        receipt) and its requests. Rows are never edited in place (a run replaces a round's rows,
+        ``generate`` adds requests), so equal marks mean equal values, targets and words."""
+        marks = ",".join("?" * len(periods)) or "NULL"
+        found: dict[str, list] = {}
+        for row in self.db.execute(
+                "SELECT unit_code, period, sha256, part, status, received_at, request_id, rowid FROM submissions "
+                f"WHERE period IN ({marks}) AND unit_code IS NOT NULL ORDER BY rowid", periods):
+            found.setdefault(row[0], []).append(tuple(row[1:]))
+        for row in self.db.execute(
+                "SELECT unit_code, period, request_id, issued_at, rowid FROM requests "
+                f"WHERE period IN ({marks}) ORDER BY rowid", periods):
+            found.setdefault(row[0], []).append(("request", *row[1:]))
+        return {unit: tuple(rows) for unit, rows in found.items()}
 
     def accepted_value_counts(self) -> list[tuple[str, int]]:
         """(sha256, number of values) of every accepted answer."""
@@ -128,3 +147,10 @@ class Rounds:
             rows = self.db.execute("SELECT sha256, original_path FROM receipts WHERE original_path = ? "
                                    "GROUP BY sha256 ORDER BY MIN(id)", (shown,)).fetchall()
         return [tuple(r) for r in rows]
+
+
+_AND_UNIT = " AND s.unit_code = ?"
+
+
+def _unit(unit: str | None) -> tuple:
+    return (unit,) if unit else ()
