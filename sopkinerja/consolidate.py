@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sopkinerja.files import KeptCache
 from sopkinerja.models import FREQUENCIES, Indicator, Period
 from sopkinerja.rules import KATEGORI, capaian, for_average, kategori, serapan, year_so_far
 from sopkinerja.series import YearSeries, year_series
@@ -170,7 +171,7 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
     lines: dict[str, dict[str, object]] = {}  # unit -> {first indicator code: its budget line}
     for line in master.budget_lines.values():
         lines.setdefault(line.unit_code, {})[line.indicators[0]] = line
-    pieces = PieceCache(cache)
+    pieces = KeptCache(cache, ".unit", UnitPiece)
     marks = ledger.round_marks([p.code for p in _read_rounds(current)])
     from sopkinerja.files import code_mark
 
@@ -179,7 +180,7 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
     for unit in master.units:
         indicators = master.indicators_of(unit.code)
         accepted = statuses[unit.code].status == "accepted"
-        key = PieceCache.key(PIECE_VERSION, code, period, cap, unit.code, unit.name, accepted,
+        key = KeptCache.key(PIECE_VERSION, code, period, cap, unit.code, unit.name, accepted,
                              marks.get(unit.code, ()), _slice_mark(indicators, lines.get(unit.code, {})))
         piece = pieces.get(key)
         if piece is None:
@@ -345,69 +346,6 @@ def _numbers(value, yearly, own, budget, spent, bands, cap) -> Numbers:
         budget=float(sum(budget[has_budget].tolist())), spent=float(sum(spent[has_spent].tolist())),
         per_kategori=counts, annual_sum=float(sum(annual)), annual_count=len(annual),
         budget_known=float(sum(budget[has_budget & has_spent].tolist())))
-
-
-class PieceCache:
-    """Units' pieces on disk by a key of what they are made from; derived data, safe to delete.
-    Each entry carries a digest of its bytes (a torn one is built again); pieces not used by the
-    latest consolidation are removed by ``prune``."""
-
-    def __init__(self, folder: Path | None):
-        self.folder = folder
-        self.used: set[str] = set()
-
-    @staticmethod
-    def key(*parts) -> str:
-        import hashlib
-
-        digest = hashlib.sha256()
-        for part in parts:
-            digest.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))
-            digest.update(b"\0")
-        return digest.hexdigest()
-
-    def get(self, key: str) -> UnitPiece | None:
-        import hashlib
-        import pickle
-
-        self.used.add(key)
-        if self.folder is None:
-            return None
-        try:
-            blob = (self.folder / f"{key}.unit").read_bytes()
-        except OSError:
-            return None
-        if hashlib.blake2b(blob[16:], digest_size=16).digest() != blob[:16]:
-            return None
-        try:
-            piece = pickle.loads(blob[16:])
-        except Exception:  # written by another version: built again
-            return None
-        return piece if isinstance(piece, UnitPiece) else None
-
-    def put(self, key: str, piece: UnitPiece) -> None:
-        import hashlib
-        import pickle
-
-        self.used.add(key)
-        if self.folder is None:
-            return
-        from sopkinerja.atomic import write_bytes
-
-        data = pickle.dumps(piece, protocol=5)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_bytes(self.folder / f"{key}.unit", hashlib.blake2b(data, digest_size=16).digest() + data,
-                        durable=False)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
-
-    def prune(self) -> None:
-        if self.folder is None or not self.folder.is_dir():
-            return
-        for path in self.folder.glob("*.unit"):
-            if path.stem not in self.used:
-                path.unlink(missing_ok=True)
 
 
 def _nan(value) -> float:

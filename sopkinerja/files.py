@@ -49,3 +49,63 @@ def code_mark() -> str:
         digest.update(f"{path.relative_to(package).as_posix()}|{info.st_size}|{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
+
+
+class KeptCache:
+    """Derived objects kept on disk by a key of what they are made from (pickled, each entry with
+    a digest of its bytes: a torn or foreign one is made again); safe to delete. Entries not used
+    since the cache was opened are removed by ``prune``, so the folder holds one output's worth."""
+
+    def __init__(self, folder: Path | None, suffix: str, kind: type):
+        self.folder, self.suffix, self.kind = folder, suffix, kind
+        self.used: set[str] = set()
+
+    @staticmethod
+    def key(*parts) -> str:
+        digest = hashlib.sha256()
+        for part in parts:
+            digest.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+    def get(self, key: str):
+        import pickle
+
+        self.used.add(key)
+        if self.folder is None:
+            return None
+        try:
+            blob = (self.folder / f"{key}{self.suffix}").read_bytes()
+        except OSError:
+            return None
+        if hashlib.blake2b(blob[16:], digest_size=16).digest() != blob[:16]:
+            return None
+        try:
+            found = pickle.loads(blob[16:])
+        except Exception:  # written by another version: made again
+            return None
+        return found if isinstance(found, self.kind) else None
+
+    def put(self, key: str, value) -> None:
+        import pickle
+
+        from sopkinerja.atomic import write_bytes
+
+        self.used.add(key)
+        if self.folder is None:
+            return
+        data = pickle.dumps(value, protocol=5)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            # Not flushed to disk: an entry torn by a power cut fails its digest and is made again.
+            write_bytes(self.folder / f"{key}{self.suffix}", hashlib.blake2b(data, digest_size=16).digest() + data,
+                        durable=False)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    def prune(self) -> None:
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.glob(f"*{self.suffix}"):
+            if path.stem not in self.used:
+                path.unlink(missing_ok=True)

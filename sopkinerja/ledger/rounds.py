@@ -84,17 +84,18 @@ class Rounds:
 
     def round_marks(self, periods: list[str]) -> dict[str, tuple]:
         """Per unit, what consolidation reads of it for ``periods``: its submissions (file, status,
-        receipt) and its requests. Rows are never edited in place (a run replaces a round's rows,
-        ``generate`` adds requests), so equal marks mean equal values, targets and words."""
+        receipt) and its requests, in an order of their content. A submission's values and a
+        request's rows never change under the same file and request id, so equal marks mean equal
+        values, targets and words."""
         marks = ",".join("?" * len(periods)) or "NULL"
         found: dict[str, list] = {}
         for row in self.db.execute(
-                "SELECT unit_code, period, sha256, part, status, received_at, request_id, rowid FROM submissions "
-                f"WHERE period IN ({marks}) AND unit_code IS NOT NULL ORDER BY rowid", periods):
+                "SELECT unit_code, period, sha256, part, status, received_at, request_id FROM submissions "
+                f"WHERE period IN ({marks}) AND unit_code IS NOT NULL ORDER BY period, sha256, part", periods):
             found.setdefault(row[0], []).append(tuple(row[1:]))
         for row in self.db.execute(
-                "SELECT unit_code, period, request_id, issued_at, rowid FROM requests "
-                f"WHERE period IN ({marks}) ORDER BY rowid", periods):
+                "SELECT unit_code, period, request_id, issued_at FROM requests "
+                f"WHERE period IN ({marks}) ORDER BY period, request_id", periods):
             found.setdefault(row[0], []).append(("request", *row[1:]))
         return {unit: tuple(rows) for unit, rows in found.items()}
 
