@@ -117,7 +117,7 @@ def run(workspace: Workspace, clock: Callable[[], datetime], progress: Progress 
             outputs = write_reports(workspace, recap, issues, sop, when, Messages(config.language), timing, stage,
                                     (feedback.FEEDBACK_FOLDER,),
                                     lambda: forms.write_forms(recap, master, config, issues, previous_year, when,
-                                                              stage))
+                                                              stage, workspace.cache_folder))
         finally:
             shutil.rmtree(stage, ignore_errors=True)
         result = RunResult(period, answer.units, issues, written, intake.new_files, outputs,

@@ -206,9 +206,14 @@ def test_a_resubmission_consolidates_only_its_unit_and_gives_the_same_outputs(ro
     from sopkinerja.workspace import open_workspace
 
     shutil.rmtree(open_workspace(twin).cache_folder)  # the twin consolidates (and writes) everything again
+    chunks = open_workspace(root).cache_folder / "e81-2026-TW3"
+    kept = {path.name for path in chunks.glob("*.e81")}
     consolidated.clear()
     incremental = run_round(root)
     assert consolidated == ["SEK"]
+    made = {path.name for path in chunks.glob("*.e81")} - kept
+    assert 0 < len(made) < len(kept)  # the E.81 chunks holding SEK's sub kegiatan, not the others'
+
     consolidated.clear()
     full = run_round(twin)
     assert sorted(consolidated) == sorted(paths)

@@ -28,9 +28,10 @@ def form_names(period: str) -> dict[str, str]:
 
 
 def write_forms(recap, master, config, issues, previous_year: dict, generated_at: datetime,
-                stage: Path) -> dict[str, Path]:
+                stage: Path, cache: Path | None = None) -> dict[str, Path]:
     """Write the round's forms into ``stage``; returns output key -> staged path. ``previous_year``
-    is ``consolidate.last_year`` (read by the caller: this may run in a thread without the ledger)."""
+    is ``consolidate.last_year`` (read by the caller: this may run in a thread without the ledger);
+    ``cache`` a folder for what makes the next run's forms faster (derived, safe to delete)."""
     from sopkinerja.forms import e81, lkjip
     from sopkinerja.i18n import format_date
 
@@ -39,10 +40,9 @@ def write_forms(recap, master, config, issues, previous_year: dict, generated_at
     created = generated_at.replace(tzinfo=None)
     signed_on = format_date(generated_at, language)
     written = {}
-    form = e81.build(recap, master, config, issues, language)
     written["e81_xlsx"] = stage / names["e81_xlsx"]
-    e81.write(form, written["e81_xlsx"], config.signatures, signed_on, language, created)
-    del form
+    e81.write(recap, master, config, issues, written["e81_xlsx"], signed_on, language, created,
+              cache / f"e81-{recap.period}" if cache is not None else None)
     if "lkjip_xlsx" in names:
         written["lkjip_xlsx"] = stage / names["lkjip_xlsx"]
         lkjip.write(recap, config, previous_year, written["lkjip_xlsx"], language, created)

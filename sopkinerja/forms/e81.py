@@ -10,6 +10,7 @@ Every unit value is written as a number or a string, never a formula.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,6 @@ from pathlib import Path
 from sopkinerja.forms import layouts as L
 from sopkinerja.forms.sheet import (
     Formats,
-    blocks_of,
     open_workbook,
     page_setup,
     row_xml,
@@ -64,14 +64,46 @@ class FooterBlock:
 
 @dataclass
 class E81:
+    """The form's content: the title, the body as deflated sheet XML (``rows`` rows from
+    ``first_row``), the footer blocks and, per measured column, the largest K and Rp it shows."""
+
     title: list[str]
-    rows: list[FormRow]
+    body: list  # report.splice.Block, in order
+    rows: int
+    first_row: int  # Excel row of the body's first row
     footers: list[FooterBlock]
-    largest: list[tuple[float, float]] = field(default_factory=list)  # per measured column: largest K, Rp
+    largest: list[tuple[float, float]] = field(default_factory=list)
 
 
-def build(recap, master, config, issues, language: str) -> E81:
-    """The form of ``recap``'s round: the year's rounds so far in their quarter columns."""
+E81_CACHE_VERSION = "1"  # part of every kept chunk's key: change it when the body's XML changes
+CHUNK_ROWS = 2000  # sub kegiatan are kept in chunks of about this many rows
+
+
+@dataclass
+class _Chunk:
+    """A kept run of sub kegiatan: its rows' XML (deflated) and, per sub kegiatan, what the rows
+    above it and the column widths need of it."""
+
+    block: object  # report.splice.Block
+    segments: list[tuple]  # (sub kegiatan Rp or None, Rp of its indicators with their own pagu, |rate| K, Rp)
+
+
+def build(recap, master, config, issues, language: str, styles: dict, first_row: int,
+          cache: Path | None = None) -> E81:
+    """The form of ``recap``'s round: the year's rounds so far in their quarter columns; the body
+    from Excel row ``first_row`` in the body ``styles`` (xf indices, ``_body_styles``).
+
+    The sub kegiatan and their indicators are written in chunks of about ``CHUNK_ROWS`` rows,
+    each kept in ``cache`` by a digest of everything its rows show (the table's, the rounds' and
+    the master's values of its rows, where it starts, its numbers): one unit resubmitting
+    rewrites the chunks that hold its sub kegiatan, and the program and kegiatan rows above
+    them (their Rp are sums), not the whole form."""
+    import numpy as np
+    import xlsxwriter
+
+    from sopkinerja.files import KeptCache, code_mark
+    from sopkinerja.report.splice import Block
+
     period = Period.parse(recap.period)
     table = recap.table
     col = {name: table[name].tolist() for name in (
@@ -91,8 +123,15 @@ def build(recap, master, config, issues, language: str) -> E81:
     rounds = [(code, quarter_of[code], recap.by_round[code]) for code in recap.rounds if code in recap.by_round]
     due_then = {code: Period.parse(code) for code in recap.rounds}
 
-    first_row = {line.indicators[0]: line for line in lines.values()}
+    first_line = {line.indicators[0]: line for line in lines.values()}
     row_of = {code: index for index, code in enumerate(col["kode_indikator"])}
+    positions = L.sheet_columns(L.E81_COLUMNS)
+    base_widths = [float(w) for column in L.E81_COLUMNS for w in column.widths]  # text columns are never widened
+    kept = KeptCache(cache, ".e81", _Chunk)
+    every = _row_digests(table, col, indicators, first_line, rounds, rejected_revision)
+    context = KeptCache.key(E81_CACHE_VERSION, code_mark(), xlsxwriter.__version__, language, styles,
+                            [(code, quarter, values.collected) for code, quarter, values in rounds],
+                            sorted(due_then), positions, base_widths)
 
     # The tree in DPA order: program -> kegiatan -> sub kegiatan -> indicator rows (table indices).
     tree: dict = {}
@@ -118,68 +157,158 @@ def build(recap, master, config, issues, language: str) -> E81:
         k[_AT["renstra_so_far"]] = so_far
         k[_AT["renstra_rate"]] = capaian(so_far, k[_AT["renstra_target"]], col["polaritas"][index])
         row.decimals = _decimals([v for key, v in zip(MEASURED, k, strict=True) if key != "renstra_rate"])
-        if code in first_row and first_row[code].key.startswith("IND "):  # its own pagu, without a sub kegiatan
-            _budget(row, index, first_row[code], col, rounds)
+        if code in first_line and first_line[code].key.startswith("IND "):  # its own pagu, without a sub kegiatan
+            _budget(row, index, first_line[code], col, rounds)
         row.remarks = _remarks(index, code, indicator, col, rounds, due_then, rejected_revision, language)
         return row
 
-    rows: list[FormRow] = []
+    rate = _AT["renstra_rate"]
+    body: list = []  # Blocks; a program's or kegiatan's place is kept until its Rp are summed
+    at = [first_row]  # the next Excel row
+    numbers = [0, 0, 0]  # the running No of program, kegiatan, sub kegiatan
+    largest_rate = [0.0, 0.0]  # |renstra rate| of K on indicator rows, of Rp on the rows above them
     tops: list[FormRow] = []  # the rows whose Rp no other row sums: the largest Rp is on one of them
     objectives: list[str] = []
-    numbers = [0, 0, 0]  # the running No of program, kegiatan, sub kegiatan
 
-    def level(depth: int, name: str, members: list[int]) -> FormRow | None:
-        """The row of a named program (0), kegiatan (1) or sub kegiatan (2); None for an empty level."""
-        if not name:
-            return None
+    def number(depth: int) -> str:
         numbers[depth] += 1
         numbers[depth + 1:] = [0] * (2 - depth)
-        number = ".".join(str(n) for n in numbers[:depth + 1])
-        row = FormRow(KINDS[depth], number, "", name, "", unit=_one_unit(members, col, names))
-        rows.append(row)
-        return row
+        return ".".join(str(n) for n in numbers[:depth + 1])
+
+    def level(depth: int, name: str, members: list[int]) -> tuple[FormRow, int, int] | None:
+        """A program's (0) or kegiatan's (1) row with its place in the body; None for an empty level."""
+        if not name:
+            return None
+        row = FormRow(KINDS[depth], number(depth), "", name, "", unit=_one_unit(members, col, names))
+        body.append(None)
+        at[0] += 1
+        return row, len(body) - 1, at[0] - 1
+
+    def place(row: FormRow, slot: int, excel_row: int) -> None:
+        largest_rate[1] = max(largest_rate[1], _abs(row.rp[rate]))
+        body[slot] = Block.of("".join(_body_rows([row], excel_row, positions, base_widths, styles)), level=1)
+
+    def segment_rows(segment) -> tuple[list[FormRow], tuple]:
+        """A sub kegiatan's rows (its own, then its indicators') and what is kept of them."""
+        sub, sub_number, found, line = segment
+        rows, children = [], []
+        sub_rp = None
+        if sub:
+            sub_row = FormRow("sub_activity", sub_number, "", sub, "", unit=_one_unit(found, col, names))
+            if line is not None:
+                _budget(sub_row, row_of[line.indicators[0]], line, col, rounds)
+            rows.append(sub_row)
+            sub_rp = list(sub_row.rp)
+        rate_k = 0.0
+        for index in found:
+            row = indicator_row(index)
+            rows.append(row)
+            rate_k = max(rate_k, _abs(row.k[rate]))
+            if not sub and any(v is not None for v in row.rp):
+                children.append(list(row.rp))  # an indicator with its own pagu
+        return rows, (sub_rp, children, rate_k, _abs(sub_rp[rate]) if sub_rp else 0.0)
+
+    def flush(pending: list, activity_children: list[FormRow]) -> None:
+        """Write (or take as kept) the chunk of sub kegiatan ``pending``; their Rp go to ``activity_children``."""
+        if not pending:
+            return
+        first = at[0]
+        digest = hashlib.sha256(f"{context}|{first}".encode())
+        for sub, sub_number, found, line in pending:
+            digest.update(f"|{sub}|{sub_number}|{line.key if line else ''}|".encode("utf-8", "surrogatepass"))
+            digest.update(every[found].tobytes())
+            if line is not None:
+                digest.update(every[row_of[line.indicators[0]]].tobytes())
+        key = digest.hexdigest()
+        chunk = kept.get(key)
+        count = sum(len(found) + (1 if sub else 0) for sub, _, found, _ in pending)
+        if chunk is None:
+            rows, segments = [], []
+            for segment in pending:
+                made, summary = segment_rows(segment)
+                rows += made
+                segments.append(summary)
+            chunk = _Chunk(Block.of("".join(_body_rows(rows, first, positions, base_widths, styles)), level=1),
+                           segments)
+            kept.put(key, chunk)
+        body.append(chunk.block)
+        at[0] += count
+        for sub_rp, children, rate_k, rate_rp in chunk.segments:
+            largest_rate[0] = max(largest_rate[0], rate_k)
+            largest_rate[1] = max(largest_rate[1], rate_rp)
+            for rp in ([sub_rp] if sub_rp is not None else children):
+                activity_children.append(FormRow("sub_activity", "", "", "", "", rp=list(rp)))
+        pending.clear()
 
     for program in sorted(tree, key=dpa_key):
         activities = tree[program]
         members = [i for subs in activities.values() for found in subs.values() for i in found]
         found_objectives = list(dict.fromkeys(col["sasaran"][i] for i in members if col["sasaran"][i]))
         objectives += found_objectives
-        program_row = level(0, program, members)
-        if program_row is not None:
-            program_row.objective = "; ".join(found_objectives)
+        program_level = level(0, program, members)
+        if program_level is not None:
+            program_level[0].objective = "; ".join(found_objectives)
         program_children: list[FormRow] = []  # the rows whose Rp add up to the program's
         for activity in sorted(activities, key=dpa_key):
             subs = activities[activity]
-            activity_row = level(1, activity, [i for found in subs.values() for i in found])
+            activity_level = level(1, activity, [i for found in subs.values() for i in found])
             activity_children: list[FormRow] = []
+            pending: list = []
+            pending_rows = 0
             for sub in sorted(subs, key=dpa_key):
                 found = subs[sub]
-                sub_row = level(2, sub, found)
-                if sub_row is not None:
-                    line = lines.get(indicators[col["kode_indikator"][found[0]]].budget_key)
-                    if line is not None:
-                        _budget(sub_row, row_of[line.indicators[0]], line, col, rounds)
-                    activity_children.append(sub_row)
-                for index in found:
-                    row = indicator_row(index)
-                    rows.append(row)
-                    if sub_row is None and any(v is not None for v in row.rp):
-                        activity_children.append(row)  # an indicator with its own pagu
-            if activity_row is not None:
+                line = lines.get(indicators[col["kode_indikator"][found[0]]].budget_key) if sub else None
+                pending.append((sub, number(2) if sub else "", np.asarray(found, dtype=np.int64), line))
+                pending_rows += len(found) + 1
+                if pending_rows >= CHUNK_ROWS:
+                    flush(pending, activity_children)
+                    pending_rows = 0
+            flush(pending, activity_children)
+            if activity_level is not None:
+                activity_row, slot, excel_row = activity_level
                 _sum_up(activity_row, activity_children)
+                place(activity_row, slot, excel_row)
                 program_children.append(activity_row)
             else:
                 program_children += activity_children
-        if program_row is not None:
+        if program_level is not None:
+            program_row, slot, excel_row = program_level
             _sum_up(program_row, program_children)
+            place(program_row, slot, excel_row)
             tops.append(program_row)
         else:
             tops.extend(program_children)
+    kept.prune()
 
     title = _title(config, period, list(dict.fromkeys(objectives)), language)
-    largest = _largest(recap, col, [indicators[code] for code in col["kode_indikator"]], rounds, rows, tops)
-    return E81(title, rows, _footers(recap, col, rounds, language), largest)
+    largest = _largest(col, [indicators[code] for code in col["kode_indikator"]], rounds, largest_rate, tops)
+    return E81(title, body, at[0] - first_row, first_row, _footers(recap, col, rounds, language), largest)
 
+
+def _abs(value) -> float:
+    return abs(value) if value is not None and value == value else 0.0
+
+
+def _row_digests(table, col, indicators, first_line, rounds, rejected_revision):
+    """Per table row, a 64-bit digest of everything its indicator row and the sub kegiatan row it
+    is the first of show (pandas' row hashing: the table's, the rounds' and the master's values)."""
+    import numpy as np
+    import pandas as pd
+
+    codes = col["kode_indikator"]
+    frame = table[["kode_unit", "nama_unit", "kode_indikator", "indikator", "metode", "polaritas", "target_tahunan",
+                   "realisasi_sd", "realisasi_periode", "pagu", "realisasi_anggaran", "keterangan", "status_unit",
+                   "wajib", "frekuensi"]].copy()
+    frame["renstra"] = [repr((indicators[c].renstra_target, indicators[c].renstra_actual_last)) for c in codes]
+    frame["line"] = [repr((line.key, line.renstra_budget, line.renstra_spent_last)) if (line := first_line.get(c))
+                     else "" for c in codes]
+    frame["rejected"] = [unit in rejected_revision for unit in col["kode_unit"]]
+    for number, (_, _, values) in enumerate(rounds):
+        frame[f"actual{number}"] = values.actual
+        frame[f"spent{number}"] = values.spent
+        frame[f"late{number}"] = [c in values.late for c in codes]
+        frame[f"answered{number}"] = [unit in values.answered for unit in col["kode_unit"]]
+    return np.asarray(pd.util.hash_pandas_object(frame, index=False).to_numpy(), dtype=np.uint64)
 
 def _value(value) -> float | None:
     return None if value is None or value != value else float(value)
@@ -309,9 +438,11 @@ def _footers(recap, col, rounds, language: str) -> list[FooterBlock]:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def write(form: E81, path: Path, signatures, signed_on: str, language: str, created) -> None:
-    """The form as an .xlsx: title block, two-level header with the numbered row, body, footer and
-    signature block; A4 landscape, one page wide, header rows repeated, panes frozen.
+def write(recap, master, config, issues, path: Path, signed_on: str, language: str, created,
+          cache: Path | None = None) -> None:
+    """The form of ``recap``'s round as an .xlsx: title block, two-level header with the numbered
+    row, body, footer and signature block; A4 landscape, one page wide, header rows repeated,
+    panes frozen. ``cache`` keeps the body's chunks between runs (``build``).
 
     xlsxwriter writes everything but the body (styles, merges, print set-up, the footer and the
     signature below where the body goes); the body's rows are sheet XML spliced in
@@ -319,8 +450,13 @@ def write(form: E81, path: Path, signatures, signed_on: str, language: str, crea
     Python call per cell would cost three times the bare write of its values."""
     from sopkinerja.report.splice import Splice, splice
 
-    workbook = open_workbook(path, form.title[0], created)
+    title_rows = len(L.E81_TITLE)
+    workbook = open_workbook(path, _title(config, Period.parse(recap.period), [], language)[0], created)
     f = Formats(workbook)
+    styles = _body_styles(f)  # asked first: the body's xf indices do not depend on the rest of the sheet
+    row = title_rows + 1  # write_title's: the title lines and an empty one
+    first_body = row + 3  # 0-based, below the two header rows and the numbered one
+    form = build(recap, master, config, issues, language, styles, first_body + 1, cache)
     sheet = workbook.add_worksheet("E.81")
     positions = L.sheet_columns(L.E81_COLUMNS)
     width = L.sheet_width(L.E81_COLUMNS)
@@ -328,6 +464,7 @@ def write(form: E81, path: Path, signatures, signed_on: str, language: str, crea
     for index, chars in enumerate(widths):
         sheet.set_column(index, index, chars)
     row = write_title(sheet, form.title, width, f, sum(widths))
+    assert row == title_rows + 1, "the title block's height is part of every kept chunk's place"
     header = row
     for column in L.E81_COLUMNS:
         first = positions[column.key]
@@ -342,16 +479,14 @@ def write(form: E81, path: Path, signatures, signed_on: str, language: str, crea
             sheet.write_string(row + 2, first, str(column.number), f.numbered)
     sheet.set_row(row, 72)
     page_setup(sheet, header, row + 2, width)
-    first_body = row + 3  # 0-based
-    footer_row = _write_footers(sheet, form.footers, first_body + len(form.rows), positions, f, language, widths)
-    end = signature_block(sheet, footer_row + 1, signatures, signed_on, language, f,
+    footer_row = _write_footers(sheet, form.footers, first_body + form.rows, positions, f, language, widths)
+    end = signature_block(sheet, footer_row + 1, config.signatures, signed_on, language, f,
                           left=(positions["objective"], positions["indicator"]),
                           right=(positions["renstra_so_far"], positions["remarks"]))
-    styles = _body_styles(f)
+    workbook.set_properties({"title": form.title[0], "author": "sopkinerja", "created": created})
     workbook.close()
-    blocks = _body_blocks(form, first_body + 1, positions, widths, styles)
-    splice(path, [Splice("xl/worksheets/sheet1.xml", first_body, blocks, end, width - 1,
-                         resume_row=first_body + len(form.rows) + 1)])
+    splice(path, [Splice("xl/worksheets/sheet1.xml", first_body, form.body, end, width - 1,
+                         resume_row=first_body + form.rows + 1)])
 
 
 def _body_styles(f: Formats) -> dict:
@@ -359,12 +494,6 @@ def _body_styles(f: Formats) -> dict:
     return {kind: {"text": xf(f.texts[kind]), "rupiah": xf(f.rupiah[kind]),
                    "numbers": [xf(f.number(kind, places)) for places in (0, 1, 2)]}
             for kind in KINDS}
-
-
-def _body_blocks(form: E81, first_row: int, positions, widths, styles) -> list:
-    """The body as deflated blocks of ``<row>`` XML from Excel row ``first_row`` (measured: the
-    per-cell work here is what the form costs at scale; kept to one f-string per cell)."""
-    return blocks_of(_body_rows(form.rows, first_row, positions, widths, styles))
 
 
 def _body_rows(rows: list[FormRow], first_row: int, positions, widths, styles):
@@ -419,11 +548,11 @@ def _lines(text: str, chars: float) -> int:
     return _wraps(text, _fits(chars)) if text else 1
 
 
-def _largest(recap, col, indicators, rounds, rows, tops) -> list[tuple[float, float]]:
+def _largest(col, indicators, rounds, rates, tops) -> list[tuple[float, float]]:
     """Per measured column the largest K and Rp (absolute) the form shows, from the columns they
     come from (numpy) rather than a pass over every cell: K from the table, the rounds and the
     master; Rp from the rows nothing sums further up (amounts are never negative); the rates
-    from the rows themselves."""
+    (``rates``: K's, Rp's) as the body found them."""
     import numpy as np
 
     def top(values) -> float:
@@ -438,10 +567,9 @@ def _largest(recap, col, indicators, rounds, rows, tops) -> list[tuple[float, fl
         k[quarter] = top(values.actual)
     k["year"] = top(col["realisasi_sd"])
     k["renstra_so_far"] = k["year"] + k["renstra_last"]
-    rate = _AT["renstra_rate"]
-    k["renstra_rate"] = top([r.k[rate] for r in rows if r.kind == "indicator"])
+    k["renstra_rate"] = rates[0]
     rp = {key: top([r.rp[_AT[key]] for r in tops]) for key in MEASURED if key != "renstra_rate"}
-    rp["renstra_rate"] = top([r.rp[rate] for r in rows if r.kind != "indicator"])
+    rp["renstra_rate"] = rates[1]
     return [(k[key], rp[key]) for key in MEASURED]
 
 
