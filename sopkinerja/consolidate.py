@@ -272,12 +272,19 @@ def _read_rounds(period: Period) -> list[Period]:
 
 
 def _slice_mark(indicators, lines: dict) -> bytes:
-    """A digest of the unit's master rows and budget lines (pickled: equal rows, equal bytes; a
-    different pickling only costs a piece built again)."""
+    """A digest of the unit's master rows and budget lines: their fields' values, pickled (equal
+    values, equal bytes; a different pickling only costs a piece built again)."""
+    import dataclasses
     import hashlib
     import pickle
+    from operator import attrgetter
 
-    return hashlib.blake2b(pickle.dumps((indicators, sorted(lines.items())), protocol=5), digest_size=16).digest()
+    from sopkinerja.models import BudgetLine
+
+    of_indicator = attrgetter(*(f.name for f in dataclasses.fields(Indicator)))
+    of_line = attrgetter(*(f.name for f in dataclasses.fields(BudgetLine)))
+    values = ([of_indicator(i) for i in indicators], [(code, of_line(line)) for code, line in sorted(lines.items())])
+    return hashlib.blake2b(pickle.dumps(values, protocol=5), digest_size=16).digest()
 
 
 def _joined(arrays: list) -> np.ndarray:

@@ -45,7 +45,8 @@ def write_forms(recap, master, config, issues, previous_year: dict, generated_at
               cache / f"e81-{recap.period}" if cache is not None else None)
     if "lkjip_xlsx" in names:
         written["lkjip_xlsx"] = stage / names["lkjip_xlsx"]
-        lkjip.write(recap, config, previous_year, written["lkjip_xlsx"], language, created)
+        lkjip.write(recap, config, previous_year, written["lkjip_xlsx"], language, created,
+                    cache / f"lkjip-{recap.period}" if cache is not None else None)
     return written
 
 

@@ -76,7 +76,7 @@ class E81:
 
 
 E81_CACHE_VERSION = "1"  # part of every kept chunk's key: change it when the body's XML changes
-CHUNK_ROWS = 2000  # sub kegiatan are kept in chunks of about this many rows
+CHUNK_ROWS = 500  # sub kegiatan are kept in chunks of about this many rows (one unit's change: a few)
 
 
 @dataclass

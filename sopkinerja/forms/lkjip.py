@@ -11,7 +11,6 @@ from sopkinerja.forms import layouts as L
 from sopkinerja.forms.e81 import LINE_HEIGHT, TEXT_COLUMNS, _decimals, _lines, dpa_key
 from sopkinerja.forms.sheet import (
     Formats,
-    blocks_of,
     number_cell,
     open_workbook,
     page_setup,
@@ -25,8 +24,9 @@ from sopkinerja.report.splice import Splice, splice
 from sopkinerja.rules import kategori, serapan
 
 
-def write(recap, config, previous: dict, path: Path, language: str, created) -> None:
-    """``previous``: indicator code -> (realisasi, capaian) of last year (``consolidate.last_year``)."""
+def write(recap, config, previous: dict, path: Path, language: str, created, cache: Path | None = None) -> None:
+    """``previous``: indicator code -> (realisasi, capaian) of last year (``consolidate.last_year``);
+    ``cache``: a folder keeping the long sheets' row blocks between runs (derived, safe to delete)."""
     year = Period.parse(recap.period).year
     agency = config.agency
     values = {"agency": agency.short_name, "region": agency.region, "year": year, "last": year - 1}
@@ -43,8 +43,16 @@ def write(recap, config, previous: dict, path: Path, language: str, created) -> 
     footers = {u.code: u.footer for u in recap.units}
     # A province's year is 500,000 indicators: those two sheets' bodies are sheet XML spliced into
     # what xlsxwriter wrote (report.splice, as the E.81's), not a Python call per cell.
-    bodies = [_measurement(workbook, f, col, previous, values, language),
-              _factors(workbook, f, col, footers, values, language)]
+    import xlsxwriter
+
+    from sopkinerja.files import KeptCache, code_mark
+
+    order = _by_objective(col)
+    context = KeptCache.key(LKJIP_CACHE_VERSION, code_mark(), xlsxwriter.__version__, language, values)
+    kept = _Kept(cache, context, order, _row_digests(table, col, previous, footers))
+    bodies = [_measurement(workbook, f, col, previous, values, language, order, kept),
+              _factors(workbook, f, col, footers, values, language, order, kept)]
+    kept.kept.prune()
     _budget(workbook, f, col, recap, values, language)
     workbook.close()
     splice(path, [Splice(f"xl/worksheets/sheet{number}.xml", first, blocks, first + len(col["kode_indikator"]),
@@ -101,17 +109,17 @@ def _by_objective(col) -> list[int]:
     return [index for rows in groups.values() for index in rows]
 
 
-def _measurement(workbook, f, col, previous, values, language) -> tuple[int, list]:
+def _measurement(workbook, f, col, previous, values, language, order, kept: _Kept) -> tuple[int, list]:
     """The sheet's header by xlsxwriter; its body as row XML (spliced in by ``write``): the first
-    body row (0-based) and the rows."""
+    body row (0-based) and the rows' blocks."""
     _, row = _start(workbook, L.LKJIP_MEASUREMENT, f, values, language)
     text, percent = xf(f.texts["indicator"]), xf(f.number("indicator", 2))
     numbers = [xf(f.number("indicator", places)) for places in (0, 1, 2)]
     widths = [c.widths[0] for c in L.LKJIP_MEASUREMENT.columns]
 
-    def rows():
-        shown_objective = None
-        for offset, index in enumerate(_by_objective(col)):
+    def rows(start: int, part):
+        shown_objective = col["sasaran"][order[start - 1]] or "" if start else None
+        for offset, index in enumerate(part, start=start):
             at = str(row + offset + 1)
             code = col["kode_indikator"][index]
             objective = col["sasaran"][index] or ""
@@ -132,22 +140,22 @@ def _measurement(workbook, f, col, previous, values, language) -> tuple[int, lis
                      number_cell("J", at, last[1] if last else None, percent, text)]
             yield row_xml(at, cells, _height(widths, {1: shown, 2: name, 3: measure}), LINE_HEIGHT)
 
-    return row, blocks_of(rows())
+    # A chunk's first row shows its sasaran unless the row before it had the same: that one is in its key.
+    return row, kept.blocks("measurement", row, (text, percent, numbers, widths), rows,
+                            lambda start: col["sasaran"][order[start - 1]] if start else None)
 
 
-def _factors(workbook, f, col, footers, values, language) -> tuple[int, list]:
+def _factors(workbook, f, col, footers, values, language, order, kept: _Kept) -> tuple[int, list]:
     """Per indicator its unit's words; where the indicator has none, the unit's footer cells."""
     _, row = _start(workbook, L.LKJIP_FACTORS, f, values, language)
     text, whole = xf(f.texts["indicator"]), xf(f.number("indicator", 0))
     widths = [c.widths[0] for c in L.LKJIP_FACTORS.columns]
-    fallback = {"faktor_pendorong": "footer_drivers", "faktor_penghambat": "footer_obstacles",
-                "tindak_lanjut": "footer_next_quarter"}
 
-    def rows():
-        for offset, index in enumerate(_by_objective(col)):
+    def rows(start: int, part):
+        for offset, index in enumerate(part, start=start):
             at = str(row + offset + 1)
             unit = footers.get(col["kode_unit"][index], {})
-            words = [col[column][index] or unit.get(fallback[column], "")
+            words = [col[column][index] or unit.get(FALLBACK[column], "")
                      for column in ("faktor_pendorong", "faktor_penghambat", "tindak_lanjut")]
             name = col["indikator"][index]
             cells = [f'<c r="A{at}" s="{whole}"><v>{offset + 1}</v></c>', text_cell("B", at, name, text),
@@ -155,7 +163,59 @@ def _factors(workbook, f, col, footers, values, language) -> tuple[int, list]:
             lines = _height(widths, {1: name, **dict(enumerate(words, start=2))})
             yield row_xml(at, cells, lines, LINE_HEIGHT)
 
-    return row, blocks_of(rows())
+    return row, kept.blocks("factors", row, (text, whole, widths), rows, lambda start: None)
+
+
+# The unit's footer cell that stands in for an indicator's own words where it gave none.
+FALLBACK = {"faktor_pendorong": "footer_drivers", "faktor_penghambat": "footer_obstacles",
+            "tindak_lanjut": "footer_next_quarter"}
+LKJIP_CACHE_VERSION = "1"  # part of every kept block's key: change it when a sheet's row XML changes
+CHUNK_ROWS = 500
+
+
+class _Kept:
+    """The two long sheets' bodies in blocks of ``CHUNK_ROWS`` rows (in sasaran order), each kept
+    in the cache by a digest of its rows' values, its place and what it depends on of the row
+    before: one unit resubmitting writes again the blocks holding its indicators."""
+
+    def __init__(self, cache: Path | None, context: str, order: list[int], digests):
+        from sopkinerja.files import KeptCache
+        from sopkinerja.report.splice import Block
+
+        self.kept = KeptCache(cache, ".lkjip", Block)
+        self.context, self.order, self.digests = context, order, digests
+
+    def blocks(self, sheet: str, first: int, styles, rows, before) -> list:
+        import hashlib
+
+        from sopkinerja.report.splice import Block
+
+        out = []
+        for start in range(0, len(self.order), CHUNK_ROWS):
+            part = self.order[start:start + CHUNK_ROWS]
+            digest = hashlib.sha256(repr((self.context, sheet, first, start, styles, before(start))).encode("utf-8",
+                                                                                                         "surrogatepass"))
+            digest.update(self.digests[part].tobytes())
+            key = digest.hexdigest()
+            block = self.kept.get(key)
+            if block is None:
+                block = Block.of("".join(rows(start, part)), level=1)
+                self.kept.put(key, block)
+            out.append(block)
+        return out
+
+
+def _row_digests(table, col, previous: dict, footers: dict):
+    """Per table row, a 64-bit digest of what its rows on the two long sheets show."""
+    import numpy as np
+    import pandas as pd
+
+    frame = table[["kode_unit", "kode_indikator", "indikator", "sasaran", "satuan", "target_tahunan", "realisasi_sd",
+                   "capaian_tahunan_persen", "faktor_pendorong", "faktor_penghambat", "tindak_lanjut"]].copy()
+    frame["last_year"] = [repr(previous.get(code)) for code in col["kode_indikator"]]
+    words = {unit: repr([footer.get(key, "") for key in FALLBACK.values()]) for unit, footer in footers.items()}
+    frame["footer"] = [words.get(unit, "") for unit in col["kode_unit"]]
+    return np.asarray(pd.util.hash_pandas_object(frame, index=False).to_numpy(), dtype=np.uint64)
 
 
 def _height(widths: list[float], texts: dict[int, str]) -> int:
