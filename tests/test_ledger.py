@@ -103,3 +103,87 @@ def test_a_second_writer_is_refused_and_the_lock_dies_with_its_holder(tmp_path):
         holder.wait()
     with workspace_lock(tmp_path, wait_seconds=2):
         assert (tmp_path / LOCK_NAME).exists()
+
+
+# --- a round's rows replaced as a rewrite would (issue 20) --------------------------------------
+
+
+def _file(ledger, sha):
+    ledger.db.execute("INSERT OR IGNORE INTO files (sha256, size, archive_path, first_received_at) "
+                      "VALUES (?, 1, 'a', '2026-10-01')", (sha,))
+
+
+def _round(shas, values_of, issues_of, parsed_at="2026-10-12T09:00:00"):
+    submissions = [(sha, "", f"REQ-{sha}", f"U{sha}", "2026-TW3", f"2026-10-0{n + 1}T10:00:00", "accepted",
+                    parsed_at, "7") for n, sha in enumerate(shas)]
+    values = [(sha, "", code, "actual", number, None, str(number), "F7") for sha in shas
+              for code, number in values_of.get(sha, [])]
+    issues = [(sha, "", "2026-TW3", f"U{sha}", code, "warning", "Data", "F7", "{}") for sha in shas
+              for code in issues_of.get(sha, [])]
+    return submissions, values, issues
+
+
+def _rewrite(ledger, shas, submissions, values, issues):
+    """The rewrite the incremental replace must equal: delete everything, insert in order."""
+    marks = ",".join("?" * len(shas))
+    ledger.db.execute(f"DELETE FROM issues WHERE period = '2026-TW3' OR sha256 IN ({marks})", shas)
+    ledger.db.execute(f"DELETE FROM submission_values WHERE sha256 IN ({marks})", shas)
+    ledger.db.execute(f"DELETE FROM submissions WHERE sha256 IN ({marks})", shas)
+    ledger.db.executemany("INSERT INTO submissions (sha256, part, request_id, unit_code, period, received_at, status, "
+                          "superseded_by, parsed_at, parser_version) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                          submissions)
+    ledger.db.executemany("INSERT OR REPLACE INTO submission_values (sha256, part, indicator_code, field, number, "
+                          "text, original, cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
+    ledger.db.executemany("INSERT INTO issues (sha256, part, period, unit_code, code, severity, sheet, cell, params) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", issues)
+
+
+def _tables(ledger):
+    return {t: ledger.db.execute(f"SELECT rowid, * FROM {t} ORDER BY rowid").fetchall()
+            for t in ("submissions", "submission_values", "issues")}
+
+
+BEFORE = (["a", "b"], {"a": [("X-1", 1.0), ("X-2", 2.0)], "b": [("Y-1", 3.0)]}, {"a": ["blank"]})
+AFTER = {
+    "unchanged": BEFORE,
+    "a file added": (["a", "b", "c"], {**BEFORE[1], "c": [("Y-1", 4.0), ("Y-2", 5.0)]}, {"a": ["blank"], "c": ["x"]}),
+    "a value changed in the middle": (["a", "b"], {"a": [("X-1", 1.0), ("X-2", 9.0)], "b": [("Y-1", 3.0)]},
+                                      {"a": ["blank"]}),
+    "a file gone": (["b"], {"b": [("Y-1", 3.0)]}, {}),
+    "rows fewer": (["a", "b"], {"a": [("X-1", 1.0)], "b": []}, {}),
+    "a file put first": (["c", "a", "b"], {**BEFORE[1], "c": [("Z-1", 1.0)]}, {"a": ["blank"]}),
+    "a repeated key": (["a", "b", "c"], {**BEFORE[1], "c": [("Z-1", 1.0), ("Z-1", 2.0)]}, {"a": ["blank"]}),
+}
+
+
+@pytest.mark.parametrize("after", AFTER, ids=list(AFTER))
+@pytest.mark.parametrize("other_round_after", [False, True], ids=["round-last", "another-round-after"])
+def test_replacing_a_round_gives_the_rows_and_ids_of_a_rewrite(tmp_path, after, other_round_after):
+    results, writes = [], []
+    for name, incremental in (("inc", True), ("full", False)):
+        with Ledger.open(tmp_path / f"{name}.sqlite") as ledger:
+            for sha in "abcz":
+                _file(ledger, sha)
+            with ledger.transaction():
+                shas, values_of, issues_of = BEFORE
+                ledger.replace_round("2026-TW3", shas, [], *_round(shas, values_of, issues_of), [])
+            if other_round_after:  # another round's rows recorded after this one's
+                with ledger.transaction():
+                    other = ([("z", "", "R", "Uz", "2026-TW2", "2026-07-01", "accepted", "x", "7")],
+                             [("z", "", "Q-1", "actual", 1.0, None, "1", "F7")],
+                             [("z", "", "2026-TW2", "Uz", "w", "warning", "D", "F7", "{}")])
+                    ledger.replace_round("2026-TW2", ["z"], [], *other, [])
+            shas, values_of, issues_of = AFTER[after]
+            rows = _round(shas, values_of, issues_of, parsed_at="2026-10-13T09:00:00")
+            replaced = sorted(set(shas) | set(BEFORE[0]))
+            before = ledger.db.total_changes
+            with ledger.transaction():
+                if incremental:
+                    ledger.replace_round("2026-TW3", replaced, [], *rows, [])
+                else:
+                    _rewrite(ledger, replaced, *rows)
+            writes.append(ledger.db.total_changes - before)
+            results.append(_tables(ledger))
+    assert results[0] == results[1]
+    if after in ("unchanged", "a file added") and not other_round_after:
+        assert writes[0] < writes[1]  # the values already there were kept, not written again

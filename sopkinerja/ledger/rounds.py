@@ -12,32 +12,57 @@ class Rounds:
 
     def replace_round(self, period: str, shas: list[str], sistem_steps: list[int], submissions: list[tuple],
                       values: list[tuple], issues: list[tuple], events: list[StepEvent]) -> None:
-        """Everything run derived for this round, deleted and inserted again (inside a transaction).
-
-        Rows go in in the order given, so the same files give the same rows, ids included.
+        """Everything run derived for this round, replaced (inside a transaction) as deleting it and
+        inserting it again in the order given would: the same files give the same rows, ids
+        included. Rows such a rewrite would give again at the same place are kept (``_replace``):
+        one resubmission adds its file's values instead of writing the round's again.
         ``submissions``: (sha256, part, request_id, unit_code, period, received_at, status, parsed_at,
         parser_version); ``values``: (sha256, part, indicator, field, number, text, original, cell);
         ``issues``: (sha256, part, period, unit_code, code, severity, sheet, cell, params JSON).
         """
         marks = ",".join("?" * len(shas))
+        self.db.execute("PRAGMA defer_foreign_keys = ON")  # values may stay while their submission is rewritten
         for step in sistem_steps:
             self.db.execute("DELETE FROM step_events WHERE period = ? AND step = ? AND source = 'sistem'",
                             (period, step))
-        self.db.execute(f"DELETE FROM issues WHERE period = ? OR sha256 IN ({marks})", (period, *shas))
-        self.db.execute(f"DELETE FROM submission_values WHERE sha256 IN ({marks})", shas)
         self.db.execute(f"DELETE FROM step_events WHERE source = 'berkas' AND sha256 IN ({marks})", shas)
-        self.db.execute(f"DELETE FROM submissions WHERE sha256 IN ({marks})", shas)
-        self.db.executemany(
-            "INSERT INTO submissions (sha256, part, request_id, unit_code, period, received_at, status, "
-            "superseded_by, parsed_at, parser_version) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)", submissions)
-        self.db.executemany(
-            "INSERT OR REPLACE INTO submission_values (sha256, part, indicator_code, field, number, text, "
-            "original, cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
-        self.db.executemany(
-            "INSERT INTO issues (sha256, part, period, unit_code, code, severity, sheet, cell, params) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", issues)
+        self._replace("submissions", f"sha256 IN ({marks})", shas,
+                      ("sha256", "part", "request_id", "unit_code", "period", "received_at", "status", "superseded_by",
+                       "parsed_at", "parser_version"),
+                      [(*row[:7], None, *row[7:]) for row in submissions])
+        self._replace("submission_values", f"sha256 IN ({marks})", shas,
+                      ("sha256", "part", "indicator_code", "field", "number", "text", "original", "cell"), values,
+                      "INSERT OR REPLACE")
+        self._replace("issues", f"period = ? OR sha256 IN ({marks})", (period, *shas),
+                      ("sha256", "part", "period", "unit_code", "code", "severity", "sheet", "cell", "params"), issues)
         for event in events:
             self.add_step_event(event)
+
+    def _replace(self, table: str, where: str, args, columns: tuple[str, ...], rows: list[tuple],
+                 verb: str = "INSERT") -> None:
+        """The rows of ``table`` matching ``where`` replaced by ``rows``, with the ids and contents a
+        delete and an insert in order would give. When the matching rows are the table's last,
+        numbered without a gap from the row before them (as a rewrite leaves them), the leading
+        ones equal to ``rows`` are kept and only the rest is deleted and inserted; otherwise all
+        are. (SQLite numbers an inserted row one above the table's largest rowid.)"""
+        names = ", ".join(columns)
+        stored = self.db.execute(f"SELECT rowid, {names} FROM {table} WHERE {where} ORDER BY rowid", args).fetchall()
+        keep = 0
+        if stored:
+            first, last = stored[0][0], stored[-1][0]
+            top = self.db.execute(f"SELECT MAX(rowid) FROM {table}").fetchone()[0]
+            below = self.db.execute(f"SELECT MAX(rowid) FROM {table} WHERE rowid < ?", (first,)).fetchone()[0] or 0
+            if last - first + 1 == len(stored) and top == last and below + 1 == first:
+                for old, new in zip(stored, rows, strict=False):
+                    if tuple(old)[1:] != tuple(new):
+                        break
+                    keep += 1
+        if keep < len(stored):
+            if keep:
+                self.db.execute(f"DELETE FROM {table} WHERE rowid >= ?", (stored[keep][0],))
+            else:
+                self.db.execute(f"DELETE FROM {table} WHERE {where}", args)
+        self.db.executemany(f"{verb} INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows[keep:])
 
     def earlier_round_parts(self, period: str, parser_version: str) -> dict[str, list[tuple[str, str]]]:
         """sha256 -> [(part, request id)] of the files an earlier run recorded for another round than
