@@ -27,8 +27,10 @@ class Requests:
         return tuple(self.db.execute("SELECT COUNT(*), MAX(rowid), SUM(rowid) FROM requests").fetchone())
 
     def issued_any(self, period: str) -> bool:
-        """Whether any request of the period was issued (its round was collected)."""
-        return self.db.execute("SELECT 1 FROM requests WHERE period = ? LIMIT 1", (period,)).fetchone() is not None
+        """Whether a request of the period showed any row (its round was collected): whether
+        ``issued_numbers(period)`` is not empty, without reading it."""
+        return self.db.execute("SELECT 1 FROM request_rows rr JOIN requests r USING (request_id) WHERE r.period = ? "
+                               "LIMIT 1", (period,)).fetchone() is not None
 
     def first_issued_at(self, period: str) -> str | None:
         """When the period's first request went out (ISO 8601), or None before ``generate``."""
