@@ -202,7 +202,10 @@ def test_master_cache_is_used_and_follows_the_master(example_ws, monkeypatch):
     first = workspace.master().master
     assert list((example_ws / "arsip" / "cache").glob("master-*.pickle"))
     monkeypatch.setattr(master_module, "read_master", lambda *a: pytest.fail("read again"))
-    assert workspace.master().master == first
+    cached = workspace.master().master
+    assert cached == first
+    assert "budget_lines" in cached.__dict__  # kept with it, not grouped again
+    assert list(cached.budget_lines.items()) == list(first.budget_lines.items())
     monkeypatch.undo()
     for pickle in (example_ws / "arsip" / "cache").glob("master-*.pickle"):
         pickle.write_bytes(b"rusak")
