@@ -486,6 +486,8 @@ def last_year(ledger, master, period: str) -> dict[str, tuple[float | None, floa
     current = Period.parse(period)
     rounds = current.of_year()
     before = Period(current.year - 1, current.kind, rounds[-1].number)
+    if not ledger.has_accepted([p.code for p in before.so_far()]):
+        return {}  # without reading the master's 500,000 budget keys for nothing
     indicators = list(master.indicators)
     series = year_series(ledger, before, {i.code: i.budget_key for i in indicators})
     if not series.answered:

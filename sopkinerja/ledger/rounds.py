@@ -107,6 +107,12 @@ class Rounds:
             "ORDER BY v.rowid", (period, *_unit(unit))).fetchall()
         return [tuple(r) for r in rows]
 
+    def has_accepted(self, periods: list[str]) -> bool:
+        """Whether any answer of ``periods`` was accepted."""
+        marks = ",".join("?" * len(periods)) or "NULL"
+        return self.db.execute(f"SELECT 1 FROM submissions WHERE status = 'accepted' AND period IN ({marks}) LIMIT 1",
+                               periods).fetchone() is not None
+
     def round_marks(self, periods: list[str]) -> dict[str, tuple]:
         """Per unit, what consolidation reads of it for ``periods``: its submissions (file, status,
         receipt) and its requests, in an order of their content. A submission's values and a
