@@ -146,6 +146,9 @@ class Recap:
     cap: float | None
     rounds: tuple[str, ...] = ()  # the year's rounds so far, oldest first
     by_round: dict[str, RoundValues] = field(default_factory=dict)  # period code -> that round's values
+    # unit code -> the key of its piece: a digest of everything its rows and round values come from
+    # (the forms key their kept chunks by it instead of hashing every row again)
+    unit_keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def budget_left_out(self) -> list[UnitRecap]:
@@ -176,7 +179,7 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
     from sopkinerja.files import code_mark
 
     code = code_mark()
-    units, parts = [], []
+    units, parts, unit_keys = [], [], {}
     for unit in master.units:
         indicators = master.indicators_of(unit.code)
         accepted = statuses[unit.code].status == "accepted"
@@ -188,6 +191,7 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
             pieces.put(key, piece)
         piece.columns.update(_master_columns(unit, indicators, current))
         parts.append(piece)
+        unit_keys[unit.code] = key
     pieces.prune()
     status_of = {code: UNIT_STATUS[s.status] for code, s in statuses.items()}
     unit_codes = [p.columns["kode_unit"] for p in parts]
@@ -221,7 +225,7 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
             sum(every) / len(every) if every else None,
             frozenset(c for piece in parts for c in piece.late[index]), ledger.issued_any(p.code))
     return Recap(period, table, units, total, _completeness(unit_statuses), cap, tuple(p.code for p in rounds),
-                 by_round)
+                 by_round, unit_keys)
 
 
 # The table's float columns (numpy arrays in a piece, joined with numpy).

@@ -532,3 +532,33 @@ def test_the_demos_e81_holds_the_three_rounds_it_plays(demo_root):
     cells = [v for r in _footer(path) for v in r if isinstance(v, str)]
     assert "Tarutung, 12 Oktober 2026" in cells and "Ir. Ronald Sitompul, M.Si." in cells
     assert not (demo_root / "output" / "2026-TW3" / "Tabel LKjIP 2026.xlsx").exists()
+
+
+def test_the_e81_kept_by_unit_keys_or_by_row_digests_is_the_same_form(year, tmp_path):
+    """A recap from consolidate carries each unit's piece key and the E.81's chunks are kept by it;
+    a recap made elsewhere (no keys) has every row digested: both paths, cached or not, write the
+    same bytes."""
+    import dataclasses
+    import pickle
+    from datetime import datetime
+
+    from sopkinerja.consolidate import consolidate
+    from sopkinerja.forms import e81
+    from sopkinerja.workspace import open_workspace
+
+    root = year[0]
+    workspace = open_workspace(root)
+    with workspace.ledger() as ledger:
+        stored = ledger.get_state("run:2026-TW4")
+        units = pickle.loads(stored[stored.index(b"\n") + 1:]).units
+        recap = consolidate(ledger, workspace.master().master, "2026-TW4", units, None)
+    assert set(recap.unit_keys) == {u.unit for u in units}
+    master, config, created = workspace.master().master, workspace.config, datetime(2027, 1, 12, 9)
+    written = {}
+    for name, form_recap in (("keys", recap), ("digests", dataclasses.replace(recap, unit_keys={}))):
+        for attempt in ("first", "kept"):
+            path = tmp_path / f"{name}-{attempt}.xlsx"
+            e81.write(form_recap, master, config, [], path, "12 Januari 2027", "id", created, tmp_path / name)
+            written[(name, attempt)] = path.read_bytes()
+    assert len(set(written.values())) == 1
+    assert list((tmp_path / "keys").glob("*.e81")) and list((tmp_path / "digests").glob("*.e81"))

@@ -128,7 +128,15 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
     positions = L.sheet_columns(L.E81_COLUMNS)
     base_widths = [float(w) for column in L.E81_COLUMNS for w in column.widths]  # text columns are never widened
     kept = KeptCache(cache, ".e81", _Chunk)
-    every = _row_digests(table, col, indicators, first_line, rounds, rejected_revision)
+    # What a chunk's rows show, per unit: its piece's key (consolidate: its answers, requests, master
+    # rows, code), its status and whether its revision was refused; else (a recap made elsewhere)
+    # a digest of every row.
+    statuses = dict(zip(col["kode_unit"], col["status_unit"], strict=True)) if recap.unit_keys else {}
+    per_unit = {code: f"{key}|{statuses.get(code)}|{code in rejected_revision}"
+                for code, key in recap.unit_keys.items()}
+    codes = col["kode_unit"]
+    every = None if per_unit and all(code in per_unit for code in statuses) else _row_digests(
+        table, col, indicators, first_line, rounds, rejected_revision)
     context = KeptCache.key(E81_CACHE_VERSION, code_mark(), xlsxwriter.__version__, language, styles,
                             [(code, quarter, values.collected) for code, quarter, values in rounds],
                             sorted(due_then), positions, base_widths)
@@ -215,7 +223,14 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
         first = at[0]
         digest = hashlib.sha256(f"{context}|{first}".encode())
         for sub, sub_number, found, line in pending:
-            digest.update(f"|{sub}|{sub_number}|{line.key if line else ''}|".encode("utf-8", "surrogatepass"))
+            digest.update(f"|{sub}|{sub_number}|{line.key if line else ''}|{len(found)}|".encode("utf-8",
+                                                                                                "surrogatepass"))
+            if every is None:  # a sub kegiatan is one unit's (the master check); rows without one may be several's
+                units = {codes[found[0]]} if sub else {codes[i] for i in found.tolist()}
+                if line is not None:
+                    units.add(codes[row_of[line.indicators[0]]])
+                digest.update("|".join(per_unit[u] for u in sorted(units)).encode())
+                continue
             digest.update(every[found].tobytes())
             if line is not None:
                 digest.update(every[row_of[line.indicators[0]]].tobytes())
