@@ -137,11 +137,9 @@ class BlockCache:
 
     @staticmethod
     def key(*parts) -> str:
-        digest = hashlib.sha256()
-        for part in parts:
-            digest.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))
-            digest.update(b"\0")
-        return digest.hexdigest()
+        from sopkinerja.files import KeptCache
+
+        return KeptCache.key(*parts)
 
     def has(self, keys: list[str]) -> bool:
         """Whether every key has an entry (not read; ``get`` checks its bytes)."""
