@@ -562,3 +562,33 @@ def test_the_e81_kept_by_unit_keys_or_by_row_digests_is_the_same_form(year, tmp_
             written[(name, attempt)] = path.read_bytes()
     assert len(set(written.values())) == 1
     assert list((tmp_path / "keys").glob("*.e81")) and list((tmp_path / "digests").glob("*.e81"))
+
+
+def test_the_lkjip_bodies_keep_their_formats_and_row_heights(year):
+    """The two long sheets are spliced sheet XML: each cell keeps the format xlsxwriter gave the
+    sheet's header's neighbours (bordered, wrapped text; numbers with their decimals, capaian with
+    two), and a row with a long text is as tall as its lines."""
+    root = year[0]
+    book = openpyxl.load_workbook(root / "output" / "2026-TW4" / "Tabel LKjIP 2026.xlsx")
+    sheet = book["Pengukuran Kinerja"]
+    body = [row for row in sheet.iter_rows(min_row=1) if isinstance(row[0].value, int)]
+    assert len(body) == len(MASTER.indicators)
+    assert [r[0].value for r in body] == list(range(1, len(body) + 1))
+    for row in body:
+        assert all(c.border.left.style == "thin" for c in row)
+        assert row[2].alignment.wrap_text and row[2].data_type == "s"
+        if isinstance(row[6].value, float):
+            assert row[6].number_format == "#,##0.00"
+        assert row[4].number_format in ("#,##0", "#,##0.0", "#,##0.00")
+    heights = {r[0].row: sheet.row_dimensions[r[0].row].height for r in body}
+    tall = [r for r in body if heights[r[0].row]]
+    assert tall and len(tall) < len(body)
+    for row in tall:  # as many 11.5-point lines as its longest wrapped text needs, two or more
+        lines = (heights[row[0].row] - 2) / 11.5
+        assert lines == int(lines) >= 2
+    longest = max(len(c.value or "") for r in body if not heights[r[0].row] for c in r[1:4])
+    assert max(len(c.value or "") for r in tall for c in r[1:4]) > longest
+    factors = book["Analisis Faktor"]
+    rows = [row for row in factors.iter_rows(min_row=1) if isinstance(row[0].value, int)]
+    assert len(rows) == len(MASTER.indicators)
+    assert all(row[1].alignment.wrap_text and row[1].border.left.style == "thin" for row in rows)
