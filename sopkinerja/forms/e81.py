@@ -1,11 +1,13 @@
 """Formulir E.81 (Permendagri 86/2017, evaluasi hasil Renja Perangkat Daerah) from the recap.
 
-``rows`` builds the form's body in DPA order — program, kegiatan, sub kegiatan
+``build`` makes the form's body in DPA order — program, kegiatan, sub kegiatan
 (Rp on each, summed upward), indicators (K) — from the consolidated year
 (``consolidate.Recap``: the table and each round's own values) and the
-master's Renstra columns; ``write`` lays it out as ``forms.layouts`` says,
-with xlsxwriter in constant-memory mode (a province's form has 600,000 rows).
-Every unit value is written as a number or a string, never a formula.
+master's Renstra columns, as sheet XML in chunks kept between runs (a
+province's form has 600,000 rows; one unit resubmitting rewrites the chunks
+holding its sub kegiatan); ``write`` lays the rest out with xlsxwriter as
+``forms.layouts`` says and splices the body in. Every unit value is written
+as a number or a string, never a formula.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The LKjIP tables after the year's last round (TW4, S2 or the annual round), from the recap:
 ``Pengukuran Kinerja`` (the year's realisasi against the annual target, beside last year's where
 the ledger has it), ``Analisis Faktor`` (the units' own words per indicator) and ``Efisiensi
-Anggaran`` (pagu and spending per program, serapan over the lines whose spending is known)."""
+Anggaran`` (pagu and spending per program, serapan over the lines whose spending is known).
+The two long sheets' bodies are sheet XML spliced in, in blocks kept between runs."""
 
 from __future__ import annotations
 
