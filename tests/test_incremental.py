@@ -63,6 +63,20 @@ def _copy_resubmission(root, twin) -> None:
     shutil.copy2(root / name, twin / name)
 
 
+def _raise_target(root, code: str) -> None:
+    """One master row changed: the indicator's annual target, one higher."""
+    import openpyxl
+
+    master = root / "input" / "master.xlsx"
+    book = openpyxl.load_workbook(master)
+    sheet = book["Indikator"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[header.index("kode")].value == code:
+            row[header.index("target")].value = float(row[header.index("target")].value) + 1
+    book.save(master)
+
+
 def test_a_resubmission_checks_only_the_new_file(round_ws, counted):
     root, paths = round_ws
     fill_all(root, paths)
@@ -105,16 +119,7 @@ def test_new_requests_or_other_rules_check_every_file_again(round_ws, counted, r
     fill_all(root, paths)
     run_round(root)
     counted.clear()
-    import openpyxl
-
-    master = root / "input" / "master.xlsx"
-    book = openpyxl.load_workbook(master)
-    sheet = book["Indikator"]
-    header = [c.value for c in sheet[1]]
-    for row in sheet.iter_rows(min_row=2):
-        if row[header.index("kode")].value == "SEK-01":
-            row[header.index("target")].value = float(row[header.index("target")].value) + 1
-    book.save(master)
+    _raise_target(root, "SEK-01")
     generated = run_cli("--project", root, "generate", "--unit", "SEK", "--json")
     assert generated.exit_code == 0 and generated.json()["workbooks"][0]["request_id"] != ""
     run_round(root)
@@ -251,19 +256,10 @@ def test_a_torn_or_foreign_piece_is_built_again(round_ws, consolidated):
 
 
 def test_a_changed_master_row_consolidates_its_unit_again(round_ws, consolidated):
-    import openpyxl
-
     root, paths = round_ws
     fill_all(root, paths)
     run_round(root)
-    master = root / "input" / "master.xlsx"
-    book = openpyxl.load_workbook(master)
-    sheet = book["Indikator"]
-    header = [c.value for c in sheet[1]]
-    for row in sheet.iter_rows(min_row=2):
-        if row[header.index("kode")].value == "PPM-01":
-            row[header.index("target")].value = float(row[header.index("target")].value) + 1
-    book.save(master)
+    _raise_target(root, "PPM-01")
     consolidated.clear()
     run_round(root)
     assert consolidated == ["PPM"]
