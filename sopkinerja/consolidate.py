@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sopkinerja.files import KeptCache
+from sopkinerja.files import KeptCache, code_mark
 from sopkinerja.models import FREQUENCIES, Indicator, Period
 from sopkinerja.rules import KATEGORI, capaian, for_average, kategori, serapan, year_so_far
 from sopkinerja.series import YearSeries, year_series
@@ -176,8 +176,6 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
         lines.setdefault(line.unit_code, {})[line.indicators[0]] = line
     pieces = KeptCache(cache, ".unit", UnitPiece)
     marks = ledger.round_marks([p.code for p in _read_rounds(current)])
-    from sopkinerja.files import code_mark
-
     code = code_mark()
     units, parts, unit_keys = [], [], {}
     for unit in master.units:
@@ -317,13 +315,14 @@ def _unit_piece(ledger, unit, indicators, first_lines: dict, current: Period, ac
     so_far = year[-1]
     polarity = [i.polarity for i in indicators]
     value = _each(capaian, so_far, target, polarity)
+    capaians = [_each(capaian, year[index], targets[index], polarity) for index in range(len(rounds) - 1)] + [value]
     yearly = _each(capaian, so_far, annual, polarity)
     columns.update({"target": target, "target_tahunan": annual, "realisasi": so_far, "realisasi_periode": own,
                     "realisasi_sd": so_far, "capaian_persen": value, "kategori": [kategori(v) for v in value.tolist()],
                     "capaian_tahunan_persen": yearly})
     budget, spent, spent_by_round = _budget_columns(indicators, first_lines, series, current, issued)
     columns.update({"pagu": budget, "realisasi_anggaran": spent, "serapan_persen": _each(serapan, spent, budget)})
-    previous, previous_period = _previous(ledger, indicators, current, year, targets, line_of, unit.code)
+    previous, previous_period = _previous(ledger, indicators, current, capaians, line_of, unit.code)
     columns.update({"capaian_sebelumnya": previous, "periode_sebelumnya": previous_period,
                     "perubahan_capaian": value - previous})
     cells = {code: (cell, original) for _, code, cell, original in ledger.accepted_cells(period, unit.code)}
@@ -332,19 +331,15 @@ def _unit_piece(ledger, unit, indicators, first_lines: dict, current: Period, ac
     texts, footers = _narratives(ledger, period, unit.code)
     for field_name, column in NARRATIVES.items():
         columns[column] = [texts.get((unit.code, i.code, field_name)) for i in indicators]
-    counted = []
-    for index in range(len(rounds)):
-        values = value if index == len(rounds) - 1 else _each(capaian, year[index], targets[index], polarity)
-        counted.append([c for c in (for_average(v, cap) for v in values.tolist() if v == v) if c is not None])
+    counted = [[for_average(v, cap) for v in values.tolist() if v == v] for values in capaians]
     late = [frozenset(key for kind, key, code in series.late if kind == "actual" and code == p.code) for p in rounds]
     return UnitPiece(columns, [np.array(v, dtype=float) for v in own_values], spent_by_round,
                      [unit.code in found for found in answered], late, counted, footers.get(unit.code, {}),
-                     _numbers(value, yearly, own, budget, spent, columns["kategori"], cap))
+                     _numbers(counted[-1], yearly, own, budget, spent, columns["kategori"], cap))
 
 
-def _numbers(value, yearly, own, budget, spent, bands, cap) -> Numbers:
-    """A unit's totals from its rows."""
-    counted = [for_average(v, cap) for v in value.tolist() if v == v]
+def _numbers(counted: list[float], yearly, own, budget, spent, bands, cap) -> Numbers:
+    """A unit's totals from its rows (``counted``: this round's capaian as they count in an average)."""
     annual = [for_average(v, cap) for v in yearly.tolist() if v == v]
     has_budget, has_spent = ~np.isnan(budget), ~np.isnan(spent)
     counts = {k: 0 for k in KATEGORI}
@@ -352,7 +347,7 @@ def _numbers(value, yearly, own, budget, spent, bands, cap) -> Numbers:
         if isinstance(band, str):
             counts[band] += 1
     return Numbers(
-        indicators=len(value), filled=int((~np.isnan(own)).sum()),
+        indicators=len(own), filled=int((~np.isnan(own)).sum()),
         capaian_sum=float(sum(counted)), capaian_count=len(counted),
         budget=float(sum(budget[has_budget].tolist())), spent=float(sum(spent[has_spent].tolist())),
         per_kategori=counts, annual_sum=float(sum(annual)), annual_count=len(annual),
@@ -441,23 +436,23 @@ def _budget_columns(indicators, first: dict, series: YearSeries, period: Period,
             [np.array(column, dtype=float) for column in by_round])
 
 
-def _previous(ledger, indicators, period: Period, year, targets, line_of, unit: str | None = None
+def _previous(ledger, indicators, period: Period, capaians, line_of, unit: str | None = None
               ) -> tuple[np.ndarray, list]:
     """Each indicator's capaian in the round before, on that round's year so far and target: the
-    year's previous round from this year's series (late entries included), or last year's last
-    round for the year's first."""
+    year's previous round's (``capaians``: each round's of this year, late entries included), or
+    last year's last round's for the year's first."""
     before = period.previous
     if before is None:
         return np.full(len(indicators), np.nan), [None] * len(indicators)
     if before.year == period.year:
-        so_far, target = year[-2], targets[-2]
+        value = capaians[-2]
     else:
         series = year_series(ledger, before, line_of, unit)
         rounds = before.so_far()
         answered = [{who for who, code in series.answered if code == p.code} for p in rounds]
         so_far = _year(indicators, series, rounds, answered)[-1]
         target = _targets(indicators, before, ledger.issued_numbers(before.code, unit))
-    value = _each(capaian, so_far, target, [i.polarity for i in indicators])
+        value = _each(capaian, so_far, target, [i.polarity for i in indicators])
     return value, [before.code if v == v else None for v in value.tolist()]
 
 
