@@ -18,7 +18,6 @@ unit's text such as ``=HYPERLINK(...)`` stays text.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import struct
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sopkinerja.cells import column_letter
+from sopkinerja.files import KeptCache
 
 LEVEL = 6  # what zipfile (and so xlsxwriter) uses
 ZIP_TIME = (0, (0 << 9) | (1 << 5) | 1)  # 1980-01-01 00:00: the same bytes on every run
@@ -111,68 +111,18 @@ class Block:
         deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
         return cls(deflate.compress(raw) + deflate.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw))
 
-    def to_bytes(self) -> bytes:
-        return struct.pack("<IQ", self.crc, self.size) + hashlib.blake2b(self.data, digest_size=16).digest() + self.data
 
-    @classmethod
-    def from_bytes(cls, blob: bytes) -> Block | None:
-        """None when the stored bytes do not match their digest (a damaged cache entry)."""
-        crc, size = struct.unpack_from("<IQ", blob)
-        digest, data = blob[12:28], blob[28:]
-        if hashlib.blake2b(data, digest_size=16).digest() != digest:
-            return None
-        return cls(data, crc, size)
-
-
-class BlockCache:
-    """Compressed row blocks on disk by a key of what they show; derived data, safe to delete.
-
-    Blocks not used by the latest write are removed by ``prune``, so the folder
-    holds one recap's worth.
-    """
+class BlockCache(KeptCache):
+    """Compressed row blocks on disk by a key of what they show (``files.KeptCache``: derived data,
+    safe to delete, a damaged entry is a miss). Blocks not used by the latest write are removed by
+    ``prune``, so the folder holds one recap's worth."""
 
     def __init__(self, folder: Path | None):
-        self.folder = folder
-        self.used: set[str] = set()
-
-    @staticmethod
-    def key(*parts) -> str:
-        from sopkinerja.files import KeptCache
-
-        return KeptCache.key(*parts)
+        super().__init__(folder, ".blok", Block)
 
     def has(self, keys: list[str]) -> bool:
         """Whether every key has an entry (not read; ``get`` checks its bytes)."""
-        return self.folder is not None and all((self.folder / f"{key}.blok").is_file() for key in keys)
-
-    def get(self, key: str) -> Block | None:
-        self.used.add(key)
-        if self.folder is None:
-            return None
-        try:
-            return Block.from_bytes((self.folder / f"{key}.blok").read_bytes())
-        except (OSError, struct.error):
-            return None
-
-    def put(self, key: str, block: Block) -> None:
-        self.used.add(key)
-        if self.folder is None:
-            return
-        from sopkinerja.atomic import write_bytes
-
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            # Not flushed to disk: an entry torn by a power cut fails its digest and is made again.
-            write_bytes(self.folder / f"{key}.blok", block.to_bytes(), durable=False)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
-
-    def prune(self) -> None:
-        if self.folder is None or not self.folder.is_dir():
-            return
-        for path in self.folder.glob("*.blok"):
-            if path.stem not in self.used:
-                path.unlink(missing_ok=True)
+        return self.folder is not None and all((self.folder / f"{key}{self.suffix}").is_file() for key in keys)
 
 
 _POLY = 0xEDB88320
