@@ -96,10 +96,11 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
     from Excel row ``first_row`` in the body ``styles`` (xf indices, ``_body_styles``).
 
     The sub kegiatan and their indicators are written in chunks of about ``CHUNK_ROWS`` rows,
-    each kept in ``cache`` by a digest of everything its rows show (the table's, the rounds' and
-    the master's values of its rows, where it starts, its numbers): one unit resubmitting
-    rewrites the chunks that hold its sub kegiatan, and the program and kegiatan rows above
-    them (their Rp are sums), not the whole form."""
+    each kept in ``cache`` by a digest of everything its rows show (its units' piece keys from
+    consolidation, their status and refused revisions — or, for a recap without keys, every
+    row's values — where it starts, its numbers): one unit resubmitting rewrites the chunks that
+    hold its sub kegiatan, and the program and kegiatan rows above them (their Rp are sums), not
+    the whole form."""
     import numpy as np
     import xlsxwriter
 
@@ -468,6 +469,7 @@ def write(recap, master, config, issues, path: Path, signed_on: str, language: s
     from sopkinerja.report.splice import Splice, splice
 
     title_rows = len(L.E81_TITLE)
+    # The title's first line names the form alone (the sasaran come later, once the body is built).
     workbook = open_workbook(path, _title(config, Period.parse(recap.period), [], language)[0], created)
     f = Formats(workbook)
     styles = _body_styles(f)  # asked first: the body's xf indices do not depend on the rest of the sheet
@@ -500,7 +502,6 @@ def write(recap, master, config, issues, path: Path, signed_on: str, language: s
     end = signature_block(sheet, footer_row + 1, config.signatures, signed_on, language, f,
                           left=(positions["objective"], positions["indicator"]),
                           right=(positions["renstra_so_far"], positions["remarks"]))
-    workbook.set_properties({"title": form.title[0], "author": "sopkinerja", "created": created})
     workbook.close()
     splice(path, [Splice("xl/worksheets/sheet1.xml", first_body, form.body, end, width - 1,
                          resume_row=first_body + form.rows + 1)])
