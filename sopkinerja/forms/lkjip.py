@@ -82,7 +82,7 @@ def _start(workbook, layout: L.SheetLayout, f, values, language: str):
 
 def _fit(sheet, row: int, layout: L.SheetLayout, texts: dict[int, str]) -> None:
     """The row tall enough for its wrapped texts (column index -> text)."""
-    lines = max((_lines(text, layout.columns[index].widths[0]) for index, text in texts.items()), default=1)
+    lines = _height([c.widths[0] for c in layout.columns], texts)
     if lines > 1:
         sheet.set_row(row, LINE_HEIGHT * lines + 2)
 
