@@ -149,6 +149,9 @@ class Recap:
     # unit code -> the key of its piece: a digest of everything its rows and round values come from
     # (the forms key their kept chunks by it instead of hashing every row again)
     unit_keys: dict[str, str] = field(default_factory=dict)
+    # unit code -> a digest of its master rows and budget lines (with its name): the forms keep
+    # what follows from the master alone (the E.81's tree) by these
+    master_marks: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def budget_left_out(self) -> list[UnitRecap]:
@@ -177,12 +180,13 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
     pieces = KeptCache(cache, ".unit", UnitPiece)
     marks = ledger.round_marks([p.code for p in _read_rounds(current)])
     code = code_mark()
-    units, parts, unit_keys = [], [], {}
+    units, parts, unit_keys, master_marks = [], [], {}, {}
     for unit in master.units:
         indicators = master.indicators_of(unit.code)
         accepted = statuses[unit.code].status == "accepted"
+        master_marks[unit.code] = _slice_mark(indicators, lines.get(unit.code, {}))
         key = KeptCache.key(PIECE_VERSION, code, period, cap, unit.code, unit.name, accepted,
-                             marks.get(unit.code, ()), _slice_mark(indicators, lines.get(unit.code, {})))
+                             marks.get(unit.code, ()), master_marks[unit.code])
         piece = pieces.get(key)
         if piece is None:
             piece = _unit_piece(ledger, unit, indicators, lines.get(unit.code, {}), current, accepted, cap)
@@ -223,7 +227,7 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
             sum(every) / len(every) if every else None,
             frozenset(c for piece in parts for c in piece.late[index]), ledger.issued_any(p.code))
     return Recap(period, table, units, total, _completeness(unit_statuses), cap, tuple(p.code for p in rounds),
-                 by_round, unit_keys)
+                 by_round, unit_keys, master_marks)
 
 
 # The table's float columns (numpy arrays in a piece, joined with numpy).

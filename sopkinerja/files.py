@@ -86,6 +86,10 @@ class KeptCache:
             return None
         return found if isinstance(found, self.kind) else None
 
+    def has(self, key: str) -> bool:
+        """Whether an entry is there (it may still be torn: ``get`` tells)."""
+        return self.folder is not None and (self.folder / f"{key}{self.suffix}").is_file()
+
     def put(self, key: str, value) -> None:
         import pickle
 

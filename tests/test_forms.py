@@ -564,6 +564,57 @@ def test_the_e81_kept_by_unit_keys_or_by_row_digests_is_the_same_form(year, tmp_
     assert list((tmp_path / "keys").glob("*.e81")) and list((tmp_path / "digests").glob("*.e81"))
 
 
+@pytest.mark.parametrize("whole_from", [-1.0, 2.0])  # the table's columns read whole; for the chunks' rows only
+def test_the_e81_made_again_in_part_is_the_form_made_whole(year, tmp_path, monkeypatch, whole_from):
+    """Chunks made again after some were lost — their rows read from the table's columns whole, or
+    for those rows only (as after a resubmission) — with the body's tree kept or made again, or
+    for a recap without master marks: the same bytes as the form made from nothing."""
+    import dataclasses
+    import pickle
+    import random
+    from datetime import datetime
+
+    from sopkinerja.consolidate import consolidate
+    from sopkinerja.forms import e81
+    from sopkinerja.workspace import open_workspace
+
+    monkeypatch.setattr(e81, "CHUNK_ROWS", 6)  # many chunks in the example's body
+    workspace = open_workspace(year[0])
+    with workspace.ledger() as ledger:
+        stored = ledger.get_state("run:2026-TW4")
+        units = pickle.loads(stored[stored.index(b"\n") + 1:]).units
+        recap = consolidate(ledger, workspace.master().master, "2026-TW4", units, None)
+    master, config, created = workspace.master().master, workspace.config, datetime(2027, 1, 12, 9)
+
+    def form(name: str, form_recap=recap) -> bytes:
+        path = tmp_path / f"{name}.xlsx"
+        e81.write(form_recap, master, config, [], path, "12 Januari 2027", "id", created, tmp_path / "kept")
+        return path.read_bytes()
+
+    first = form("first")
+    chunks = sorted((tmp_path / "kept").glob("*.e81"))
+    assert len(chunks) > 5 and len(list((tmp_path / "kept").glob("*.plan"))) == 1
+    monkeypatch.setattr(e81, "WHOLE_FROM", whole_from)
+    for path in random.Random(7).sample(chunks, 3):
+        path.unlink()
+    assert form("some-made-again") == first
+    for path in (tmp_path / "kept").glob("*.plan"):
+        path.unlink()
+    for path in random.Random(8).sample(chunks, 2):
+        path.unlink(missing_ok=True)
+    assert form("plan-made-again") == first
+    assert form("no-marks", dataclasses.replace(recap, master_marks={})) == first
+    assert len(list((tmp_path / "kept").glob("*.e81"))) == len(chunks)
+
+
+@pytest.mark.parametrize("rows, kept", [([4], range(4, 5)), ([3, 4, 5], range(3, 6)), ([1, 3], (1, 3)),
+                                        ([5, 4], (5, 4)), ([2, 3, 7], (2, 3, 7))])
+def test_the_e81_plan_keeps_a_sub_kegiatan_rows_as_a_range_only_when_they_follow_each_other(rows, kept):
+    from sopkinerja.forms.e81 import _compact
+
+    assert _compact(rows) == kept and list(_compact(rows)) == rows
+
+
 def test_the_lkjip_bodies_keep_their_formats_and_row_heights(year):
     """The two long sheets are spliced sheet XML: each cell keeps the format xlsxwriter gave the
     sheet's header's neighbours (bordered, wrapped text; numbers with their decimals, capaian with

@@ -77,7 +77,7 @@ class E81:
     largest: list[tuple[float, float]] = field(default_factory=list)
 
 
-E81_CACHE_VERSION = "1"  # part of every kept chunk's key: change it when the body's XML changes
+E81_CACHE_VERSION = "3"  # part of every kept chunk's key: change it when the body's XML changes
 CHUNK_ROWS = 500  # sub kegiatan are kept in chunks of about this many rows (one unit's change: a few)
 
 
@@ -87,7 +87,9 @@ class _Chunk:
     above it and the column widths need of it."""
 
     block: object  # report.splice.Block
-    segments: list[tuple]  # (sub kegiatan Rp or None, Rp of its indicators with their own pagu, |rate| K, Rp)
+    rp: object  # the Rp its kegiatan sums, one row each (sub kegiatan, or indicators with their own pagu; NaN: none)
+    rate_k: float  # the largest |renstra rate| of K on its indicator rows
+    rate_rp: float  # ... of Rp on its sub kegiatan rows
 
 
 def build(recap, master, config, issues, language: str, styles: dict, first_row: int,
@@ -95,13 +97,13 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
     """The form of ``recap``'s round: the year's rounds so far in their quarter columns; the body
     from Excel row ``first_row`` in the body ``styles`` (xf indices, ``_body_styles``).
 
-    The sub kegiatan and their indicators are written in chunks of about ``CHUNK_ROWS`` rows,
-    each kept in ``cache`` by a digest of everything its rows show (its units' piece keys from
+    The body's tree (``_Plan``: DPA order, numbers, where each chunk of about ``CHUNK_ROWS`` rows
+    starts) follows from the master alone and is kept by the units' master marks. Each chunk's
+    rows are kept in ``cache`` by a digest of everything they show (its units' piece keys from
     consolidation, their status and refused revisions — or, for a recap without keys, every
     row's values — where it starts, its numbers): one unit resubmitting rewrites the chunks that
     hold its sub kegiatan, and the program and kegiatan rows above them (their Rp are sums), not
-    the whole form."""
-    import numpy as np
+    the whole form; the table's columns are then read for those chunks' rows only."""
     import xlsxwriter
 
     from sopkinerja.files import KeptCache, code_mark
@@ -109,15 +111,8 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
 
     period = Period.parse(recap.period)
     table = recap.table
-    col = {name: table[name].tolist() for name in (
-        "kode_unit", "kode_indikator", "indikator", "sasaran", "program", "kegiatan", "sub_kegiatan", "metode",
-        "polaritas", "target_tahunan", "realisasi_sd", "realisasi_periode", "pagu", "realisasi_anggaran",
-        "keterangan", "wajib", "status_unit", "frekuensi", "faktor_pendorong", "faktor_penghambat",
-        "tindak_lanjut")}
-    for name in TEXT_COLUMNS:
-        if name in col:
-            col[name] = [v if isinstance(v, str) else "" for v in col[name]]
-    indicators = {i.code: i for i in master.indicators}
+    col = _Columns(table)
+    plan = _kept_plan(recap, master, cache)
     names = {u.code: u.name for u in master.units}
     lines = master.budget_lines
     rejected_revision = {i.unit for i in issues if i.code == "revision-rejected"}
@@ -125,34 +120,55 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
                   for code in recap.rounds}
     rounds = [(code, quarter_of[code], recap.by_round[code]) for code in recap.rounds if code in recap.by_round]
     due_then = {code: Period.parse(code) for code in recap.rounds}
-
-    first_line = {line.indicators[0]: line for line in lines.values()}
-    row_of = {code: index for index, code in enumerate(col["kode_indikator"])}
     positions = L.sheet_columns(L.E81_COLUMNS)
     base_widths = [float(w) for column in L.E81_COLUMNS for w in column.widths]  # text columns are never widened
     kept = KeptCache(cache, ".e81", _Chunk)
+    lookups: dict = {}
+
+    def indicators() -> dict:
+        if "indicators" not in lookups:
+            lookups["indicators"] = {i.code: i for i in master.indicators}
+        return lookups["indicators"]
+
+    def first_line() -> dict:
+        if "first_line" not in lookups:
+            lookups["first_line"] = {line.indicators[0]: line for line in lines.values()}
+        return lookups["first_line"]
+
     # What a chunk's rows show, per unit: its piece's key (consolidate: its answers, requests, master
     # rows, code), its status and whether its revision was refused; else (a recap made elsewhere)
     # a digest of every row.
-    statuses = dict(zip(col["kode_unit"], col["status_unit"], strict=True)) if recap.unit_keys else {}
+    statuses = {u.code: u.status for u in recap.units}
     per_unit = {code: f"{key}|{statuses.get(code)}|{code in rejected_revision}"
                 for code, key in recap.unit_keys.items()}
-    codes = col["kode_unit"]
-    every = None if per_unit and all(code in per_unit for code in statuses) else _row_digests(
-        table, col, indicators, first_line, rounds, rejected_revision)
+    every = None if per_unit and plan.units <= per_unit.keys() else _row_digests(
+        table, col, indicators(), first_line(), rounds, rejected_revision)
     context = KeptCache.key(E81_CACHE_VERSION, code_mark(), xlsxwriter.__version__, language, styles,
                             [(code, quarter, values.collected) for code, quarter, values in rounds],
                             sorted(due_then), positions, base_widths)
 
-    # The tree in DPA order: program -> kegiatan -> sub kegiatan -> indicator rows (table indices).
-    tree: dict = {}
-    for index in range(len(col["kode_indikator"])):
-        program, activity, sub = col["program"][index], col["kegiatan"][index], col["sub_kegiatan"][index]
-        tree.setdefault(program, {}).setdefault(activity, {}).setdefault(sub, []).append(index)
+    def chunk_key(chunk) -> str:
+        offset, _, segments, units, static = chunk
+        digest = hashlib.sha256(f"{context}|{first_row + offset}|".encode())
+        digest.update(static)
+        if every is None:  # a sub kegiatan is one unit's (the master check); rows without one may be several's
+            digest.update("|".join(per_unit[u] for u in units).encode())
+        else:
+            for _, _, found, _, line_row, _ in segments:
+                digest.update(every[list(found)].tobytes())
+                if line_row >= 0:
+                    digest.update(every[line_row].tobytes())
+        return digest.hexdigest()
 
-    def indicator_row(index: int) -> FormRow:
+    chunks = [chunk for program in plan.programs for activity in program[5] for chunk in activity[4]]
+    keys = [chunk_key(chunk) for chunk in chunks]
+    # Many chunks to make (a first run): the columns whole; a few (a resubmission): their rows only.
+    whole = sum(chunk[1] for chunk, key in zip(chunks, keys, strict=True) if not kept.has(key)) > (
+        WHOLE_FROM * plan.rows)
+
+    def indicator_row(index: int, col) -> FormRow:
         code = col["kode_indikator"][index]
-        indicator = indicators[code]
+        indicator = indicators()[code]
         row = FormRow("indicator", "", "", "", col["indikator"][index], unit=names[col["kode_unit"][index]])
         k = row.k
         k[_AT["renstra_target"]] = indicator.renstra_target
@@ -168,139 +184,246 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
         k[_AT["renstra_so_far"]] = so_far
         k[_AT["renstra_rate"]] = capaian(so_far, k[_AT["renstra_target"]], col["polaritas"][index])
         row.decimals = _decimals([v for key, v in zip(MEASURED, k, strict=True) if key != "renstra_rate"])
-        if code in first_line and first_line[code].key.startswith("IND "):  # its own pagu, without a sub kegiatan
-            _budget(row, index, first_line[code], col, rounds)
+        own_line = first_line().get(code)
+        if own_line is not None and own_line.key.startswith("IND "):  # its own pagu, without a sub kegiatan
+            _budget(row, index, own_line, col, rounds)
         row.remarks = _remarks(index, code, indicator, col, rounds, due_then, rejected_revision, language)
         return row
 
     rate = _AT["renstra_rate"]
     body: list = []  # Blocks; a program's or kegiatan's place is kept until its Rp are summed
-    at = [first_row]  # the next Excel row
-    numbers = [0, 0, 0]  # the running No of program, kegiatan, sub kegiatan
     largest_rate = [0.0, 0.0]  # |renstra rate| of K on indicator rows, of Rp on the rows above them
-    tops: list[FormRow] = []  # the rows whose Rp no other row sums: the largest Rp is on one of them
-    objectives: list[str] = []
+    tops: list = []  # the Rp no other row sums (arrays of rows): the largest Rp is on one of them
+
+    def place(row: FormRow, slot: int, offset: int) -> None:
+        largest_rate[1] = max(largest_rate[1], _abs(row.rp[rate]))
+        body[slot] = Block.of("".join(_body_rows([row], first_row + offset, positions, base_widths, styles)),
+                              level=1)
+
+    def segment_rows(segment, col) -> tuple[list[FormRow], list[list], float, float]:
+        """A sub kegiatan's rows (its own, then its indicators'), the Rp its kegiatan sums and
+        the largest |renstra rate| of K and of Rp on them."""
+        sub, sub_number, found, line_key, line_row, sub_unit = segment
+        rows, children = [], []
+        sub_rp = None
+        if sub:
+            sub_row = FormRow("sub_activity", sub_number, "", sub, "", unit=sub_unit)
+            if line_key is not None:
+                _budget(sub_row, line_row, lines[line_key], col, rounds)
+            rows.append(sub_row)
+            sub_rp = list(sub_row.rp)
+        rate_k = 0.0
+        for index in found:
+            row = indicator_row(index, col)
+            rows.append(row)
+            rate_k = max(rate_k, _abs(row.k[rate]))
+            if not sub and any(v is not None for v in row.rp):
+                children.append(list(row.rp))  # an indicator with its own pagu
+        return rows, ([sub_rp] if sub_rp is not None else children), rate_k, _abs(sub_rp[rate]) if sub_rp else 0.0
+
+    def take(chunk, key: str, activity_children: list) -> None:
+        """The chunk's rows, kept or made (and kept); their Rp go to ``activity_children``."""
+        offset, _, segments, _, _ = chunk
+        found = kept.get(key)
+        if found is None:
+            rows, rps, rate_k, rate_rp = [], [], 0.0, 0.0
+            source = col if whole else col.rows(segments)
+            for segment in segments:
+                made, summed, segment_k, segment_rp = segment_rows(segment, source)
+                rows += made
+                rps += summed
+                rate_k, rate_rp = max(rate_k, segment_k), max(rate_rp, segment_rp)
+            found = _Chunk(Block.of("".join(_body_rows(rows, first_row + offset, positions, base_widths, styles)),
+                                    level=1), _rp_rows(rps), rate_k, rate_rp)
+            kept.put(key, found)
+        body.append(found.block)
+        largest_rate[0] = max(largest_rate[0], found.rate_k)
+        largest_rate[1] = max(largest_rate[1], found.rate_rp)
+        activity_children.append(found.rp)
+
+    key_of = iter(keys)
+    for program, program_number, program_unit, objective, program_offset, activities in plan.programs:
+        if program:
+            program_row = FormRow("program", program_number, objective, program, "", unit=program_unit)
+            body.append(None)
+            program_slot = len(body) - 1
+        program_children: list = []  # the Rp that add up to the program's (arrays of rows, _rp_rows)
+        for activity, activity_number, activity_unit, activity_offset, activity_chunks in activities:
+            if activity:
+                activity_row = FormRow("activity", activity_number, "", activity, "", unit=activity_unit)
+                body.append(None)
+                activity_slot = len(body) - 1
+            activity_children: list = []
+            for chunk in activity_chunks:
+                take(chunk, next(key_of), activity_children)
+            if activity:
+                _sum_up(activity_row, activity_children)
+                place(activity_row, activity_slot, activity_offset)
+                program_children.append(_rp_rows([activity_row.rp]))
+            else:
+                program_children += activity_children
+        if program:
+            _sum_up(program_row, program_children)
+            place(program_row, program_slot, program_offset)
+            tops.append(_rp_rows([program_row.rp]))
+        else:
+            tops.extend(program_children)
+    kept.prune()
+
+    title = _title(config, period, list(dict.fromkeys(plan.objectives)), language)
+    measured = list(master.indicators) if len(master.indicators) == len(table) else [
+        indicators()[code] for code in col["kode_indikator"]]  # the same indicators: their largest values
+    largest = _largest(table, measured, rounds, largest_rate, tops)
+    return E81(title, body, plan.rows, first_row, _footers(recap, col, rounds, language), largest)
+
+
+E81_PLAN_VERSION = "1"  # part of the kept plan's key: change it when _Plan or how it is made changes
+WHOLE_FROM = 0.1  # more of the body's rows than this share to make again: the table's columns read whole
+# The table's columns an indicator's or sub kegiatan's rows read.
+BODY_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "metode", "polaritas", "target_tahunan", "realisasi_sd",
+                "realisasi_periode", "pagu", "realisasi_anggaran", "keterangan", "wajib", "status_unit")
+
+
+class _Columns(dict):
+    """The table's columns as lists, each read when first asked for (text columns: "" for none)."""
+
+    def __init__(self, table):
+        super().__init__()
+        self.table = table
+        self.arrays: dict = {}
+
+    def __missing__(self, name: str) -> list:
+        values = self.table[name].tolist()
+        if name in TEXT_COLUMNS:
+            values = [v if isinstance(v, str) else "" for v in values]
+        self[name] = values
+        return values
+
+    def rows(self, segments) -> dict[str, dict]:
+        """The body's columns at the rows of ``segments`` only (table index -> value)."""
+        import numpy as np
+
+        at = [i for _, _, found, *_ in segments for i in found]
+        at += [line_row for *_, line_row, _ in segments if line_row >= 0]
+        indices = np.array(at, dtype=np.int64)
+        out = {}
+        for name in BODY_COLUMNS:
+            if name not in self.arrays:
+                self.arrays[name] = self.table[name].to_numpy()
+            values = self.arrays[name][indices].tolist()
+            if name in TEXT_COLUMNS:
+                values = [v if isinstance(v, str) else "" for v in values]
+            out[name] = dict(zip(at, values, strict=True))
+        return out
+
+
+@dataclass
+class _Plan:
+    """What of the E.81's body follows from the master alone (the table's rows are the master's,
+    in its order): the tree in DPA order with each level's number, unit and place (row offset
+    from the body's first), and its chunks of sub kegiatan.
+
+    ``programs``: (name, number, unit, objective, offset, activities), activities: (name, number,
+    unit, offset, chunks), chunks: (offset, rows, segments, units, static), segments: (sub
+    kegiatan, number, table indices of its indicators, budget line key or None, table index of
+    the line's first indicator or -1, unit); "" for an empty level (no row)."""
+
+    programs: list
+    objectives: list[str]
+    units: frozenset
+    rows: int
+
+
+def _kept_plan(recap, master, cache: Path | None) -> _Plan:
+    """The body's tree, kept in ``cache`` by every unit's master mark (consolidate) when the recap
+    has them for all the master's units; else made."""
+    from sopkinerja.files import KeptCache, code_mark
+
+    marks = recap.master_marks
+    if not marks or any(u.code not in marks for u in master.units):
+        return _plan(recap.table, master)
+    kept = KeptCache(cache, ".plan", _Plan)
+    key = KeptCache.key(E81_PLAN_VERSION, code_mark(), len(recap.table),
+                        [(u.code, u.name, marks[u.code]) for u in master.units])
+    plan = kept.get(key)
+    if plan is None:
+        plan = _plan(recap.table, master)
+        kept.put(key, plan)
+    kept.prune()
+    return plan
+
+
+def _plan(table, master) -> _Plan:
+    """The body's tree from the table's master columns (``_Plan``)."""
+
+    col = _Columns(table)
+    codes, indicator_codes = col["kode_unit"], col["kode_indikator"]
+    names = {u.code: u.name for u in master.units}
+    budget_key = {i.code: i.budget_key for i in master.indicators}
+    lines = master.budget_lines
+    row_of = {code: index for index, code in enumerate(indicator_codes)}
+    tree: dict = {}  # program -> kegiatan -> sub kegiatan -> indicator rows (table indices)
+    for index, (program, activity, sub) in enumerate(zip(col["program"], col["kegiatan"], col["sub_kegiatan"],
+                                                         strict=True)):
+        tree.setdefault(program, {}).setdefault(activity, {}).setdefault(sub, []).append(index)
+    numbers = [0, 0, 0]  # the running No of program, kegiatan, sub kegiatan
+    offset = [0]  # the next row of the body
 
     def number(depth: int) -> str:
         numbers[depth] += 1
         numbers[depth + 1:] = [0] * (2 - depth)
         return ".".join(str(n) for n in numbers[:depth + 1])
 
-    def level(depth: int, name: str, members: list[int]) -> tuple[FormRow, int, int] | None:
-        """A program's (0) or kegiatan's (1) row with its place in the body; None for an empty level."""
+    def level(depth: int, name: str) -> tuple[str, int]:
         if not name:
-            return None
-        row = FormRow(KINDS[depth], number(depth), "", name, "", unit=_one_unit(members, col, names))
-        body.append(None)
-        at[0] += 1
-        return row, len(body) - 1, at[0] - 1
+            return "", -1
+        offset[0] += 1
+        return number(depth), offset[0] - 1
 
-    def place(row: FormRow, slot: int, excel_row: int) -> None:
-        largest_rate[1] = max(largest_rate[1], _abs(row.rp[rate]))
-        body[slot] = Block.of("".join(_body_rows([row], excel_row, positions, base_widths, styles)), level=1)
+    def close(pending: list) -> tuple:
+        count = sum(len(found) + (1 if sub else 0) for sub, _, found, *_ in pending)
+        static = "".join(f"|{sub}|{sub_number}|{line_key or ''}|{len(found)}|"
+                         for sub, sub_number, found, line_key, *_ in pending)
+        units: set[str] = set()
+        for sub, _, found, _, line_row, _ in pending:
+            units.update({codes[found[0]]} if sub else {codes[i] for i in found})
+            if line_row >= 0:
+                units.add(codes[line_row])
+        chunk = (offset[0], count, list(pending), tuple(sorted(units)),
+                 hashlib.blake2b(static.encode("utf-8", "surrogatepass"), digest_size=16).digest())
+        offset[0] += count
+        return chunk
 
-    def segment_rows(segment) -> tuple[list[FormRow], tuple]:
-        """A sub kegiatan's rows (its own, then its indicators') and what is kept of them."""
-        sub, sub_number, found, line = segment
-        rows, children = [], []
-        sub_rp = None
-        if sub:
-            sub_row = FormRow("sub_activity", sub_number, "", sub, "", unit=_one_unit(found, col, names))
-            if line is not None:
-                _budget(sub_row, row_of[line.indicators[0]], line, col, rounds)
-            rows.append(sub_row)
-            sub_rp = list(sub_row.rp)
-        rate_k = 0.0
-        for index in found:
-            row = indicator_row(index)
-            rows.append(row)
-            rate_k = max(rate_k, _abs(row.k[rate]))
-            if not sub and any(v is not None for v in row.rp):
-                children.append(list(row.rp))  # an indicator with its own pagu
-        return rows, (sub_rp, children, rate_k, _abs(sub_rp[rate]) if sub_rp else 0.0)
-
-    def flush(pending: list, activity_children: list[FormRow]) -> None:
-        """Write (or take as kept) the chunk of sub kegiatan ``pending``; their Rp go to ``activity_children``."""
-        if not pending:
-            return
-        first = at[0]
-        digest = hashlib.sha256(f"{context}|{first}".encode())
-        for sub, sub_number, found, line in pending:
-            digest.update(f"|{sub}|{sub_number}|{line.key if line else ''}|{len(found)}|".encode("utf-8",
-                                                                                                "surrogatepass"))
-            if every is None:  # a sub kegiatan is one unit's (the master check); rows without one may be several's
-                units = {codes[found[0]]} if sub else {codes[i] for i in found.tolist()}
-                if line is not None:
-                    units.add(codes[row_of[line.indicators[0]]])
-                digest.update("|".join(per_unit[u] for u in sorted(units)).encode())
-                continue
-            digest.update(every[found].tobytes())
-            if line is not None:
-                digest.update(every[row_of[line.indicators[0]]].tobytes())
-        key = digest.hexdigest()
-        chunk = kept.get(key)
-        count = sum(len(found) + (1 if sub else 0) for sub, _, found, _ in pending)
-        if chunk is None:
-            rows, segments = [], []
-            for segment in pending:
-                made, summary = segment_rows(segment)
-                rows += made
-                segments.append(summary)
-            chunk = _Chunk(Block.of("".join(_body_rows(rows, first, positions, base_widths, styles)), level=1),
-                           segments)
-            kept.put(key, chunk)
-        body.append(chunk.block)
-        at[0] += count
-        for sub_rp, children, rate_k, rate_rp in chunk.segments:
-            largest_rate[0] = max(largest_rate[0], rate_k)
-            largest_rate[1] = max(largest_rate[1], rate_rp)
-            for rp in ([sub_rp] if sub_rp is not None else children):
-                activity_children.append(FormRow("sub_activity", "", "", "", "", rp=list(rp)))
-        pending.clear()
-
+    programs, objectives, every_unit = [], [], set(codes)
     for program in sorted(tree, key=dpa_key):
         activities = tree[program]
         members = [i for subs in activities.values() for found in subs.values() for i in found]
         found_objectives = list(dict.fromkeys(col["sasaran"][i] for i in members if col["sasaran"][i]))
         objectives += found_objectives
-        program_level = level(0, program, members)
-        if program_level is not None:
-            program_level[0].objective = "; ".join(found_objectives)
-        program_children: list[FormRow] = []  # the rows whose Rp add up to the program's
+        program_number, program_offset = level(0, program)
+        planned = []
         for activity in sorted(activities, key=dpa_key):
             subs = activities[activity]
-            activity_level = level(1, activity, [i for found in subs.values() for i in found])
-            activity_children: list[FormRow] = []
-            pending: list = []
-            pending_rows = 0
+            activity_number, activity_offset = level(1, activity)
+            chunks, pending, pending_rows = [], [], 0
             for sub in sorted(subs, key=dpa_key):
                 found = subs[sub]
-                line = lines.get(indicators[col["kode_indikator"][found[0]]].budget_key) if sub else None
-                pending.append((sub, number(2) if sub else "", np.asarray(found, dtype=np.int64), line))
+                line = lines.get(budget_key[indicator_codes[found[0]]]) if sub else None
+                pending.append((sub, number(2) if sub else "", _compact(found),
+                                line.key if line is not None else None,
+                                row_of[line.indicators[0]] if line is not None else -1,
+                                _one_unit(found, codes, names) if sub else ""))
                 pending_rows += len(found) + 1
                 if pending_rows >= CHUNK_ROWS:
-                    flush(pending, activity_children)
-                    pending_rows = 0
-            flush(pending, activity_children)
-            if activity_level is not None:
-                activity_row, slot, excel_row = activity_level
-                _sum_up(activity_row, activity_children)
-                place(activity_row, slot, excel_row)
-                program_children.append(activity_row)
-            else:
-                program_children += activity_children
-        if program_level is not None:
-            program_row, slot, excel_row = program_level
-            _sum_up(program_row, program_children)
-            place(program_row, slot, excel_row)
-            tops.append(program_row)
-        else:
-            tops.extend(program_children)
-    kept.prune()
-
-    title = _title(config, period, list(dict.fromkeys(objectives)), language)
-    largest = _largest(col, [indicators[code] for code in col["kode_indikator"]], rounds, largest_rate, tops)
-    return E81(title, body, at[0] - first_row, first_row, _footers(recap, col, rounds, language), largest)
+                    chunks.append(close(pending))
+                    pending, pending_rows = [], 0
+            if pending:
+                chunks.append(close(pending))
+            activity_unit = _one_unit([i for found in subs.values() for i in found], codes, names) if activity else ""
+            planned.append((activity, activity_number, activity_unit, activity_offset, chunks))
+        programs.append((program, program_number, _one_unit(members, codes, names) if program else "",
+                         "; ".join(found_objectives), program_offset, planned))
+    return _Plan(programs, objectives, frozenset(every_unit), offset[0])
 
 
 def _abs(value) -> float:
@@ -344,8 +467,16 @@ def dpa_key(name: str) -> tuple:
     return (2, (), name)
 
 
-def _one_unit(members: list[int], col, names) -> str:
-    units = list(dict.fromkeys(col["kode_unit"][i] for i in members))
+def _compact(indices: list[int]):
+    """A sub kegiatan's table rows as kept in the plan: a range when they follow each other (as a
+    unit's rows do), else a tuple."""
+    if indices == list(range(indices[0], indices[-1] + 1)):
+        return range(indices[0], indices[-1] + 1)
+    return tuple(indices)
+
+
+def _one_unit(members: list[int], codes: list[str], names) -> str:
+    units = list(dict.fromkeys(codes[i] for i in members))
     return names[units[0]] if len(units) == 1 else ""
 
 
@@ -383,13 +514,35 @@ def _derive_rp(row: FormRow, year: float | None) -> None:
     rp[_AT["renstra_rate"]] = serapan(so_far, rp[_AT["renstra_target"]]) if rp[_AT["renstra_target"]] else None
 
 
-def _sum_up(parent: FormRow, children: list[FormRow]) -> None:
-    """A program's or kegiatan's Rp: the sums of its sub kegiatan's (over those that have it)."""
+def _rp_rows(rps: list[list]):
+    """Rp vectors (None: none) as the rows of a float array (NaN: none)."""
+    import numpy as np
+
+    return np.array([[np.nan if v is None else v for v in rp] for rp in rps], dtype=float).reshape(
+        len(rps), len(MEASURED))
+
+
+def _stacked(blocks: list):
+    import numpy as np
+
+    return np.vstack(blocks) if blocks else np.empty((0, len(MEASURED)))
+
+
+def _sum_up(parent: FormRow, children: list) -> None:
+    """A program's or kegiatan's Rp: the sums of its sub kegiatan's (over those that have it), in
+    their order; ``children``: arrays of Rp rows (``_rp_rows``)."""
+    import numpy as np
+
+    rows = _stacked(children)
+
+    def known(key: str) -> float | None:
+        column = rows[:, _AT[key]]
+        values = column[~np.isnan(column)].tolist()
+        return math.fsum(values) if values else None
+
     for key in ("renstra_target", "renstra_last", "annual", *L.E81_QUARTERS):
-        known = [c.rp[_AT[key]] for c in children if c.rp[_AT[key]] is not None]
-        parent.rp[_AT[key]] = math.fsum(known) if known else None
-    known = [c.rp[_AT["year"]] for c in children if c.rp[_AT["year"]] is not None]
-    _derive_rp(parent, math.fsum(known) if known else None)
+        parent.rp[_AT[key]] = known(key)
+    _derive_rp(parent, known("year"))
 
 
 def _remarks(index, code, indicator, col, rounds, due_then, rejected_revision, language) -> str:
@@ -436,9 +589,9 @@ def _footers(recap, col, rounds, language: str) -> list[FooterBlock]:
     agency_rounds = {code: values.average for code, _, values in rounds}
     blocks = [FooterBlock(L.say(L.E81_AGENCY, language), averages(agency_rounds, recap.total.annual_average), {})]
     own: dict[str, dict[str, list[str]]] = {}
-    for index, unit in enumerate(col["kode_unit"]):
-        for column in set(L.E81_FOOTER_FALLBACK.values()):
-            text = col[column][index]
+    units = col["kode_unit"]
+    for column in set(L.E81_FOOTER_FALLBACK.values()):
+        for unit, text in zip(units, col[column], strict=True):
             if text:
                 own.setdefault(unit, {}).setdefault(column, []).append(text)
     for unit in recap.units:
@@ -566,7 +719,7 @@ def _lines(text: str, chars: float) -> int:
     return _wraps(text, _fits(chars)) if text else 1
 
 
-def _largest(col, indicators, rounds, rates, tops) -> list[tuple[float, float]]:
+def _largest(table, indicators, rounds, rates, tops) -> list[tuple[float, float]]:
     """Per measured column the largest K and Rp (absolute) the form shows, from the columns they
     come from (numpy) rather than a pass over every cell: K from the table, the rounds and the
     master; Rp from the rows nothing sums further up (amounts are never negative); the rates
@@ -574,19 +727,21 @@ def _largest(col, indicators, rounds, rates, tops) -> list[tuple[float, float]]:
     import numpy as np
 
     def top(values) -> float:
-        array = np.abs(np.asarray([np.nan if v is None else v for v in values], dtype=float))
+        array = np.abs(values.astype(float) if isinstance(values, np.ndarray) else
+                       np.asarray([np.nan if v is None else v for v in values], dtype=float))
         return float(np.nanmax(array)) if array.size and not np.isnan(array).all() else 0.0
 
     k = dict.fromkeys(MEASURED, 0.0)
     k["renstra_target"] = top([i.renstra_target for i in indicators])
     k["renstra_last"] = top([i.renstra_actual_last for i in indicators])
-    k["annual"] = top(col["target_tahunan"])
+    k["annual"] = top(table["target_tahunan"].to_numpy())
     for _, quarter, values in rounds:
         k[quarter] = top(values.actual)
-    k["year"] = top(col["realisasi_sd"])
+    k["year"] = top(table["realisasi_sd"].to_numpy())
     k["renstra_so_far"] = k["year"] + k["renstra_last"]
     k["renstra_rate"] = rates[0]
-    rp = {key: top([r.rp[_AT[key]] for r in tops]) for key in MEASURED if key != "renstra_rate"}
+    top_rows = _stacked(tops)
+    rp = {key: top(top_rows[:, _AT[key]]) for key in MEASURED if key != "renstra_rate"}
     rp["renstra_rate"] = rates[1]
     return [(k[key], rp[key]) for key in MEASURED]
 
