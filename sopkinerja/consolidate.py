@@ -184,7 +184,7 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
     for unit in master.units:
         indicators = master.indicators_of(unit.code)
         accepted = statuses[unit.code].status == "accepted"
-        master_marks[unit.code] = _slice_mark(indicators, lines.get(unit.code, {}))
+        master_marks[unit.code] = master.unit_marks[unit.code]
         key = KeptCache.key(PIECE_VERSION, code, period, cap, unit.code, unit.name, accepted,
                              marks.get(unit.code, ()), master_marks[unit.code])
         piece = pieces.get(key)
@@ -275,22 +275,6 @@ def _read_rounds(period: Period) -> list[Period]:
     before = period.previous
     extra = list(before.so_far()) if before is not None and before.year != period.year else []
     return [*extra, *period.so_far()]
-
-
-def _slice_mark(indicators, lines: dict) -> bytes:
-    """A digest of the unit's master rows and budget lines: their fields' values, pickled (equal
-    values, equal bytes; a different pickling only costs a piece built again)."""
-    import dataclasses
-    import hashlib
-    import pickle
-    from operator import attrgetter
-
-    from sopkinerja.models import BudgetLine
-
-    of_indicator = attrgetter(*(f.name for f in dataclasses.fields(Indicator)))
-    of_line = attrgetter(*(f.name for f in dataclasses.fields(BudgetLine)))
-    values = ([of_indicator(i) for i in indicators], [(code, of_line(line)) for code, line in sorted(lines.items())])
-    return hashlib.blake2b(pickle.dumps(values, protocol=5), digest_size=16).digest()
 
 
 def _joined(arrays: list) -> np.ndarray:

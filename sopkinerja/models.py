@@ -270,6 +270,28 @@ class Master:
         return lines
 
     @cached_property
+    def unit_marks(self) -> dict[str, bytes]:
+        """Per unit, a digest of its master rows and budget lines: their fields' values, pickled
+        (equal values, equal bytes; a different pickling only costs what is kept by it made
+        again). Kept with the master's cache: what is derived per unit is kept by these."""
+        import dataclasses
+        import hashlib
+        import pickle
+        from operator import attrgetter
+
+        of_indicator = attrgetter(*(f.name for f in dataclasses.fields(Indicator)))
+        of_line = attrgetter(*(f.name for f in dataclasses.fields(BudgetLine)))
+        lines: dict[str, dict[str, BudgetLine]] = {}  # unit -> {first indicator code: its budget line}
+        for line in self.budget_lines.values():
+            lines.setdefault(line.unit_code, {})[line.indicators[0]] = line
+        marks = {}
+        for unit in self.units:
+            values = ([of_indicator(i) for i in self.indicators_of(unit.code)],
+                      [(code, of_line(line)) for code, line in sorted(lines.get(unit.code, {}).items())])
+            marks[unit.code] = hashlib.blake2b(pickle.dumps(values, protocol=5), digest_size=16).digest()
+        return marks
+
+    @cached_property
     def _by_unit(self) -> dict[str, tuple[Indicator, ...]]:
         """Indicators per unit, built once (a scan per unit is quadratic at provincial scale)."""
         groups: dict[str, list[Indicator]] = {}

@@ -206,6 +206,7 @@ def test_master_cache_is_used_and_follows_the_master(example_ws, monkeypatch):
     assert cached == first
     assert "budget_lines" in cached.__dict__  # kept with it, not grouped again
     assert list(cached.budget_lines.items()) == list(first.budget_lines.items())
+    assert "unit_marks" in cached.__dict__ and cached.unit_marks == first.unit_marks  # kept, not digested again
     monkeypatch.undo()
     for pickle in (example_ws / "arsip" / "cache").glob("master-*.pickle"):
         pickle.write_bytes(b"rusak")
@@ -217,6 +218,8 @@ def test_master_cache_is_used_and_follows_the_master(example_ws, monkeypatch):
     source.save(path)
     changed = workspace.master().master
     assert changed.indicators[0].target == 12345
+    edited = changed.indicators[0].unit_code  # only the edited unit's mark moves
+    assert {u for u in first.unit_marks if changed.unit_marks[u] != first.unit_marks[u]} == {edited}
     assert len(list((example_ws / "arsip" / "cache").glob("master-*.pickle"))) == 1
 
 
