@@ -138,6 +138,15 @@ def _rewrite(ledger, shas, submissions, values, issues):
                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", issues)
 
 
+def _count_writes(ledger):
+    """From now on, every row inserted into or deleted from the round's tables is counted in temp.writes."""
+    ledger.db.execute("CREATE TEMP TABLE writes (n INTEGER)")
+    for table in ("submissions", "submission_values", "issues"):
+        for event in ("INSERT", "DELETE"):
+            ledger.db.execute(f"CREATE TEMP TRIGGER count_{event.lower()}_{table} AFTER {event} ON main.{table} "
+                              "BEGIN INSERT INTO writes VALUES (1); END")
+
+
 def _tables(ledger):
     return {t: ledger.db.execute(f"SELECT rowid, * FROM {t} ORDER BY rowid").fetchall()
             for t in ("submissions", "submission_values", "issues")}
@@ -158,7 +167,15 @@ AFTER = {
 
 @pytest.mark.parametrize("after", AFTER, ids=list(AFTER))
 @pytest.mark.parametrize("other_round_after", [False, True], ids=["round-last", "another-round-after"])
-def test_replacing_a_round_gives_the_rows_and_ids_of_a_rewrite(tmp_path, after, other_round_after):
+@pytest.mark.parametrize("block", [1, 2, 1000], ids=["digest-per-row", "per-2-rows", "per-1000-rows"])
+def test_replacing_a_round_gives_the_rows_and_ids_of_a_rewrite(tmp_path, after, other_round_after, block,
+                                                               monkeypatch):
+    """The second write finds what to keep from the first's digests (rows digested in blocks of
+    ``block``), or, after another round's write, by reading the rows back: either way the rows and
+    ids of deleting and inserting everything."""
+    from sopkinerja.ledger import rounds
+
+    monkeypatch.setattr(rounds, "ROW_BLOCK", block)
     results, writes = [], []
     for name, incremental in (("inc", True), ("full", False)):
         with Ledger.open(tmp_path / f"{name}.sqlite") as ledger:
@@ -176,14 +193,43 @@ def test_replacing_a_round_gives_the_rows_and_ids_of_a_rewrite(tmp_path, after, 
             shas, values_of, issues_of = AFTER[after]
             rows = _round(shas, values_of, issues_of, parsed_at="2026-10-13T09:00:00")
             replaced = sorted(set(shas) | set(BEFORE[0]))
-            before = ledger.db.total_changes
+            _count_writes(ledger)
             with ledger.transaction():
                 if incremental:
                     ledger.replace_round("2026-TW3", replaced, [], *rows, [])
                 else:
                     _rewrite(ledger, replaced, *rows)
-            writes.append(ledger.db.total_changes - before)
+            writes.append(ledger.db.execute("SELECT COUNT(*) FROM temp.writes").fetchone()[0])
             results.append(_tables(ledger))
     assert results[0] == results[1]
     if after in ("unchanged", "a file added") and not other_round_after:
         assert writes[0] < writes[1]  # the values already there were kept, not written again
+
+
+@pytest.mark.parametrize("state", [b"not json", b'{"schema": 1}', None], ids=["torn", "foreign", "deleted"])
+def test_a_round_written_again_after_its_digests_were_lost_is_a_rewrite(tmp_path, state):
+    """What was remembered of the last write is damaged, from elsewhere or gone: the rows are read
+    back and compared, with the rows and ids of a rewrite."""
+    results = []
+    for name, incremental in (("inc", True), ("full", False)):
+        with Ledger.open(tmp_path / f"{name}.sqlite") as ledger:
+            for sha in "abc":
+                _file(ledger, sha)
+            with ledger.transaction():
+                ledger.replace_round("2026-TW3", BEFORE[0], [], *_round(*BEFORE), [])
+                for table in ("submissions", "submission_values", "issues"):
+                    key = f"rows-written:{table}:2026-TW3"
+                    assert ledger.get_state(key) is not None
+                    if state is None:
+                        ledger.db.execute("DELETE FROM state WHERE key = ?", (key,))
+                    else:
+                        ledger.set_state(key, state)
+            shas, values_of, issues_of = AFTER["a value changed in the middle"]
+            rows = _round(shas, values_of, issues_of, parsed_at="2026-10-13T09:00:00")
+            with ledger.transaction():
+                if incremental:
+                    ledger.replace_round("2026-TW3", ["a", "b"], [], *rows, [])
+                else:
+                    _rewrite(ledger, ["a", "b"], *rows)
+            results.append(_tables(ledger))
+    assert results[0] == results[1]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import marshal
 import sqlite3
 
 from sopkinerja.records import StepEvent
@@ -29,40 +32,114 @@ class Rounds:
         self._replace("submissions", f"sha256 IN ({marks})", shas,
                       ("sha256", "part", "request_id", "unit_code", "period", "received_at", "status", "superseded_by",
                        "parsed_at", "parser_version"),
-                      [(*row[:7], None, *row[7:]) for row in submissions])
+                      [(*row[:7], None, *row[7:]) for row in submissions], mark=period)
         self._replace("submission_values", f"sha256 IN ({marks})", shas,
                       ("sha256", "part", "indicator_code", "field", "number", "text", "original", "cell"), values,
-                      "INSERT OR REPLACE")
+                      "INSERT OR REPLACE", mark=period)
         self._replace("issues", f"period = ? OR sha256 IN ({marks})", (period, *shas),
-                      ("sha256", "part", "period", "unit_code", "code", "severity", "sheet", "cell", "params"), issues)
+                      ("sha256", "part", "period", "unit_code", "code", "severity", "sheet", "cell", "params"), issues,
+                      mark=period)
         for event in events:
             self.add_step_event(event)
 
     def _replace(self, table: str, where: str, args, columns: tuple[str, ...], rows: list[tuple],
-                 verb: str = "INSERT") -> None:
+                 verb: str = "INSERT", mark: str | None = None) -> None:
         """The rows of ``table`` matching ``where`` replaced by ``rows``, with the ids and contents a
         delete and an insert in order would give. When the matching rows are the table's last,
         numbered without a gap from the row before them (as a rewrite leaves them), the leading
         ones equal to ``rows`` are kept and only the rest is deleted and inserted; otherwise all
-        are. (SQLite numbers an inserted row one above the table's largest rowid.)"""
+        are. (SQLite numbers an inserted row one above the table's largest rowid.)
+
+        With ``mark`` (the round), what was written is remembered (``_Written``): while no other
+        write touched the table since, the rows kept are found from the digests of the rows
+        written last time instead of reading them back."""
         names = ", ".join(columns)
-        stored = self.db.execute(f"SELECT rowid, {names} FROM {table} WHERE {where} ORDER BY rowid", args).fetchall()
-        keep = 0
-        if stored:
-            first, last = stored[0][0], stored[-1][0]
-            top = self.db.execute(f"SELECT MAX(rowid) FROM {table}").fetchone()[0]
-            below = self.db.execute(f"SELECT MAX(rowid) FROM {table} WHERE rowid < ?", (first,)).fetchone()[0] or 0
-            if last - first + 1 == len(stored) and top == last and below + 1 == first:
-                for old, new in zip(stored, rows, strict=False):
-                    if tuple(old)[1:] != tuple(new):
-                        break
-                    keep += 1
-        if keep < len(stored):
-            if keep:
-                self.db.execute(f"DELETE FROM {table} WHERE rowid >= ?", (stored[keep][0],))
-            else:
-                self.db.execute(f"DELETE FROM {table} WHERE {where}", args)
+        digests = _block_digests(rows) if mark is not None else []
+        keep = self._kept_as_written(table, where, args, mark, digests, rows) if mark is not None else None
+        if keep is None:
+            stored = self.db.execute(f"SELECT rowid, {names} FROM {table} WHERE {where} ORDER BY rowid",
+                                     args).fetchall()
+            keep = 0
+            if stored:
+                first, last = stored[0][0], stored[-1][0]
+                top = self.db.execute(f"SELECT MAX(rowid) FROM {table}").fetchone()[0]
+                below = self.db.execute(f"SELECT MAX(rowid) FROM {table} WHERE rowid < ?",
+                                        (first,)).fetchone()[0] or 0
+                if last - first + 1 == len(stored) and top == last and below + 1 == first:
+                    for old, new in zip(stored, rows, strict=False):
+                        if tuple(old)[1:] != tuple(new):
+                            break
+                        keep += 1
+            drop = (stored[keep][0] if keep else None) if keep < len(stored) else False
+        else:
+            keep, drop = keep
+        if drop is None:
+            self.db.execute(f"DELETE FROM {table} WHERE {where}", args)
+        elif drop is not False:
+            self.db.execute(f"DELETE FROM {table} WHERE rowid >= ?", (drop,))
         self.db.executemany(f"{verb} INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows[keep:])
+        if mark is not None:
+            self._remember_written(table, where, args, mark, digests, len(rows))
+
+    def _span(self, table: str, where: str, args) -> tuple[int, int | None, int | None]:
+        """(count, smallest rowid, largest rowid) of the rows matching ``where``."""
+        count, first, last = self.db.execute(f"SELECT COUNT(*), MIN(rowid), MAX(rowid) FROM {table} WHERE {where}",
+                                             args).fetchone()
+        return count, first, last
+
+    def _generation(self, table: str) -> int:
+        """How many times ``_replace`` has written ``table`` (any round's)."""
+        stored = self.get_state(f"rows-generation:{table}")
+        return int(stored) if stored is not None else 0
+
+    def _kept_as_written(self, table: str, where: str, args, mark: str, digests: list[str], rows: list[tuple]):
+        """(rows to keep, first rowid to delete from, None to delete all matching, or False for
+        nothing) as the full comparison would find them, from what ``_remember_written`` kept of the
+        last write of this round's rows; None when that cannot be trusted (another write of the
+        table since, another schema, or the matching rows are not exactly those written)."""
+        stored = self.get_state(f"rows-written:{table}:{mark}")
+        if stored is None:
+            return None
+        try:
+            written = json.loads(stored)
+            if (written["schema"] != self.schema_version or written["generation"] != self._generation(table)
+                    or written["where"] != _where_mark(where)):
+                return None
+            count, start, old_digests = int(written["count"]), written["first"], list(written["digests"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        found, first, last = self._span(table, where, args)
+        if found != count or first != start or (found and last != first + found - 1):
+            return None
+        if not found:
+            return 0, False
+        same = 0
+        for old, new in zip(old_digests, digests, strict=False):
+            if old != new:
+                break
+            same += 1
+        keep = min(same * ROW_BLOCK, found, len(rows))
+        if keep < found <= len(rows) and same == len(old_digests) - 1 and (
+                _block_digests(rows[:found])[-1] == old_digests[-1]):
+            keep = found  # the rows written last time, then more (a file added at the end)
+        if keep == found:
+            return keep, False
+        return keep, (first + keep if keep else None)
+
+    def _remember_written(self, table: str, where: str, args, mark: str, digests: list[str], count: int) -> None:
+        """After a write: the table's generation moves on and, when the matching rows are exactly
+        ``count`` rows numbered without a gap (INSERT OR REPLACE of a repeated key leaves fewer), the
+        round's rows are remembered by the digests of their blocks."""
+        generation = self._generation(table) + 1
+        self.set_state(f"rows-generation:{table}", str(generation).encode())
+        found, first, last = self._span(table, where, args)
+        key = f"rows-written:{table}:{mark}"
+        if found != count or (found and last != first + found - 1):
+            self.db.execute("DELETE FROM state WHERE key = ?", (key,))
+            return
+        self.set_state(key, json.dumps({"schema": self.schema_version, "generation": generation,
+                                        "where": _where_mark(where), "count": count, "first": first,
+                                        "digests": digests}).encode())
 
     def earlier_round_parts(self, period: str, parser_version: str) -> dict[str, list[tuple[str, str]]]:
         """sha256 -> [(part, request id)] of the files an earlier run recorded for another round than
@@ -186,3 +263,21 @@ _AND_UNIT = " AND s.unit_code = ?"
 
 def _unit(unit: str | None) -> tuple:
     return (unit,) if unit else ()
+
+
+ROW_BLOCK = 1000  # rows per digest of what _replace wrote (a changed row rewrites from its block on)
+
+
+def _block_digests(rows: list[tuple]) -> list[str]:
+    """A running digest of ``rows`` at the end of every ``ROW_BLOCK`` rows (marshal's version 2: no
+    references, so equal values give equal bytes; a type differs as SQLite's storage class does)."""
+    out, digest = [], hashlib.sha256()
+    for start in range(0, len(rows), ROW_BLOCK):
+        digest.update(marshal.dumps([tuple(row) for row in rows[start:start + ROW_BLOCK]], 2))
+        out.append(digest.copy().hexdigest()[:32])
+    return out
+
+
+def _where_mark(where: str) -> str:
+    """The shape of a ``_replace`` condition (its text without the number of files in it)."""
+    return where.replace("?,", "")
