@@ -68,6 +68,13 @@ class Ledger(Runs, Requests, Files, Rounds, Events, Mail):
         connection.row_factory = sqlite3.Row
         return cls(connection, Path(path))
 
+    def tuples(self, sql: str, args=()) -> list[tuple]:
+        """The rows of a query as plain tuples: the big reads skip making a ``sqlite3.Row`` per
+        row (and a tuple of it after; measured: a third of consolidation's reading)."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, args).fetchall()
+
     @property
     def schema_version(self) -> int:
         return self.db.execute("PRAGMA user_version").fetchone()[0]

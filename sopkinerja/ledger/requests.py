@@ -40,10 +40,10 @@ class Requests:
         """Row key (indicator code, budget line) -> (round target, annual target, pagu) as its unit's
         latest request of the period showed them (``None`` where a request did not hold one: the
         first template kept no annual target, budget lines no targets); one unit's when given."""
-        rows = self.db.execute(
+        rows = self.tuples(
             "SELECT rr.indicator_code, rr.target, rr.annual, rr.budget FROM request_rows rr "
             f"JOIN requests r USING (request_id) WHERE r.period = ?{' AND r.unit_code = ?' if unit else ''} "
-            "ORDER BY r.issued_at, r.rowid", (period, *((unit,) if unit else ()))).fetchall()
+            "ORDER BY r.issued_at, r.rowid", (period, *((unit,) if unit else ())))
         return {code: (target, annual, budget) for code, target, annual, budget in rows}
 
     def add_request(self, request: dict, rows: list[dict]) -> None:

@@ -57,8 +57,7 @@ class Rounds:
         digests = _block_digests(rows) if mark is not None else []
         keep = self._kept_as_written(table, where, args, mark, digests, rows) if mark is not None else None
         if keep is None:
-            stored = self.db.execute(f"SELECT rowid, {names} FROM {table} WHERE {where} ORDER BY rowid",
-                                     args).fetchall()
+            stored = self.tuples(f"SELECT rowid, {names} FROM {table} WHERE {where} ORDER BY rowid", args)
             keep = 0
             if stored:
                 first, last = stored[0][0], stored[-1][0]
@@ -67,7 +66,7 @@ class Rounds:
                                         (first,)).fetchone()[0] or 0
                 if last - first + 1 == len(stored) and top == last and below + 1 == first:
                     for old, new in zip(stored, rows, strict=False):
-                        if tuple(old)[1:] != tuple(new):
+                        if old[1:] != tuple(new):
                             break
                         keep += 1
             drop = (stored[keep][0] if keep else None) if keep < len(stored) else False
@@ -154,35 +153,32 @@ class Rounds:
     def accepted_cells(self, period: str, unit: str | None = None) -> list[tuple]:
         """(unit, indicator, cell, original text) of every realisasi of the period's accepted answers
         (of one unit's when ``unit`` is given)."""
-        rows = self.db.execute(
+        return self.tuples(
             "SELECT s.unit_code, v.indicator_code, v.cell, v.original FROM submission_values v JOIN submissions s "
             "ON s.sha256 = v.sha256 AND s.part = v.part WHERE s.period = ? AND s.status = 'accepted' "
-            f"AND v.field = 'actual'{_AND_UNIT if unit else ''}", (period, *_unit(unit))).fetchall()
-        return [tuple(r) for r in rows]
+            f"AND v.field = 'actual'{_AND_UNIT if unit else ''}", (period, *_unit(unit)))
 
     def accepted_series(self, periods: list[str], unit: str | None = None) -> list[tuple]:
         """(period, unit, indicator or budget line, field, number) of every numeric value of the
         accepted answers of ``periods`` (one unit's when given), oldest answer first (a later one's
         late entry wins)."""
         marks = ",".join("?" * len(periods)) or "NULL"
-        rows = self.db.execute(
+        return self.tuples(
             "SELECT s.period, s.unit_code, v.indicator_code, v.field, v.number FROM submission_values v "
             "JOIN submissions s ON s.sha256 = v.sha256 AND s.part = v.part "
             f"WHERE s.status = 'accepted' AND s.period IN ({marks}) AND v.number IS NOT NULL "
             f"AND (v.field LIKE 'actual%' OR v.field LIKE 'spent%'){_AND_UNIT if unit else ''} "
-            "ORDER BY s.received_at, s.sha256, v.rowid", (*periods, *_unit(unit))).fetchall()
-        return [tuple(r) for r in rows]
+            "ORDER BY s.received_at, s.sha256, v.rowid", (*periods, *_unit(unit)))
 
     def accepted_texts(self, period: str, unit: str | None = None) -> list[tuple]:
         """(unit, indicator or "", field, text) of every text of the period's accepted answers (one
         unit's when given): the units' own words (faktor pendorong, penghambat, tindak lanjut,
         bukti, keterangan, footer)."""
-        rows = self.db.execute(
+        return self.tuples(
             "SELECT s.unit_code, v.indicator_code, v.field, v.text FROM submission_values v "
             "JOIN submissions s ON s.sha256 = v.sha256 AND s.part = v.part "
             f"WHERE s.status = 'accepted' AND s.period = ? AND v.text IS NOT NULL{_AND_UNIT if unit else ''} "
-            "ORDER BY v.rowid", (period, *_unit(unit))).fetchall()
-        return [tuple(r) for r in rows]
+            "ORDER BY v.rowid", (period, *_unit(unit)))
 
     def has_accepted(self, periods: list[str]) -> bool:
         """Whether any answer of ``periods`` was accepted."""
