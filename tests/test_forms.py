@@ -607,6 +607,52 @@ def test_the_e81_made_again_in_part_is_the_form_made_whole(year, tmp_path, monke
     assert len(list((tmp_path / "kept").glob("*.e81"))) == len(chunks)
 
 
+@pytest.mark.parametrize("whole_from", [-1.0, 2.0])  # the table's columns read whole; for the blocks' rows only
+def test_the_lkjip_made_again_in_part_is_the_tables_made_whole(year, tmp_path, monkeypatch, whole_from):
+    """The LKjIP's long sheets with some kept blocks lost, made again from the table's columns whole
+    or at their rows only, and for a recap without piece keys (every row digested): the same bytes."""
+    import dataclasses
+    import pickle
+    import random
+    from datetime import datetime
+
+    from sopkinerja.consolidate import consolidate, last_year
+    from sopkinerja.forms import lkjip
+    from sopkinerja.workspace import open_workspace
+
+    monkeypatch.setattr(lkjip, "CHUNK_ROWS", 5)
+    workspace = open_workspace(year[0])
+    with workspace.ledger() as ledger:
+        stored = ledger.get_state("run:2026-TW4")
+        units = pickle.loads(stored[stored.index(b"\n") + 1:]).units
+        recap = consolidate(ledger, workspace.master().master, "2026-TW4", units, None)
+        previous = last_year(ledger, workspace.master().master, "2026-TW4")
+    assert recap.unit_keys
+
+    def tables(name: str, form_recap=recap, kept="kept") -> bytes:
+        path = tmp_path / f"{name}.xlsx"
+        lkjip.write(form_recap, workspace.config, previous, path, "id", datetime(2027, 1, 12, 9), tmp_path / kept)
+        return path.read_bytes()
+
+    first = tables("first")
+    blocks = sorted((tmp_path / "kept").glob("*.lkjip"))
+    assert len(blocks) > 10
+    monkeypatch.setattr(lkjip, "WHOLE_FROM", whole_from)
+    for path in random.Random(3).sample(blocks, 4):
+        path.unlink()
+    assert tables("some-made-again") == first
+    assert len(list((tmp_path / "kept").glob("*.lkjip"))) == len(blocks)
+    # One unit's figures changed, and so its piece's key (as consolidate gives it): its blocks are made again.
+    unit = next(u.unit for u in units if u.status == "accepted")
+    changed = recap.table.copy()
+    mine = changed["kode_unit"] == unit
+    changed.loc[mine, "realisasi_sd"] = changed.loc[mine, "realisasi_sd"].fillna(0) + 1
+    edited = dataclasses.replace(recap, table=changed, unit_keys={**recap.unit_keys, unit: "edited"})
+    made = tables("edited", edited)
+    assert made == tables("edited-from-nothing", edited, kept="fresh") and made != first
+    assert tables("no-keys", dataclasses.replace(recap, unit_keys={})) == first
+
+
 @pytest.mark.parametrize("rows, kept", [([4], range(4, 5)), ([3, 4, 5], range(3, 6)), ([1, 3], (1, 3)),
                                         ([5, 4], (5, 4)), ([2, 3, 7], (2, 3, 7))])
 def test_the_e81_plan_keeps_a_sub_kegiatan_rows_as_a_range_only_when_they_follow_each_other(rows, kept):

@@ -301,13 +301,18 @@ class _Columns(dict):
 
     def rows(self, segments) -> dict[str, dict]:
         """The body's columns at the rows of ``segments`` only (table index -> value)."""
-        import numpy as np
-
         at = [i for _, _, found, *_ in segments for i in found]
         at += [line_row for *_, line_row, _ in segments if line_row >= 0]
+        return self.at(at, BODY_COLUMNS)
+
+    def at(self, at: list[int], names) -> dict[str, dict]:
+        """The columns ``names`` at the table rows ``at`` only (table index -> value): a few
+        chunks made again need not turn whole columns into lists."""
+        import numpy as np
+
         indices = np.array(at, dtype=np.int64)
         out = {}
-        for name in BODY_COLUMNS:
+        for name in names:
             if name not in self.arrays:
                 self.arrays[name] = self.table[name].to_numpy()
             values = self.arrays[name][indices].tolist()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sopkinerja.forms import layouts as L
-from sopkinerja.forms.e81 import LINE_HEIGHT, TEXT_COLUMNS, _decimals, _lines, dpa_key
+from sopkinerja.forms.e81 import LINE_HEIGHT, _Columns, _decimals, _lines, dpa_key
 from sopkinerja.forms.sheet import (
     Formats,
     number_cell,
@@ -34,13 +34,7 @@ def write(recap, config, previous: dict, path: Path, language: str, created, cac
     workbook = open_workbook(path, L.say(L.LKJIP_TITLE, language).format(**values), created)
     f = Formats(workbook)
     table = recap.table
-    col = {name: table[name].tolist() for name in (
-        "kode_unit", "kode_indikator", "indikator", "sasaran", "satuan", "target_tahunan", "realisasi_sd",
-        "capaian_tahunan_persen", "faktor_pendorong", "faktor_penghambat", "tindak_lanjut", "program", "pagu",
-        "realisasi_anggaran")}
-    for name in TEXT_COLUMNS:
-        if name in col:
-            col[name] = [v if isinstance(v, str) else "" for v in col[name]]
+    col = _Columns(table)  # each column read whole when first asked for; a block made again reads its rows
     footers = {u.code: u.footer for u in recap.units}
     # A province's year is 500,000 indicators: those two sheets' bodies are sheet XML spliced into
     # what xlsxwriter wrote (report.splice, as the E.81's), not a Python call per cell.
@@ -50,7 +44,7 @@ def write(recap, config, previous: dict, path: Path, language: str, created, cac
 
     order = _by_objective(col)
     context = KeptCache.key(LKJIP_CACHE_VERSION, code_mark(), xlsxwriter.__version__, language, values)
-    kept = _Kept(cache, context, order, _row_digests(table, col, previous, footers))
+    kept = _Kept(cache, context, order, _shows(recap, col, previous, footers), col)
     bodies = [_measurement(workbook, f, col, previous, values, language, order, kept),
               _factors(workbook, f, col, footers, values, language, order, kept)]
     kept.kept.prune()
@@ -118,24 +112,23 @@ def _measurement(workbook, f, col, previous, values, language, order, kept: _Kep
     numbers = [xf(f.number("indicator", places)) for places in (0, 1, 2)]
     widths = [c.widths[0] for c in L.LKJIP_MEASUREMENT.columns]
 
-    def rows(start: int, part):
+    def rows(start: int, part, source):
         shown_objective = col["sasaran"][order[start - 1]] or "" if start else None
         for offset, index in enumerate(part, start=start):
             at = str(row + offset + 1)
-            code = col["kode_indikator"][index]
-            objective = col["sasaran"][index] or ""
+            code = source["kode_indikator"][index]
+            objective = source["sasaran"][index] or ""
             shown = objective if objective != shown_objective else ""
             shown_objective = objective
             last = previous.get(code)
-            number = numbers[min(_decimals([_plain(col["target_tahunan"][index]), _plain(col["realisasi_sd"][index]),
-                                            last[0] if last else None]), 2)]
-            name, measure = col["indikator"][index], col["satuan"][index]
-            value = col["capaian_tahunan_persen"][index]
+            target, so_far = source["target_tahunan"][index], source["realisasi_sd"][index]
+            number = numbers[min(_decimals([_plain(target), _plain(so_far), last[0] if last else None]), 2)]
+            name, measure = source["indikator"][index], source["satuan"][index]
+            value = source["capaian_tahunan_persen"][index]
             value = None if value is None or value != value else value
             cells = [f'<c r="A{at}" s="{numbers[0]}"><v>{offset + 1}</v></c>',
                      text_cell("B", at, shown, text), text_cell("C", at, name, text), text_cell("D", at, measure, text),
-                     number_cell("E", at, col["target_tahunan"][index], number, text),
-                     number_cell("F", at, col["realisasi_sd"][index], number, text),
+                     number_cell("E", at, target, number, text), number_cell("F", at, so_far, number, text),
                      number_cell("G", at, value, percent, text), text_cell("H", at, kategori(value) or "", text),
                      number_cell("I", at, last[0] if last else None, number, text),
                      number_cell("J", at, last[1] if last else None, percent, text)]
@@ -143,7 +136,7 @@ def _measurement(workbook, f, col, previous, values, language, order, kept: _Kep
 
     # A chunk's first row shows its sasaran unless the row before it had the same: that one is in its key.
     return row, kept.blocks("measurement", row, (text, percent, numbers, widths), rows,
-                            lambda start: col["sasaran"][order[start - 1]] if start else None)
+                            lambda start: col["sasaran"][order[start - 1]] if start else None, MEASUREMENT_COLUMNS)
 
 
 def _factors(workbook, f, col, footers, values, language, order, kept: _Kept) -> tuple[int, list]:
@@ -152,58 +145,90 @@ def _factors(workbook, f, col, footers, values, language, order, kept: _Kept) ->
     text, whole = xf(f.texts["indicator"]), xf(f.number("indicator", 0))
     widths = [c.widths[0] for c in L.LKJIP_FACTORS.columns]
 
-    def rows(start: int, part):
+    def rows(start: int, part, source):
         for offset, index in enumerate(part, start=start):
             at = str(row + offset + 1)
-            unit = footers.get(col["kode_unit"][index], {})
-            words = [col[column][index] or unit.get(FALLBACK[column], "")
+            unit = footers.get(source["kode_unit"][index], {})
+            words = [source[column][index] or unit.get(FALLBACK[column], "")
                      for column in ("faktor_pendorong", "faktor_penghambat", "tindak_lanjut")]
-            name = col["indikator"][index]
+            name = source["indikator"][index]
             cells = [f'<c r="A{at}" s="{whole}"><v>{offset + 1}</v></c>', text_cell("B", at, name, text),
                      *(text_cell(letter, at, said, text) for letter, said in zip("CDE", words, strict=True))]
             lines = _height(widths, {1: name, **dict(enumerate(words, start=2))})
             yield row_xml(at, cells, lines, LINE_HEIGHT)
 
-    return row, kept.blocks("factors", row, (text, whole, widths), rows, lambda start: None)
+    return row, kept.blocks("factors", row, (text, whole, widths), rows, lambda start: None, FACTORS_COLUMNS)
 
 
 # The unit's footer cell that stands in for an indicator's own words where it gave none.
 FALLBACK = {"faktor_pendorong": "footer_drivers", "faktor_penghambat": "footer_obstacles",
             "tindak_lanjut": "footer_next_quarter"}
-LKJIP_CACHE_VERSION = "1"  # part of every kept block's key: change it when a sheet's row XML changes
+LKJIP_CACHE_VERSION = "2"  # part of every kept block's key: change it when a sheet's row XML changes
 CHUNK_ROWS = 500
+WHOLE_FROM = 0.1  # more of the rows than this share to make again: the table's columns read whole (as the E.81's)
+# The table's columns each long sheet's rows read.
+MEASUREMENT_COLUMNS = ("kode_indikator", "sasaran", "indikator", "satuan", "target_tahunan", "realisasi_sd",
+                       "capaian_tahunan_persen")
+FACTORS_COLUMNS = ("kode_unit", "indikator", "faktor_pendorong", "faktor_penghambat", "tindak_lanjut")
 
 
 class _Kept:
     """The two long sheets' bodies in blocks of ``CHUNK_ROWS`` rows (in sasaran order), each kept
-    in the cache by a digest of its rows' values, its place and what it depends on of the row
-    before: one unit resubmitting writes again the blocks holding its indicators."""
+    in the cache by a digest of what its rows show (``shows``), its place and what it depends on
+    of the row before: one unit resubmitting writes again the blocks holding its indicators,
+    reading the table at their rows only."""
 
-    def __init__(self, cache: Path | None, context: str, order: list[int], digests):
+    def __init__(self, cache: Path | None, context: str, order: list[int], shows, col):
         from sopkinerja.files import KeptCache
         from sopkinerja.report.splice import Block
 
         self.kept = KeptCache(cache, ".lkjip", Block)
-        self.context, self.order, self.digests = context, order, digests
+        self.context, self.order, self.shows, self.col = context, order, shows, col
 
-    def blocks(self, sheet: str, first: int, styles, rows, before) -> list:
+    def blocks(self, sheet: str, first: int, styles, rows, before, columns: tuple[str, ...]) -> list:
         import hashlib
 
         from sopkinerja.report.splice import Block
 
-        out = []
-        for start in range(0, len(self.order), CHUNK_ROWS):
+        starts = range(0, len(self.order), CHUNK_ROWS)
+        keys = []
+        for start in starts:
             part = self.order[start:start + CHUNK_ROWS]
             digest = hashlib.sha256(repr((self.context, sheet, first, start, styles, before(start))).encode("utf-8",
                                                                                                          "surrogatepass"))
-            digest.update(self.digests[part].tobytes())
-            key = digest.hexdigest()
+            digest.update(self.shows(part))
+            keys.append(digest.hexdigest())
+        # Many blocks to make (a first run): the columns whole; a few (a resubmission): their rows only.
+        whole = sum(len(self.order[start:start + CHUNK_ROWS]) for start, key in zip(starts, keys, strict=True)
+                    if not self.kept.has(key)) > WHOLE_FROM * len(self.order)
+        out = []
+        for start, key in zip(starts, keys, strict=True):
             block = self.kept.get(key)
             if block is None:
-                block = Block.of("".join(rows(start, part)), level=1)
+                part = self.order[start:start + CHUNK_ROWS]
+                block = Block.of("".join(rows(start, part, self.col if whole else self.col.at(part, columns))),
+                                 level=1)
                 self.kept.put(key, block)
             out.append(block)
         return out
+
+
+def _shows(recap, col, previous: dict, footers: dict):
+    """What a block's rows show, as bytes, for its rows (table indices): their indicator codes, the
+    keys of their units' consolidated pieces (everything a unit's rows come from: its answers,
+    requests, master rows, words) and last year's figures; for a recap without piece keys, a
+    digest of every row's values."""
+    keys = recap.unit_keys
+    units, codes = col["kode_unit"], col["kode_indikator"]
+    if not keys or any(unit not in keys for unit in set(units)):
+        digests = _row_digests(recap.table, col, previous, footers)
+        return lambda part: digests[part].tobytes()
+
+    def shows(part: list[int]) -> bytes:
+        return repr(([codes[i] for i in part], sorted({keys[units[i]] for i in part}),
+                     [previous.get(codes[i]) for i in part])).encode("utf-8", "surrogatepass")
+
+    return shows
 
 
 def _row_digests(table, col, previous: dict, footers: dict):
