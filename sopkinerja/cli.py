@@ -714,6 +714,9 @@ def demo(ctx, directory: Path | None, project, as_json, debug) -> None:
 
 def main() -> None:
     """Console entry point; exit code 2 for usage errors comes from click."""
+    from sopkinerja.pool import settle_gc
+
+    settle_gc()
     try:
         cli(prog_name="sopkinerja")
     except BrokenPipeError:

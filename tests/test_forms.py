@@ -653,6 +653,27 @@ def test_the_lkjip_made_again_in_part_is_the_tables_made_whole(year, tmp_path, m
     assert tables("no-keys", dataclasses.replace(recap, unit_keys={})) == first
 
 
+@pytest.mark.parametrize("sasaran, order", [
+    (["A", "B", "A", "C", "B"], [0, 2, 1, 4, 3]), (["", None, "A", ""], [0, 1, 3, 2]), ([], []),
+    (["X"], [0]), (["B", "A", "B", "A"], [0, 2, 1, 3])])
+def test_the_lkjip_groups_rows_by_sasaran_in_the_order_each_first_appears(sasaran, order):
+    from sopkinerja.forms.lkjip import _by_objective
+
+    assert _by_objective({"sasaran": sasaran}) == order
+
+
+def test_the_e81_finds_the_rows_with_words_in_any_column():
+    import numpy as np
+    import pandas as pd
+
+    from sopkinerja.forms.e81 import _with_text
+
+    assert _with_text(pd.Series(["a", None, "", "b", np.nan], dtype=object)).tolist() == [0, 3]
+    assert _with_text(pd.Series([np.nan, np.nan])).tolist() == []
+    assert _with_text(pd.Series([None, None])).tolist() == []
+    assert _with_text(pd.Series([1.5, 2.0])).tolist() == []
+
+
 @pytest.mark.parametrize("rows, kept", [([4], range(4, 5)), ([3, 4, 5], range(3, 6)), ([1, 3], (1, 3)),
                                         ([5, 4], (5, 4)), ([2, 3, 7], (2, 3, 7))])
 def test_the_e81_plan_keeps_a_sub_kegiatan_rows_as_a_range_only_when_they_follow_each_other(rows, kept):

@@ -274,7 +274,7 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
     measured = list(master.indicators) if len(master.indicators) == len(table) else [
         indicators()[code] for code in col["kode_indikator"]]  # the same indicators: their largest values
     largest = _largest(table, measured, rounds, largest_rate, tops)
-    return E81(title, body, plan.rows, first_row, _footers(recap, col, rounds, language), largest)
+    return E81(title, body, plan.rows, first_row, _footers(recap, rounds, language), largest)
 
 
 E81_PLAN_VERSION = "1"  # part of the kept plan's key: change it when _Plan or how it is made changes
@@ -583,7 +583,17 @@ def _title(config, period: Period, objectives: list[str], language: str) -> list
     return [L.say(line, language).format(**values) for line in L.E81_TITLE]
 
 
-def _footers(recap, col, rounds, language: str) -> list[FooterBlock]:
+def _with_text(column):
+    """The positions of a column's non-empty texts (a column of numbers or of nothing has none)."""
+    import numpy as np
+
+    try:
+        return np.flatnonzero(column.str.len().gt(0).to_numpy())
+    except AttributeError:  # not a column of strings
+        return np.array([], dtype=np.int64)
+
+
+def _footers(recap, rounds, language: str) -> list[FooterBlock]:
     """The agency's averages first, then each unit's averages and words (its footer cells, else
     its indicators' own words)."""
     def averages(per_round: dict, year: float | None) -> dict[str, float | None]:
@@ -594,11 +604,12 @@ def _footers(recap, col, rounds, language: str) -> list[FooterBlock]:
     agency_rounds = {code: values.average for code, _, values in rounds}
     blocks = [FooterBlock(L.say(L.E81_AGENCY, language), averages(agency_rounds, recap.total.annual_average), {})]
     own: dict[str, dict[str, list[str]]] = {}
-    units = col["kode_unit"]
-    for column in set(L.E81_FOOTER_FALLBACK.values()):
-        for unit, text in zip(units, col[column], strict=True):
-            if text:
-                own.setdefault(unit, {}).setdefault(column, []).append(text)
+    table = recap.table
+    for column in set(L.E81_FOOTER_FALLBACK.values()):  # the rows with words only (most have none)
+        present = _with_text(table[column])
+        units, texts = table["kode_unit"].to_numpy()[present].tolist(), table[column].to_numpy()[present].tolist()
+        for unit, text in zip(units, texts, strict=True):
+            own.setdefault(unit, {}).setdefault(column, []).append(text)
     for unit in recap.units:
         texts = {}
         for key, _ in L.E81_FOOTER_TEXTS:

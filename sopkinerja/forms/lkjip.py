@@ -97,11 +97,13 @@ def _plain(value) -> float | None:
 
 
 def _by_objective(col) -> list[int]:
-    """The rows grouped by sasaran, in the order each sasaran first appears."""
-    groups: dict[str, list[int]] = {}
-    for index, objective in enumerate(col["sasaran"]):
-        groups.setdefault(objective or "", []).append(index)
-    return [index for rows in groups.values() for index in rows]
+    """The rows grouped by sasaran, in the order each sasaran first appears (pandas' factorize numbers
+    them so; a stable sort keeps the table's order within one)."""
+    import numpy as np
+    import pandas as pd
+
+    groups = pd.factorize(np.array([objective or "" for objective in col["sasaran"]], dtype=object))[0]
+    return np.argsort(groups, kind="stable").tolist()
 
 
 def _measurement(workbook, f, col, previous, values, language, order, kept: _Kept) -> tuple[int, list]:
