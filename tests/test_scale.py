@@ -29,6 +29,30 @@ def test_crc32_combine_matches_zlib():
     for length in (0, 1, 2, 3, 8, 255, 4096, 65537, 1_000_003):
         first, second = rng.randbytes(rng.randint(0, 300)), rng.randbytes(length)
         assert crc32_combine(zlib.crc32(first), zlib.crc32(second), length) == zlib.crc32(first + second)
+        shift = bigsheet.crc32_shift(length)  # as a block keeps it: worked out once
+        assert shift and crc32_combine(zlib.crc32(first), zlib.crc32(second), length, shift) == zlib.crc32(
+            first + second)
+
+
+def test_a_block_kept_without_its_shift_splices_the_same(tmp_path):
+    """A block made by an earlier version (no ``shift``: 0) is combined by its length instead."""
+    import dataclasses
+
+    import xlsxwriter
+
+    blocks = [Block.of(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{"x" * n}</t></is></c></row>')
+              for n in range(2, 40)]
+    assert all(b.shift == bigsheet.crc32_shift(b.size) for b in blocks)
+    written = []
+    for name, kept in (("new", blocks), ("old", [dataclasses.replace(b, shift=0) for b in blocks])):
+        path = tmp_path / f"{name}.xlsx"
+        workbook = xlsxwriter.Workbook(str(path))
+        workbook.add_worksheet("Data").write_string(0, 0, "judul")
+        workbook.close()
+        splice(path, [Splice("xl/worksheets/sheet1.xml", 1, kept, 40, 0)])
+        written.append(path.read_bytes())
+        assert zipfile.ZipFile(path).testzip() is None  # every member's CRC checks
+    assert written[0] == written[1]
 
 
 def test_blocks_concatenate_into_one_deflate_stream():

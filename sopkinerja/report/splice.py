@@ -104,12 +104,16 @@ class Block:
     data: bytes
     crc: int
     size: int
+    # x^(8 * size) modulo the CRC-32 polynomial, for crc32_combine (0: not worked out, as in a block
+    # kept by an earlier version; never 0 otherwise): worked out once, when the block is made
+    shift: int = 0
 
     @classmethod
     def of(cls, xml: str, level: int = LEVEL) -> Block:
         raw = xml.encode("utf-8")
         deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
-        return cls(deflate.compress(raw) + deflate.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw))
+        return cls(deflate.compress(raw) + deflate.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw),
+                   crc32_shift(len(raw)))
 
 
 class BlockCache(KeptCache):
@@ -151,15 +155,21 @@ def _powers() -> list[int]:
 _X2N = _powers()  # x^(2^n) modulo the polynomial
 
 
-def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
-    """zlib's crc32_combine (1.2.12 and later): the CRC of A+B from crc(A), crc(B) and len(B)."""
-    p, k, n = 1 << 31, 3, len2  # x^(8 * len2)
+def crc32_shift(length: int) -> int:
+    """x^(8 * length) modulo the CRC-32 polynomial: what appending ``length`` bytes does to a CRC."""
+    p, k, n = 1 << 31, 3, length
     while n:
         if n & 1:
             p = _multmodp(_X2N[k & 31], p)
         n >>= 1
         k += 1
-    return _multmodp(p, crc1) ^ crc2
+    return p
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int, shift: int = 0) -> int:
+    """zlib's crc32_combine (1.2.12 and later): the CRC of A+B from crc(A), crc(B) and len(B)
+    (``shift``: ``crc32_shift(len2)`` when known)."""
+    return _multmodp(shift or crc32_shift(len2), crc1) ^ crc2
 
 
 @dataclass
@@ -193,7 +203,7 @@ def splice(path: Path, splices: list[Splice]) -> None:
         for name, blocks in entries:
             crc, size = 0, 0
             for block in blocks:
-                crc, size = crc32_combine(crc, block.crc, block.size), size + block.size
+                crc, size = crc32_combine(crc, block.crc, block.size, block.shift), size + block.size
             packed = sum(len(b.data) for b in blocks)
             if size >= 0xFFFFFFFF or packed >= 0xFFFFFFFF or offset >= 0xFFFFFFFF:
                 raise ValueError("recap sheet larger than 4 GiB: beyond the ZIP format without ZIP64")
@@ -213,7 +223,7 @@ def splice(path: Path, splices: list[Splice]) -> None:
 
 def _final(raw: bytes) -> Block:
     deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-    return Block(deflate.compress(raw) + deflate.flush(zlib.Z_FINISH), zlib.crc32(raw), len(raw))
+    return Block(deflate.compress(raw) + deflate.flush(zlib.Z_FINISH), zlib.crc32(raw), len(raw), crc32_shift(len(raw)))
 
 
 def _cut(xml: str, wanted: Splice) -> tuple[str, str]:
