@@ -13,11 +13,12 @@ class Events:
 
     def add_step_event(self, event: StepEvent) -> None:
         """Record a step event (call inside a transaction)."""
-        row = {name: getattr(event, name) for name in _EVENT_COLUMNS}
-        for name in ("started_at", "ended_at", "recorded_at"):
-            row[name] = row[name].isoformat() if row[name] is not None else None
+        self.add_step_events([event])
+
+    def add_step_events(self, events: list[StepEvent]) -> None:
+        """Record step events in order, in one statement (call inside a transaction)."""
         names, marks = ", ".join(_EVENT_COLUMNS), ", ".join(":" + c for c in _EVENT_COLUMNS)
-        self.db.execute(f"INSERT INTO step_events ({names}) VALUES ({marks})", row)
+        self.db.executemany(f"INSERT INTO step_events ({names}) VALUES ({marks})", map(_event_row, events))
 
     def step_events(self, period: str) -> list[StepEvent]:
         """The period's events in the order recorded; a unit's declared (berkas) events only from
@@ -52,3 +53,10 @@ def _event(row: sqlite3.Row) -> StepEvent:
     return StepEvent(row["step"], moment["started_at"], moment["ended_at"], row["actor"], row["nip"], row["period"],
                      row["unit_code"], row["source"], row["sha256"], row["note"], moment["recorded_at"], row["id"],
                      row["part"])
+
+
+def _event_row(event: StepEvent) -> dict:
+    row = {name: getattr(event, name) for name in _EVENT_COLUMNS}
+    for name in ("started_at", "ended_at", "recorded_at"):
+        row[name] = row[name].isoformat() if row[name] is not None else None
+    return row

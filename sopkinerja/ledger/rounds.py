@@ -39,8 +39,7 @@ class Rounds:
         self._replace("issues", f"period = ? OR sha256 IN ({marks})", (period, *shas),
                       ("sha256", "part", "period", "unit_code", "code", "severity", "sheet", "cell", "params"), issues,
                       mark=period)
-        for event in events:
-            self.add_step_event(event)
+        self.add_step_events(events)
 
     def _replace(self, table: str, where: str, args, columns: tuple[str, ...], rows: list[tuple],
                  verb: str = "INSERT", mark: str | None = None) -> None:
