@@ -49,35 +49,39 @@ class Rounds:
         ones equal to ``rows`` are kept and only the rest is deleted and inserted; otherwise all
         are. (SQLite numbers an inserted row one above the table's largest rowid.)
 
-        With ``mark`` (the round), what was written is remembered (``_Written``): while no other
-        write touched the table since, the rows kept are found from the digests of the rows
+        With ``mark`` (the round), what was written is remembered (``_remember_written``): while no
+        other write touched the table since, the rows kept are found from the digests of the rows
         written last time instead of reading them back."""
         names = ", ".join(columns)
-        digests = _block_digests(rows) if mark is not None else []
-        keep = self._kept_as_written(table, where, args, mark, digests, rows) if mark is not None else None
-        if keep is None:
-            stored = self.tuples(f"SELECT rowid, {names} FROM {table} WHERE {where} ORDER BY rowid", args)
-            keep = 0
-            if stored:
-                first, last = stored[0][0], stored[-1][0]
-                top = self.db.execute(f"SELECT MAX(rowid) FROM {table}").fetchone()[0]
-                below = self.db.execute(f"SELECT MAX(rowid) FROM {table} WHERE rowid < ?",
-                                        (first,)).fetchone()[0] or 0
-                if last - first + 1 == len(stored) and top == last and below + 1 == first:
-                    for old, new in zip(stored, rows, strict=False):
-                        if old[1:] != tuple(new):
-                            break
-                        keep += 1
-            drop = (stored[keep][0] if keep else None) if keep < len(stored) else False
-        else:
-            keep, drop = keep
-        if drop is None:
-            self.db.execute(f"DELETE FROM {table} WHERE {where}", args)
-        elif drop is not False:
-            self.db.execute(f"DELETE FROM {table} WHERE rowid >= ?", (drop,))
+        written = self._written(table, where, mark) if mark is not None else None
+        digests, at_written = _block_digests(rows, written["count"] if written else None)
+        kept = self._kept_by_digests(table, where, args, written, digests, at_written, len(rows)) if written else None
+        keep, first, count = kept if kept is not None else self._kept_by_reading(table, where, args, names, rows)
+        if keep < count:
+            if keep:
+                self.db.execute(f"DELETE FROM {table} WHERE rowid >= ?", (first + keep,))
+            else:
+                self.db.execute(f"DELETE FROM {table} WHERE {where}", args)
         self.db.executemany(f"{verb} INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows[keep:])
         if mark is not None:
             self._remember_written(table, where, args, mark, digests, len(rows))
+
+    def _kept_by_reading(self, table: str, where: str, args, names: str, rows: list[tuple]) -> tuple:
+        """(leading rows to keep, first matching rowid, matching rows) from the stored rows: kept
+        only when they are the table's last, numbered without a gap from the row before them."""
+        stored = self.tuples(f"SELECT rowid, {names} FROM {table} WHERE {where} ORDER BY rowid", args)
+        if not stored:
+            return 0, None, 0
+        first, last = stored[0][0], stored[-1][0]
+        top = self.db.execute(f"SELECT MAX(rowid) FROM {table}").fetchone()[0]
+        below = self.db.execute(f"SELECT MAX(rowid) FROM {table} WHERE rowid < ?", (first,)).fetchone()[0] or 0
+        keep = 0
+        if last - first + 1 == len(stored) and top == last and below + 1 == first:
+            for old, new in zip(stored, rows, strict=False):
+                if old[1:] != tuple(new):
+                    break
+                keep += 1
+        return keep, first, len(stored)
 
     def _span(self, table: str, where: str, args) -> tuple[int, int | None, int | None]:
         """(count, smallest rowid, largest rowid) of the rows matching ``where``."""
@@ -90,11 +94,9 @@ class Rounds:
         stored = self.get_state(f"rows-generation:{table}")
         return int(stored) if stored is not None else 0
 
-    def _kept_as_written(self, table: str, where: str, args, mark: str, digests: list[str], rows: list[tuple]):
-        """(rows to keep, first rowid to delete from, None to delete all matching, or False for
-        nothing) as the full comparison would find them, from what ``_remember_written`` kept of the
-        last write of this round's rows; None when that cannot be trusted (another write of the
-        table since, another schema, or the matching rows are not exactly those written)."""
+    def _written(self, table: str, where: str, mark: str) -> dict | None:
+        """What ``_remember_written`` kept of the last write of this round's rows, when it can be
+        trusted: no other write of the table since, the same schema and condition."""
         stored = self.get_state(f"rows-written:{table}:{mark}")
         if stored is None:
             return None
@@ -103,26 +105,29 @@ class Rounds:
             if (written["schema"] != self.schema_version or written["generation"] != self._generation(table)
                     or written["where"] != _where_mark(where)):
                 return None
-            count, start, old_digests = int(written["count"]), written["first"], list(written["digests"])
+            return {"count": int(written["count"]), "first": written["first"], "digests": list(written["digests"])}
         except (ValueError, KeyError, TypeError):
             return None
+
+    def _kept_by_digests(self, table: str, where: str, args, written: dict, digests: list[str],
+                         at_written: str | None, count: int) -> tuple | None:
+        """(leading rows to keep, first matching rowid, matching rows) as ``_kept_by_reading`` would
+        find them, from the digests of the last write (``_written``) and of ``count`` new rows
+        (``at_written``: theirs over as many rows as were written); None when the matching rows
+        are not exactly those written."""
         found, first, last = self._span(table, where, args)
-        if found != count or first != start or (found and last != first + found - 1):
+        if found != written["count"] or first != written["first"] or (found and last != first + found - 1):
             return None
-        if not found:
-            return 0, False
+        old = written["digests"]
         same = 0
-        for old, new in zip(old_digests, digests, strict=False):
-            if old != new:
+        for before, now in zip(old, digests, strict=False):
+            if before != now:
                 break
             same += 1
-        keep = min(same * ROW_BLOCK, found, len(rows))
-        if keep < found <= len(rows) and same == len(old_digests) - 1 and (
-                _block_digests(rows[:found])[-1] == old_digests[-1]):
+        keep = min(same * ROW_BLOCK, found, count)
+        if keep < found and same == len(old) - 1 and at_written == old[-1]:
             keep = found  # the rows written last time, then more (a file added at the end)
-        if keep == found:
-            return keep, False
-        return keep, (first + keep if keep else None)
+        return keep, first, found
 
     def _remember_written(self, table: str, where: str, args, mark: str, digests: list[str], count: int) -> None:
         """After a write: the table's generation moves on and, when the matching rows are exactly
@@ -263,14 +268,21 @@ def _unit(unit: str | None) -> tuple:
 ROW_BLOCK = 1000  # rows per digest of what _replace wrote (a changed row rewrites from its block on)
 
 
-def _block_digests(rows: list[tuple]) -> list[str]:
+def _block_digests(rows: list[tuple], also: int | None = None) -> tuple[list[str], str | None]:
     """A running digest of ``rows`` at the end of every ``ROW_BLOCK`` rows (marshal's version 2: no
-    references, so equal values give equal bytes; a type differs as SQLite's storage class does)."""
-    out, digest = [], hashlib.sha256()
+    references, so equal values give equal bytes; a type differs as SQLite's storage class does),
+    and, with ``also``, the running digest over the first ``also`` rows blocked the same way (None
+    when there are fewer rows)."""
+    out, digest, at_also = [], hashlib.sha256(), None
     for start in range(0, len(rows), ROW_BLOCK):
-        digest.update(marshal.dumps([tuple(row) for row in rows[start:start + ROW_BLOCK]], 2))
+        block = rows[start:start + ROW_BLOCK]
+        if also is not None and start < also <= start + len(block):
+            partial = digest.copy()
+            partial.update(marshal.dumps(rows[start:also], 2))
+            at_also = partial.hexdigest()[:32]
+        digest.update(marshal.dumps(block, 2))
         out.append(digest.copy().hexdigest()[:32])
-    return out
+    return out, at_also
 
 
 def _where_mark(where: str) -> str:
