@@ -12,6 +12,7 @@ as a number or a string, never a formula.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -112,7 +113,7 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
     period = Period.parse(recap.period)
     table = recap.table
     col = _Columns(table)
-    plan = _kept_plan(recap, master, cache)
+    plan = _kept_plan(recap, master, col, cache)
     names = {u.code: u.name for u in master.units}
     lines = master.budget_lines
     rejected_revision = {i.unit for i in issues if i.code == "revision-rejected"}
@@ -123,17 +124,14 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
     positions = L.sheet_columns(L.E81_COLUMNS)
     base_widths = [float(w) for column in L.E81_COLUMNS for w in column.widths]  # text columns are never widened
     kept = KeptCache(cache, ".e81", _Chunk)
-    lookups: dict = {}
 
-    def indicators() -> dict:
-        if "indicators" not in lookups:
-            lookups["indicators"] = {i.code: i for i in master.indicators}
-        return lookups["indicators"]
+    @functools.cache
+    def indicators() -> dict:  # asked for only when rows are made (or digested)
+        return {i.code: i for i in master.indicators}
 
+    @functools.cache
     def first_line() -> dict:
-        if "first_line" not in lookups:
-            lookups["first_line"] = {line.indicators[0]: line for line in lines.values()}
-        return lookups["first_line"]
+        return {line.indicators[0]: line for line in lines.values()}
 
     # What a chunk's rows show, per unit: its piece's key (consolidate: its answers, requests, master
     # rows, code), its status and whether its revision was refused; else (a recap made elsewhere)
@@ -293,11 +291,8 @@ class _Columns(dict):
         self.arrays: dict = {}
 
     def __missing__(self, name: str) -> list:
-        values = self.table[name].tolist()
-        if name in TEXT_COLUMNS:
-            values = [v if isinstance(v, str) else "" for v in values]
-        self[name] = values
-        return values
+        self[name] = _cleaned(name, self.table[name].tolist())
+        return self[name]
 
     def rows(self, segments) -> dict[str, dict]:
         """The body's columns at the rows of ``segments`` only (table index -> value)."""
@@ -315,11 +310,13 @@ class _Columns(dict):
         for name in names:
             if name not in self.arrays:
                 self.arrays[name] = self.table[name].to_numpy()
-            values = self.arrays[name][indices].tolist()
-            if name in TEXT_COLUMNS:
-                values = [v if isinstance(v, str) else "" for v in values]
-            out[name] = dict(zip(at, values, strict=True))
+            out[name] = dict(zip(at, _cleaned(name, self.arrays[name][indices].tolist()), strict=True))
         return out
+
+
+def _cleaned(name: str, values: list) -> list:
+    """A text column's values with "" for none (pandas gives NaN or None); other columns' as they are."""
+    return [v if isinstance(v, str) else "" for v in values] if name in TEXT_COLUMNS else values
 
 
 @dataclass
@@ -339,29 +336,27 @@ class _Plan:
     rows: int
 
 
-def _kept_plan(recap, master, cache: Path | None) -> _Plan:
+def _kept_plan(recap, master, col: _Columns, cache: Path | None) -> _Plan:
     """The body's tree, kept in ``cache`` by every unit's master mark (consolidate) when the recap
-    has them for all the master's units; else made."""
+    has them for all the master's units; else made from ``col`` (the recap's table)."""
     from sopkinerja.files import KeptCache, code_mark
 
     marks = recap.master_marks
     if not marks or any(u.code not in marks for u in master.units):
-        return _plan(recap.table, master)
+        return _plan(col, master)
     kept = KeptCache(cache, ".plan", _Plan)
     key = KeptCache.key(E81_PLAN_VERSION, code_mark(), len(recap.table),
                         [(u.code, u.name, marks[u.code]) for u in master.units])
     plan = kept.get(key)
     if plan is None:
-        plan = _plan(recap.table, master)
+        plan = _plan(col, master)
         kept.put(key, plan)
     kept.prune()
     return plan
 
 
-def _plan(table, master) -> _Plan:
+def _plan(col: _Columns, master) -> _Plan:
     """The body's tree from the table's master columns (``_Plan``)."""
-
-    col = _Columns(table)
     codes, indicator_codes = col["kode_unit"], col["kode_indikator"]
     names = {u.code: u.name for u in master.units}
     budget_key = {i.code: i.budget_key for i in master.indicators}
