@@ -174,9 +174,6 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
     current = Period.parse(period)
     rounds = current.so_far()
     statuses = {u.unit: u for u in unit_statuses}
-    lines: dict[str, dict[str, object]] = {}  # unit -> {first indicator code: its budget line}
-    for line in master.budget_lines.values():
-        lines.setdefault(line.unit_code, {})[line.indicators[0]] = line
     pieces = KeptCache(cache, ".unit", UnitPiece)
     marks = ledger.round_marks([p.code for p in _read_rounds(current)])
     code = code_mark()
@@ -189,7 +186,7 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
                              marks.get(unit.code, ()), master_marks[unit.code])
         piece = pieces.get(key)
         if piece is None:
-            piece = _unit_piece(ledger, unit, indicators, lines.get(unit.code, {}), current, accepted, cap)
+            piece = _unit_piece(ledger, unit, indicators, master.first_lines(unit.code), current, accepted, cap)
             pieces.put(key, piece)
         piece.columns.update(_master_columns(unit, indicators, current))
         parts.append(piece)

@@ -281,15 +281,23 @@ class Master:
 
         of_indicator = attrgetter(*(f.name for f in dataclasses.fields(Indicator)))
         of_line = attrgetter(*(f.name for f in dataclasses.fields(BudgetLine)))
-        lines: dict[str, dict[str, BudgetLine]] = {}  # unit -> {first indicator code: its budget line}
-        for line in self.budget_lines.values():
-            lines.setdefault(line.unit_code, {})[line.indicators[0]] = line
         marks = {}
         for unit in self.units:
             values = ([of_indicator(i) for i in self.indicators_of(unit.code)],
-                      [(code, of_line(line)) for code, line in sorted(lines.get(unit.code, {}).items())])
+                      [(code, of_line(line)) for code, line in sorted(self.first_lines(unit.code).items())])
             marks[unit.code] = hashlib.blake2b(pickle.dumps(values, protocol=5), digest_size=16).digest()
         return marks
+
+    def first_lines(self, unit_code: str) -> dict[str, BudgetLine]:
+        """The unit's budget lines by the code of their first indicator (the row that shows a line)."""
+        return self._lines_by_unit.get(unit_code, {})
+
+    @cached_property
+    def _lines_by_unit(self) -> dict[str, dict[str, BudgetLine]]:
+        lines: dict[str, dict[str, BudgetLine]] = {}
+        for line in self.budget_lines.values():
+            lines.setdefault(line.unit_code, {})[line.indicators[0]] = line
+        return lines
 
     @cached_property
     def _by_unit(self) -> dict[str, tuple[Indicator, ...]]:
