@@ -60,7 +60,7 @@ class MasterReport:
     warnings: list[Problem]
 
 
-CACHE_VERSION = "6"  # change when Master, Indicator, BudgetLine or the reading rules change
+CACHE_VERSION = "7"  # change when Master, Indicator, BudgetLine or the reading rules change
 
 
 def load_master(path: Path, locale: str = "id", cache: Path | None = None) -> MasterReport:
@@ -107,12 +107,12 @@ def _cached(cache: Path | None, digest: str | None) -> MasterReport | None:
     try:
         with open(cache / f"master-{digest}.pickle", "rb") as handle:
             stored = pickle.load(handle)
-        units = tuple(Unit(*fields) for fields in zip(*stored["units"], strict=True))
-        indicators = tuple(Indicator(*fields) for fields in zip(*stored["indicators"], strict=True))
+        units = tuple(Unit(*fields) for fields in zip(*map(_unpooled, stored["units"]), strict=True))
+        indicators = tuple(Indicator(*fields) for fields in zip(*map(_unpooled, stored["indicators"]), strict=True))
         master = Master(units, indicators)
         # The budget lines as grouped when the master was read (a province's: 0.6 s to group again).
         master.__dict__["budget_lines"] = {line.key: line for line in (
-            BudgetLine(*fields) for fields in zip(*stored["lines"], strict=True))}
+            BudgetLine(*fields) for fields in zip(*map(_unpooled, stored["lines"]), strict=True))}
         master.__dict__["unit_marks"] = dict(stored["marks"])  # pickling 500,000 indicators again: 0.8 s
         return MasterReport(master, [], list(stored["warnings"]))
     except Exception:  # noqa: BLE001 - a damaged or foreign cache entry: read the master again
@@ -128,7 +128,7 @@ def _store(cache: Path, digest: str, report: MasterReport) -> None:
     from sopkinerja.atomic import write_bytes
 
     def columns(items, kind) -> list[list]:
-        return [[getattr(item, f.name) for item in items] for f in dataclasses.fields(kind)]
+        return [_pooled([getattr(item, f.name) for item in items]) for f in dataclasses.fields(kind)]
 
     stored = {"units": columns(report.master.units, Unit),
               "indicators": columns(report.master.indicators, Indicator),
@@ -141,6 +141,45 @@ def _store(cache: Path, digest: str, report: MasterReport) -> None:
         write_bytes(cache / f"master-{digest}.pickle", pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass  # a cache that cannot be written only costs time
+
+
+def _pooled(values: list) -> tuple[list, bytes]:
+    """A column as its distinct values (first seen first) and each row's index among them: a
+    province's 500,000 indicators repeat a few thousand targets, budgets and period targets, and
+    pickle shares no float (nor an equal dict) by itself (memory, issue 20). Floats are the same
+    by their bits (-0.0 and NaN stay themselves), values of other types by type and value."""
+    import struct
+
+    import numpy as np
+
+    seen: dict = {}
+    distinct: list = []
+    indexes = []
+    for row, value in enumerate(values):
+        kind = type(value)
+        if kind is float:
+            key = (float, struct.pack("<d", value))
+        elif kind is dict:
+            key = (dict, tuple((k, struct.pack("<d", v)) for k, v in value.items()))
+        else:
+            try:
+                key = (kind, value)
+                hash(key)
+            except TypeError:
+                key = ("row", row)  # unhashable: kept as it is
+        index = seen.get(key)
+        if index is None:
+            index = seen[key] = len(distinct)
+            distinct.append(value)
+        indexes.append(index)
+    return distinct, np.array(indexes, dtype=np.int32).tobytes()
+
+
+def _unpooled(pool: tuple[list, bytes]) -> list:
+    import numpy as np
+
+    distinct, indexes = pool
+    return [distinct[i] for i in np.frombuffer(indexes, dtype=np.int32).tolist()]
 
 
 def read_master(path: Path, locale: str = "id") -> MasterReport:
