@@ -247,6 +247,38 @@ def test_master_cache_is_used_and_follows_the_master(example_ws, monkeypatch):
     assert len(list((example_ws / "arsip" / "cache").glob("master-*.pickle"))) == 1
 
 
+@pytest.mark.parametrize(("values", "groups"), [
+    ([1.5, 1.5, 2.0, 1.5], [[0, 1, 3], [2]]),
+    ([0.0, -0.0, 0.0], [[0, 2], [1]]),  # equal, not the same number: -0.0 stays itself
+    ([float("nan"), float("nan")], [[0, 1]]),  # the same bits: one NaN
+    ([{"target_tw1": 1.0}, {"target_tw1": 1.0}, {"target_tw1": -0.0}, {"target_tw1": 0.0}], [[0, 1], [2], [3]]),
+    ([1, 1.0, True, None, None, "a", "a"], [[0], [1], [2], [3, 4], [5, 6]]),  # equal across types: not shared
+    ([[1], [1]], [[0], [1]]),  # unhashable: each kept as it is
+])
+def test_master_cache_shares_equal_values(values, groups):
+    from sopkinerja.master import _pooled, _unpooled
+
+    copies = [v if not isinstance(v, float | dict) else (float(repr(v)) if isinstance(v, float) else dict(v))
+              for v in values]
+    shared = _unpooled(_pooled(copies))
+    assert [repr(v) for v in shared] == [repr(v) for v in values]
+    assert [type(v) for v in shared] == [type(v) for v in values]
+    assert sorted({id(v): [i for i, w in enumerate(shared) if w is v] for v in shared}.values()) == sorted(groups)
+
+
+def test_cached_master_keeps_its_numbers_shared(example_ws, tmp_path):
+    from sopkinerja.master import load_master
+    from sopkinerja.workspace import open_workspace
+
+    path = open_workspace(example_ws).config.paths.master
+    read = load_master(path, cache=tmp_path).master
+    cached = load_master(path, cache=tmp_path).master
+    assert cached is not read
+    assert cached == read
+    targets = [i.target for i in cached.indicators if i.target is not None]
+    assert len({id(t) for t in targets}) == len({repr(t) for t in targets}) < len(targets)
+
+
 def test_recap_workbook_opens_in_libreoffice(round_ws, tmp_path):
     """The spliced package is opened and re-saved by LibreOffice with every row intact."""
     from conftest import soffice_convert
@@ -337,3 +369,46 @@ def test_a_cache_block_torn_after_a_power_cut_is_made_again(tmp_path):
     entry = tmp_path / "c" / "k1.blok"
     entry.write_bytes(entry.read_bytes()[:20])
     assert BlockCache(tmp_path / "c").get("k1") is None
+
+
+_FREED_RSS = """
+import sys
+from sopkinerja.pool import settle_malloc
+
+applied = settle_malloc() if sys.argv[1] == "settled" else None
+big = bytearray(16 << 20)
+del big  # glibc (unsettled) now serves blocks below 16 MiB from its heap
+blocks = [bytearray(4 << 20) for _ in range(32)]  # 128 MiB, like a table's columns
+after = [bytearray(100_000) for _ in range(3)]  # above them on the heap: free() cannot trim them off the top
+del blocks
+rss = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS:"))
+print(applied, rss // 1024)
+"""
+
+
+def test_settled_malloc_gives_freed_columns_back():
+    """pool.settle_malloc: after a big block was freed, 4 MiB blocks freed go back to the OS (glibc)."""
+    import subprocess
+    import sys
+
+    if not sys.platform.startswith("linux") or os.confstr("CS_GNU_LIBC_VERSION") is None:
+        pytest.skip("glibc only: elsewhere settle_malloc does nothing")
+
+    def freed(mode: str) -> tuple[str, int]:
+        out = subprocess.run([sys.executable, "-c", _FREED_RSS, mode], capture_output=True, text=True, check=True)
+        applied, rss = out.stdout.split()
+        return applied, int(rss)
+
+    (applied, settled), (_, unsettled) = freed("settled"), freed("unsettled")
+    assert applied == "True"
+    assert unsettled - settled > 64  # MiB: the freed blocks stayed in the unsettled process
+
+
+def test_workers_and_the_cli_settle_their_process(monkeypatch):
+    import inspect
+
+    from sopkinerja import cli, pool
+
+    assert "settle_malloc()" in inspect.getsource(pool.settle_gc)
+    assert "initializer=settle_gc" in inspect.getsource(pool.spawn_pool)
+    assert "settle_gc()" in inspect.getsource(cli.main)
