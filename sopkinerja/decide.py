@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sopkinerja.ingest import CONTAINER_FORMATS, SYSTEM_FILE, WORKBOOK_FORMATS
 from sopkinerja.ingest.reader import PARSER_VERSION
 from sopkinerja.issues import ERROR, WARNING, Issue, count
-from sopkinerja.records import FileOutcome, UnitStatus
+from sopkinerja.records import FileOutcome, UnitStatus, value_rows
 
 NOT_IDENTIFIED = ("unknown-request", "wrong-period")
 # A member of a container that is a workbook, or meant to be one: its own issues are shown.
@@ -241,8 +241,7 @@ def record(ledger, current: list[FileOutcome], period: str, now: str, sistem_ste
     submissions = [(o.sha256, o.part, o.request["request_id"] if o.request else None, o.unit,
                     o.request["period"] if o.request else None, o.received_at.isoformat(), o.status, now,
                     PARSER_VERSION) for o in current]
-    values = [(o.sha256, o.part, v.indicator, v.field, v.number, v.text, v.original, v.cell)
-              for o in current for v in o.values]
+    values = [(o.sha256, o.part, *row) for o in current for row in value_rows(o.values)]
     issues = [(o.sha256, o.part, period, i.unit, i.code, i.severity, i.sheet, i.cell, _params(i))
               for o in current for i in o.issues]
     issues += [(None, "", period, i.unit, i.code, i.severity, i.sheet, i.cell, _params(i)) for i in loose]

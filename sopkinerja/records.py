@@ -111,6 +111,65 @@ class Value:
     cell: str | None = None
 
 
+class PackedValues:
+    """A part's values as one marshalled block of rows (``Value``'s fields in order), read back
+    as ``Value`` objects or, by ``decide.record``, as the rows themselves.
+
+    A province's round holds 500,000 values: as objects among each file's issues and steps
+    (unpickled from a worker or a kept check) they left ~150 MiB of Python's memory pinned after
+    they were written to the ledger; one bytes object per part is given back whole when dropped
+    (issue 20, docs/performance.md)."""
+
+    __slots__ = ("blob", "count", "pickled")
+
+    def __init__(self, values=()):
+        import marshal
+        import pickle
+
+        rows = [(v.indicator, v.field, v.number, v.text, v.original, v.cell) for v in values]
+        self.count, self.pickled = len(rows), False
+        try:
+            self.blob = marshal.dumps(rows)
+        except ValueError:  # a value marshal does not know (not a str, float, int or None)
+            self.blob, self.pickled = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), True
+
+    def rows(self) -> list[tuple]:
+        import marshal
+        import pickle
+
+        return pickle.loads(self.blob) if self.pickled else marshal.loads(self.blob)
+
+    def __iter__(self):
+        return (Value(*row) for row in self.rows())
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index):
+        return list(self)[index]
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, PackedValues | list | tuple) else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"PackedValues({list(self)!r})"
+
+    def __getstate__(self):
+        return self.blob, self.count, self.pickled
+
+    def __setstate__(self, state) -> None:
+        self.blob, self.count, self.pickled = state
+
+
+def value_rows(values) -> list[tuple]:
+    """``values`` (``PackedValues`` or a list of ``Value``) as rows of ``Value``'s fields."""
+    if isinstance(values, PackedValues):
+        return values.rows()
+    return [(v.indicator, v.field, v.number, v.text, v.original, v.cell) for v in values]
+
+
 @dataclass
 class StepEvent:
     """When an SOP step started and ended, by whom, from which source (product.md §3.7 ``sumber``).
@@ -148,7 +207,7 @@ class FileOutcome:
     archive_path: str
     request: IssuedRequest | None = None
     issues: list[Issue] = field(default_factory=list)
-    values: list[Value] = field(default_factory=list)
+    values: list[Value] | PackedValues = field(default_factory=list)
     steps: list[StepEvent] = field(default_factory=list)
     parsed: ParsedPart | None = None
     status: str = "invalid"  # accepted, rejected, superseded, ignored, invalid

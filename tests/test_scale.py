@@ -412,3 +412,48 @@ def test_workers_and_the_cli_settle_their_process(monkeypatch):
     assert "settle_malloc()" in inspect.getsource(pool.settle_gc)
     assert "initializer=settle_gc" in inspect.getsource(pool.spawn_pool)
     assert "settle_gc()" in inspect.getsource(cli.main)
+
+
+@pytest.mark.parametrize("values", [
+    [],
+    [("U1-01", "actual", 12.5, None, "12,5", "H12"), ("U1-01", "faktor_pendorong", None, "Cuaca baik", None, "M12"),
+     ("", "catatan", None, "", None, None), ("U1-02", "spent", -0.0, None, "-0", "K13"),
+     ("U1-03", "actual", 1e300, None, "1E+300", "H14"), ("U1-04", "actual", 7, None, "7", "H15")],
+    [("U1-01", "actual", __import__("decimal").Decimal("1.5"), None, "1,5", "H12")],  # not marshal's: pickled
+])
+def test_packed_values_read_back_as_they_were(values):
+    import pickle
+
+    from sopkinerja.records import PackedValues, Value, value_rows
+
+    objects = [Value(*row) for row in values]
+    packed = PackedValues(objects)
+    assert len(packed) == len(values)
+    assert list(packed) == objects and packed == objects
+    assert value_rows(packed) == values == value_rows(objects)
+    assert [repr(row) for row in value_rows(packed)] == [repr(row) for row in values]  # -0.0 stays -0.0
+    again = pickle.loads(pickle.dumps(packed))
+    assert isinstance(again, PackedValues) and list(again) == objects
+    if values:
+        assert packed[-1] == objects[-1]
+
+
+def test_checked_values_travel_packed(round_ws, monkeypatch):
+    """What check_part makes (and a worker or a kept check carries) is one packed block per part."""
+    from sopkinerja.records import PackedValues
+    from sopkinerja.validate import worker
+
+    root, paths = round_ws
+    fill_all(root, paths)
+    packed = []
+    original = worker.check_job
+
+    def spy(job):
+        done = original(job)
+        packed.extend(part.values for part in done.parts)
+        return done
+
+    monkeypatch.setattr(worker, "check_job", spy)
+    run_round(root)
+    assert packed and all(isinstance(v, PackedValues) for v in packed)
+    assert sum(len(v) for v in packed) > 50

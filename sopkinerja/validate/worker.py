@@ -18,7 +18,7 @@ from sopkinerja.ingest import WORKBOOK_FORMATS, format_issues
 from sopkinerja.ingest.reader import PARSER_VERSION, parse_file
 from sopkinerja.issues import Issue
 from sopkinerja.pool import map_jobs, run_alone, worker_count
-from sopkinerja.records import FileOutcome, IssuedRequest, StepEvent, Value, parts_of
+from sopkinerja.records import FileOutcome, IssuedRequest, PackedValues, StepEvent, Value, parts_of
 from sopkinerja.validate.context import Context, Rules, load_issued
 
 
@@ -44,7 +44,7 @@ class Checked:
     part: str
     request: IssuedRequest | None
     issues: list[Issue]
-    values: list[Value]
+    values: list[Value] | PackedValues  # packed when made by check_part (records.PackedValues)
     steps: list[StepEvent]
     sheet: str | None = None  # the data sheet's name
 
@@ -101,7 +101,7 @@ def _check_part(job: CheckJob, part: dict) -> Checked:
     try:
         ctx = Context(parsed=part, file=_shown(job.file, name), sha256=job.sha256, received_at=job.received_at,
                       request=request, issued=issued, rules=job.rules, newer_request=newer)
-        return Checked(name, request, validate(ctx), ctx.values, ctx.steps, part.get("sheet"))
+        return Checked(name, request, validate(ctx), PackedValues(ctx.values), ctx.steps, part.get("sheet"))
     except Exception as exc:  # noqa: BLE001
         return _failed(job, name, "issue_stage.check", exc, part, request)
 
