@@ -42,14 +42,12 @@ def settle_malloc() -> bool:
     resubmission (docs/performance.md). Setting it once stops the raising. Elsewhere (Windows,
     macOS, musl) nothing is done; False when not applied."""
     import ctypes
-    import ctypes.util
     import sys
 
     if not sys.platform.startswith("linux"):
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+    try:  # the process's own symbols, libc's among them (ctypes.util.find_library runs ldconfig)
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
