@@ -126,7 +126,7 @@ class PackedValues:
         import marshal
         import pickle
 
-        rows = [(v.indicator, v.field, v.number, v.text, v.original, v.cell) for v in values]
+        rows = value_rows(values)
         self.count, self.pickled = len(rows), False
         try:
             self.blob = marshal.dumps(rows)

@@ -254,6 +254,7 @@ def test_master_cache_is_used_and_follows_the_master(example_ws, monkeypatch):
     ([{"target_tw1": 1.0}, {"target_tw1": 1.0}, {"target_tw1": -0.0}, {"target_tw1": 0.0}], [[0, 1], [2], [3]]),
     ([1, 1.0, True, None, None, "a", "a"], [[0], [1], [2], [3, 4], [5, 6]]),  # equal across types: not shared
     ([[1], [1]], [[0], [1]]),  # unhashable: each kept as it is
+    ([{"a": "x"}, {"a": "x"}], [[0], [1]]),  # a dict of other than numbers: each kept as it is
 ])
 def test_master_cache_shares_equal_values(values, groups):
     from sopkinerja.master import _pooled, _unpooled

@@ -157,16 +157,16 @@ def _pooled(values: list) -> tuple[list, bytes]:
     indexes = []
     for row, value in enumerate(values):
         kind = type(value)
-        if kind is float:
-            key = (float, struct.pack("<d", value))
-        elif kind is dict:
-            key = (dict, tuple((k, struct.pack("<d", v)) for k, v in value.items()))
-        else:
-            try:
+        try:
+            if kind is float:
+                key = (float, struct.pack("<d", value))
+            elif kind is dict:  # period targets: numbers
+                key = (dict, tuple((k, struct.pack("<d", v)) for k, v in value.items()))
+            else:
                 key = (kind, value)
                 hash(key)
-            except TypeError:
-                key = ("row", row)  # unhashable: kept as it is
+        except (TypeError, struct.error):
+            key = ("row", row)  # unhashable, or a dict of other values: kept as it is
         index = seen.get(key)
         if index is None:
             index = seen[key] = len(distinct)
