@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -194,34 +195,36 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
     pieces.prune()
     status_of = {code: UNIT_STATUS[s.status] for code, s in statuses.items()}
     unit_codes = [p.columns["kode_unit"] for p in parts]
+    rows = sum(len(codes) for codes in unit_codes)
     columns: dict[str, object] = {}
     for name in CSV_COLUMNS + EXTRA_COLUMNS:
         if name == "periode":
-            columns[name] = [period] * sum(len(codes) for codes in unit_codes)
+            columns[name] = np.full(rows, period, dtype=object)
         elif name == "status_unit":
-            columns[name] = [status_of.get(code) for codes in unit_codes for code in codes]
+            columns[name] = _objects((status_of.get(code) for codes in unit_codes for code in codes), rows)
         elif name in FLOAT_COLUMNS:
             columns[name] = _joined([p.columns[name] for p in parts])
         else:
-            columns[name] = [v for p in parts for v in p.columns[name]]
+            columns[name] = _objects(chain.from_iterable(p.columns[name] for p in parts), rows)
         for p in parts:
             p.columns.pop(name, None)  # one copy at a time (memory)
     table = pd.DataFrame(columns, copy=False)
     del columns
     for unit, piece in zip(master.units, parts, strict=True):
         status = statuses[unit.code]
-        averages = {p.code: (sum(found) / len(found) if found else None)
+        averages = {p.code: (sum(found.tolist()) / len(found) if len(found) else None)
                     for p, found in zip(rounds, piece.counted, strict=True)}
         units.append(UnitRecap(unit.code, unit.name, status.status, status.on_time, status.received_at,
                                status.file, status.errors, status.warnings, piece.numbers, averages, piece.footer))
     total = sum((u.numbers for u in units), Numbers())
     by_round = {}
     for index, p in enumerate(rounds):
-        every = [v for piece in parts for v in piece.counted[index]]
+        count = sum(len(piece.counted[index]) for piece in parts)
+        every = sum(chain.from_iterable(piece.counted[index].tolist() for piece in parts))  # in order, as floats
         by_round[p.code] = RoundValues(
             _joined([piece.own[index] for piece in parts]), _joined([piece.spent[index] for piece in parts]),
             frozenset(unit.code for unit, piece in zip(master.units, parts, strict=True) if piece.answered[index]),
-            sum(every) / len(every) if every else None,
+            every / count if count else None,
             frozenset(c for piece in parts for c in piece.late[index]), ledger.issued_any(p.code))
     return Recap(period, table, units, total, _completeness(unit_statuses), cap, tuple(p.code for p in rounds),
                  by_round, unit_keys, master_marks)
@@ -231,7 +234,7 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
 FLOAT_COLUMNS = frozenset({"target", "target_tahunan", "realisasi", "realisasi_periode", "realisasi_sd",
                            "capaian_persen", "capaian_tahunan_persen", "pagu", "realisasi_anggaran",
                            "serapan_persen", "capaian_sebelumnya", "perubahan_capaian"})
-PIECE_VERSION = "1"  # part of every kept piece's key: change it when a piece's content changes
+PIECE_VERSION = "2"  # part of every kept piece's key: change it when a piece's content changes
 
 
 @dataclass
@@ -246,7 +249,7 @@ class UnitPiece:
     spent: list[np.ndarray]
     answered: list[bool]
     late: list[frozenset[str]]
-    counted: list[list[float]]
+    counted: list[np.ndarray]  # float arrays: Python floats per value held ~4x the memory
     footer: dict[str, str]
     numbers: Numbers
 
@@ -276,6 +279,13 @@ def _read_rounds(period: Period) -> list[Period]:
 
 def _joined(arrays: list) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.array([], dtype=float)
+
+
+def _objects(values, count: int) -> np.ndarray:
+    """A column of ``count`` Python values as an object array, filled straight from ``values``:
+    a list first would hold the column twice while the frame takes it (memory), and numpy does
+    not read a tuple or list value as a row of its own here."""
+    return np.fromiter(values, dtype=object, count=count)
 
 
 def _unit_piece(ledger, unit, indicators, first_lines: dict, current: Period, accepted: bool,
@@ -317,10 +327,11 @@ def _unit_piece(ledger, unit, indicators, first_lines: dict, current: Period, ac
     for field_name, column in NARRATIVES.items():
         columns[column] = [texts.get((unit.code, i.code, field_name)) for i in indicators]
     counted = [[for_average(v, cap) for v in values.tolist() if v == v] for values in capaians]
+    numbers = _numbers(counted[-1], yearly, own, budget, spent, columns["kategori"], cap)
     late = [frozenset(key for kind, key, code in series.late if kind == "actual" and code == p.code) for p in rounds]
     return UnitPiece(columns, [np.array(v, dtype=float) for v in own_values], spent_by_round,
-                     [unit.code in found for found in answered], late, counted, footers.get(unit.code, {}),
-                     _numbers(counted[-1], yearly, own, budget, spent, columns["kategori"], cap))
+                     [unit.code in found for found in answered], late,
+                     [np.array(found, dtype=float) for found in counted], footers.get(unit.code, {}), numbers)
 
 
 def _numbers(counted: list[float], yearly, own, budget, spent, bands, cap) -> Numbers:

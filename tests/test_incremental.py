@@ -263,3 +263,41 @@ def test_a_changed_master_row_consolidates_its_unit_again(round_ws, consolidated
     consolidated.clear()
     run_round(root)
     assert consolidated == ["PPM"]
+
+
+def test_the_recap_holds_its_columns_as_arrays_and_averages_as_python_floats(round_ws, monkeypatch):
+    """Memory (issue 20): a piece's counted capaian are float arrays, the table's text columns come
+    from object arrays (pandas' str dtype as before), the forms read float columns as the table's own
+    arrays; the averages are still Python's sums of Python floats in master order."""
+    import numpy as np
+
+    import sopkinerja.consolidate as consolidate
+    import sopkinerja.run as run_module
+    from sopkinerja.forms.e81 import _Columns
+
+    pieces, recaps = [], []
+    real_piece, real_consolidate = consolidate._unit_piece, run_module.consolidate
+    monkeypatch.setattr(consolidate, "_unit_piece", lambda *a: pieces.append(real_piece(*a)) or pieces[-1])
+    monkeypatch.setattr(run_module, "consolidate", lambda *a, **k: recaps.append(real_consolidate(*a, **k))
+                        or recaps[-1])
+    root, paths = round_ws
+    fill_all(root, paths)
+    run_round(root)
+    (recap,) = recaps
+    assert len(pieces) == len(paths)
+    for piece in pieces:
+        assert all(isinstance(found, np.ndarray) and found.dtype == np.float64 for found in piece.counted)
+    for index, code in enumerate(recap.rounds):
+        found = [v for piece in pieces for v in piece.counted[index].tolist()]
+        assert all(type(v) is float for v in found)
+        expected = sum(found) / len(found) if found else None
+        assert recap.by_round[code].average == expected
+        assert expected is None or type(recap.by_round[code].average) is float
+    for unit in recap.units:
+        assert all(v is None or type(v) is float for v in unit.rounds.values())
+        assert any(v is not None for v in unit.rounds.values()) or unit.status != "accepted"
+    assert str(recap.table["kode_indikator"].dtype) == "str" and str(recap.table["periode"].dtype) == "str"
+    assert set(recap.table["periode"]) == {recap.period}
+    col = _Columns(recap.table)
+    assert np.shares_memory(col["pagu"], recap.table["pagu"].to_numpy())
+    assert isinstance(col["kode_unit"], list) and all(isinstance(v, str) for v in col["keterangan"])

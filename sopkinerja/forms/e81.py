@@ -283,15 +283,18 @@ BODY_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "metode", "polaritas
 
 
 class _Columns(dict):
-    """The table's columns as lists, each read when first asked for (text columns: "" for none)."""
+    """The table's columns, each read when first asked for: a float column as the table's own
+    array (NaN for none; read through ``_value``: 500,000 Python floats would hold 4x the memory),
+    the others as lists (text columns: "" for none)."""
 
     def __init__(self, table):
         super().__init__()
         self.table = table
         self.arrays: dict = {}
 
-    def __missing__(self, name: str) -> list:
-        self[name] = _cleaned(name, self.table[name].tolist())
+    def __missing__(self, name: str):
+        column = self.table[name]
+        self[name] = column.to_numpy() if column.dtype.kind == "f" else _cleaned(name, column.tolist())
         return self[name]
 
     def rows(self, segments) -> dict[str, dict]:

@@ -126,8 +126,7 @@ def _measurement(workbook, f, col, previous, values, language, order, kept: _Kep
             target, so_far = source["target_tahunan"][index], source["realisasi_sd"][index]
             number = numbers[min(_decimals([_plain(target), _plain(so_far), last[0] if last else None]), 2)]
             name, measure = source["indikator"][index], source["satuan"][index]
-            value = source["capaian_tahunan_persen"][index]
-            value = None if value is None or value != value else value
+            value = _plain(source["capaian_tahunan_persen"][index])
             cells = [f'<c r="A{at}" s="{numbers[0]}"><v>{offset + 1}</v></c>',
                      text_cell("B", at, shown, text), text_cell("C", at, name, text), text_cell("D", at, measure, text),
                      number_cell("E", at, target, number, text), number_cell("F", at, so_far, number, text),
@@ -256,7 +255,8 @@ def _budget(workbook, f, col, recap, values, language) -> None:
     over those (product.md §2); the total, and a note naming the units left out."""
     sheet, row = _start(workbook, L.LKJIP_BUDGET, f, values, language)
     programs: dict[str, list[float]] = {}
-    for program, budget, spent in zip(col["program"], col["pagu"], col["realisasi_anggaran"], strict=True):
+    for program, budget, spent in zip(col["program"], col["pagu"].tolist(), col["realisasi_anggaran"].tolist(),
+                                      strict=True):
         if budget != budget or budget is None:
             continue
         sums = programs.setdefault(program or "", [0.0, 0.0, 0.0])  # pagu, spent, pagu of the known
