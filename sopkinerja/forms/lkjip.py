@@ -255,10 +255,10 @@ def _budget(workbook, f, col, recap, values, language) -> None:
     over those (product.md §2); the total, and a note naming the units left out."""
     sheet, row = _start(workbook, L.LKJIP_BUDGET, f, values, language)
     programs: dict[str, list[float]] = {}
-    for program, budget, spent in zip(col["program"], col["pagu"].tolist(), col["realisasi_anggaran"].tolist(),
-                                      strict=True):
+    for program, budget, spent in zip(col["program"], col["pagu"], col["realisasi_anggaran"], strict=True):
         if budget != budget or budget is None:
             continue
+        budget, spent = float(budget), float(spent)  # the columns are float arrays: Python floats in the sums
         sums = programs.setdefault(program or "", [0.0, 0.0, 0.0])  # pagu, spent, pagu of the known
         sums[0] += budget
         if spent == spent and spent is not None:
