@@ -34,7 +34,7 @@ CSV_COLUMNS = (
     "faktor_pendorong", "faktor_penghambat", "tindak_lanjut", "bukti_dukung", "keterangan",
 )
 EXTRA_COLUMNS = ("sasaran", "program", "kegiatan", "sub_kegiatan", "frekuensi", "wajib", "capaian_sebelumnya",
-                 "periode_sebelumnya", "perubahan_capaian", "sel_realisasi", "teks_asli_realisasi")
+                 "periode_sebelumnya", "perubahan_capaian")
 UNIT_STATUS = {"accepted": "diterima", "rejected": "ditolak", "missing": "belum-mengirim"}
 # The units' own words: the ledger's field -> the CSV column.
 NARRATIVES = {"drivers": "faktor_pendorong", "obstacles": "faktor_penghambat", "follow_up": "tindak_lanjut",
@@ -178,20 +178,23 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
     pieces = KeptCache(cache, ".unit", UnitPiece)
     marks = ledger.round_marks([p.code for p in _read_rounds(current)])
     code = code_mark()
-    units, parts, unit_keys, master_marks = [], [], {}, {}
+    units, unit_keys, master_marks = [], {}, {}
+    found: dict[str, UnitPiece] = {}
     for unit in master.units:
-        indicators = master.indicators_of(unit.code)
         accepted = statuses[unit.code].status == "accepted"
         master_marks[unit.code] = master.unit_marks[unit.code]
-        key = KeptCache.key(PIECE_VERSION, code, period, cap, unit.code, unit.name, accepted,
-                             marks.get(unit.code, ()), master_marks[unit.code])
+        unit_keys[unit.code] = key = KeptCache.key(PIECE_VERSION, code, period, cap, unit.code, unit.name, accepted,
+                                                   marks.get(unit.code, ()), master_marks[unit.code])
         piece = pieces.get(key)
-        if piece is None:
-            piece = _unit_piece(ledger, unit, indicators, master.first_lines(unit.code), current, accepted, cap)
-            pieces.put(key, piece)
-        piece.columns.update(_master_columns(unit, indicators, current))
+        if piece is not None:
+            found[unit.code] = piece
+    missing = [unit for unit in master.units if unit.code not in found]
+    found.update(_built(ledger, master, missing, statuses, current, cap, pieces, unit_keys))
+    parts = []
+    for unit in master.units:
+        piece = found.pop(unit.code)
+        piece.columns.update(_master_columns(unit, master.indicators_of(unit.code), current))
         parts.append(piece)
-        unit_keys[unit.code] = key
     pieces.prune()
     status_of = {code: UNIT_STATUS[s.status] for code, s in statuses.items()}
     unit_codes = [p.columns["kode_unit"] for p in parts]
@@ -199,7 +202,8 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
     columns: dict[str, object] = {}
     for name in CSV_COLUMNS + EXTRA_COLUMNS:
         if name == "periode":
-            columns[name] = np.full(rows, period, dtype=object)
+            columns[name] = np.empty(rows, dtype=object)
+            columns[name].fill(period)  # one str shared (np.full makes one per row)
         elif name == "status_unit":
             columns[name] = _objects((status_of.get(code) for codes in unit_codes for code in codes), rows)
         elif name in FLOAT_COLUMNS:
@@ -234,7 +238,7 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
 FLOAT_COLUMNS = frozenset({"target", "target_tahunan", "realisasi", "realisasi_periode", "realisasi_sd",
                            "capaian_persen", "capaian_tahunan_persen", "pagu", "realisasi_anggaran",
                            "serapan_persen", "capaian_sebelumnya", "perubahan_capaian"})
-PIECE_VERSION = "2"  # part of every kept piece's key: change it when a piece's content changes
+PIECE_VERSION = "4"  # part of every kept piece's key: change it when a piece's content changes
 
 
 @dataclass
@@ -252,6 +256,70 @@ class UnitPiece:
     counted: list[np.ndarray]  # float arrays: Python floats per value held ~4x the memory
     footer: dict[str, str]
     numbers: Numbers
+
+
+PARALLEL_FROM = 8  # units to build before a worker pool pays off (starting one costs ~0.5 s)
+CHUNK = 4  # units per worker job
+
+
+@dataclass(frozen=True)
+class PieceJob:
+    """What a worker needs to build some units' pieces: the ledger's path (it reads it, never
+    writes), each unit with its indicators, budget lines, whether its answer is accepted and its
+    piece's key, the round, the cap and the folder the pieces are kept in."""
+
+    ledger: str
+    units: tuple[tuple, ...]  # (unit, indicators, first lines, accepted, key)
+    period: str
+    cap: float | None
+    cache: str | None
+
+
+def _built(ledger, master, units, statuses, current: Period, cap, pieces: KeptCache, keys: dict) -> dict:
+    """The pieces of ``units`` (the ones not kept), built and kept: in a spawn pool on both cores
+    when there are many (a cold run: the reading and the rules' Python work for 500,000 rows,
+    and what it leaves in the heap stays in the workers), else here."""
+    from sopkinerja.pool import map_jobs, worker_count
+
+    plain = getattr(ledger, "path", None) is None or len(units) < PARALLEL_FROM
+    out = {}
+    if plain:
+        for unit in units:
+            piece = _unit_piece(ledger, unit, master.indicators_of(unit.code), master.first_lines(unit.code),
+                                current, statuses[unit.code].status == "accepted", cap)
+            pieces.put(keys[unit.code], piece)
+            out[unit.code] = piece
+        return out
+    groups = [units[i:i + CHUNK] for i in range(0, len(units), CHUNK)]
+    jobs = (PieceJob(str(ledger.path), tuple((unit, master.indicators_of(unit.code), master.first_lines(unit.code),
+                                              statuses[unit.code].status == "accepted", keys[unit.code])
+                                             for unit in group),
+                     current.code, cap, None if pieces.folder is None else str(pieces.folder)) for group in groups)
+    workers = worker_count(len(groups))
+    for group, built in zip(groups, map_jobs(build_pieces, jobs, parallel=True, workers=workers, window=3 * workers),
+                            strict=True):
+        for unit, piece in zip(group, built, strict=True):
+            pieces.used.add(keys[unit.code])  # kept by the worker
+            out[unit.code] = piece
+    return out
+
+
+def build_pieces(job: PieceJob) -> list[UnitPiece]:
+    """A worker's job (``_built``): the units' pieces, each kept in the job's cache folder."""
+    from sopkinerja.ledger import Ledger
+
+    current = Period.parse(job.period)
+    kept = KeptCache(Path(job.cache) if job.cache is not None else None, ".unit", UnitPiece)
+    ledger = Ledger.open_readonly(Path(job.ledger))
+    try:
+        out = []
+        for unit, indicators, first_lines, accepted, key in job.units:
+            piece = _unit_piece(ledger, unit, indicators, first_lines, current, accepted, job.cap)
+            kept.put(key, piece)
+            out.append(piece)
+        return out
+    finally:
+        ledger.close()
 
 
 def _master_columns(unit, indicators, current: Period) -> dict[str, list]:
@@ -320,9 +388,6 @@ def _unit_piece(ledger, unit, indicators, first_lines: dict, current: Period, ac
     previous, previous_period = _previous(ledger, indicators, current, capaians, line_of, unit.code)
     columns.update({"capaian_sebelumnya": previous, "periode_sebelumnya": previous_period,
                     "perubahan_capaian": value - previous})
-    cells = {code: (cell, original) for _, code, cell, original in ledger.accepted_cells(period, unit.code)}
-    columns["sel_realisasi"] = [cells.get(i.code, (None, None))[0] for i in indicators]
-    columns["teks_asli_realisasi"] = [cells.get(i.code, (None, None))[1] for i in indicators]
     texts, footers = _narratives(ledger, period, unit.code)
     for field_name, column in NARRATIVES.items():
         columns[column] = [texts.get((unit.code, i.code, field_name)) for i in indicators]
@@ -449,7 +514,8 @@ def _previous(ledger, indicators, period: Period, capaians, line_of, unit: str |
         so_far = _year(indicators, series, rounds, answered)[-1]
         target = _targets(indicators, before, ledger.issued_numbers(before.code, unit))
         value = _each(capaian, so_far, target, [i.polarity for i in indicators])
-    return value, [before.code if v == v else None for v in value.tolist()]
+    code = before.code  # one str for every row (``Period.code`` makes a new one each time)
+    return value, [code if v == v else None for v in value.tolist()]
 
 
 def _narratives(ledger, period: str, unit: str | None = None) -> tuple[dict, dict]:

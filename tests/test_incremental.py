@@ -298,6 +298,16 @@ def test_the_recap_holds_its_columns_as_arrays_and_averages_as_python_floats(rou
         assert any(v is not None for v in unit.rounds.values()) or unit.status != "accepted"
     assert str(recap.table["kode_indikator"].dtype) == "str" and str(recap.table["periode"].dtype) == "str"
     assert set(recap.table["periode"]) == {recap.period}
+    shown = recap.table["periode"].to_numpy(dtype=object).tolist()  # one str, not one per row (memory)
+    assert len(shown) > 1 and len({id(v) for v in shown}) == 1
+    import math
+
+    from sopkinerja.models import Period
+
+    value, periods = consolidate._previous(None, [None] * 3, Period.parse("2026-TW3"),
+                                           [np.array([1.0, 2.0, np.nan]), np.array([3.0, np.nan, 5.0])], {})
+    assert value.tolist()[:2] == [1.0, 2.0] and math.isnan(value.tolist()[2])  # the round before's capaian
+    assert periods == ["2026-TW2", "2026-TW2", None] and periods[0] is periods[1]
     col = _Columns(recap.table)
     assert np.shares_memory(col["pagu"], recap.table["pagu"].to_numpy())
     assert isinstance(col["kode_unit"], list) and all(isinstance(v, str) for v in col["keterangan"])

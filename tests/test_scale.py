@@ -351,6 +351,36 @@ def test_rows_built_by_the_worker_pool_equal_rows_built_here(round_ws, monkeypat
     assert ours["rekap-kinerja-2026-TW3.csv"] == theirs["rekap-kinerja-2026-TW3.csv"]
 
 
+def test_pieces_built_by_the_worker_pool_equal_pieces_built_here(round_ws, monkeypatch):
+    """Consolidation's spawn-pool path (a cold run's units, issue 20) gives the outputs of building
+    every unit's piece in this process, byte for byte; the pieces the workers kept serve the next run."""
+    import sopkinerja.consolidate as consolidate
+
+    root, paths = round_ws
+    fill_all(root, paths, skip=("IPW",))
+    twin = root.parent / "kembar"
+    shutil.copytree(root, twin)
+
+    def not_here(*args):
+        raise AssertionError("a piece was built in the run's own process")
+
+    monkeypatch.setattr(consolidate, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(consolidate, "CHUNK", 2)
+    monkeypatch.setattr(consolidate, "_unit_piece", not_here)  # the spawned workers import the real one
+    run_round(root)
+    kept = sorted(p.name for p in (root / "arsip" / "cache" / "konsolidasi-2026-TW3").iterdir())
+    assert len(kept) == len(paths)
+    monkeypatch.undo()
+    monkeypatch.setattr(consolidate, "PARALLEL_FROM", 10_000)
+    run_round(twin)
+    assert _outputs(root) == _outputs(twin)
+    assert kept == sorted(p.name for p in (twin / "arsip" / "cache" / "konsolidasi-2026-TW3").iterdir())
+    monkeypatch.setattr(consolidate, "_unit_piece", not_here)
+    (root / "output" / "2026-TW3" / RECAP).unlink()  # something to do: every piece comes from the cache
+    run_round(root)
+    assert RECAP in _outputs(root)
+
+
 @pytest.mark.parametrize("durable", [True, False])
 def test_an_atomic_write_replaces_the_file_whole_flushed_or_not(tmp_path, monkeypatch, durable):
     import sopkinerja.atomic as atomic

@@ -154,14 +154,6 @@ class Rounds:
             found.setdefault(sha256, []).append((part, request_id))
         return found
 
-    def accepted_cells(self, period: str, unit: str | None = None) -> list[tuple]:
-        """(unit, indicator, cell, original text) of every realisasi of the period's accepted answers
-        (of one unit's when ``unit`` is given)."""
-        return self.tuples(
-            "SELECT s.unit_code, v.indicator_code, v.cell, v.original FROM submission_values v JOIN submissions s "
-            "ON s.sha256 = v.sha256 AND s.part = v.part WHERE s.period = ? AND s.status = 'accepted' "
-            f"AND v.field = 'actual'{_AND_UNIT if unit else ''}", (period, *_unit(unit)))
-
     def accepted_series(self, periods: list[str], unit: str | None = None) -> list[tuple]:
         """(period, unit, indicator or budget line, field, number) of every numeric value of the
         accepted answers of ``periods`` (one unit's when given), oldest answer first (a later one's
