@@ -58,6 +58,52 @@ def test_a_block_kept_without_its_shift_splices_the_same(tmp_path):
     assert written[0] == written[1]
 
 
+def test_parked_blocks_splice_the_bytes_of_blocks_held_in_memory(tmp_path):
+    """A ``Spool`` keeps blocks' bytes in a temporary file until the splice (memory, issue 20): the
+    workbook is byte-identical to one spliced from blocks in memory, mixed or not, and the file
+    goes with the spool."""
+    import xlsxwriter
+
+    from sopkinerja.report.splice import Parked, Spool
+
+    blocks = [Block.of(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{"x" * n}é</t></is></c></row>')
+              for n in range(2, 60)]
+    folder = tmp_path / "stage"
+    folder.mkdir()
+    written = []
+    with Spool(folder) as spool:
+        parked = [spool.park(b) for b in blocks]
+        assert all(isinstance(p, Parked) and p.data == b.data and (p.crc, p.size, p.shift, p.packed) == (
+            b.crc, b.size, b.shift, len(b.data)) for p, b in zip(parked, blocks, strict=True))
+        assert spool.park(parked[3]) is parked[3]
+        mixed = [b if n % 3 else p for n, (b, p) in enumerate(zip(blocks, parked, strict=True))]
+        for name, kept in (("memory", blocks), ("parked", parked), ("mixed", mixed)):
+            path = tmp_path / f"{name}.xlsx"
+            workbook = xlsxwriter.Workbook(str(path))
+            workbook.set_properties({"created": datetime(2026, 1, 1)})
+            workbook.add_worksheet("Data").write_string(0, 0, "judul")
+            workbook.close()
+            splice(path, [Splice("xl/worksheets/sheet1.xml", 1, kept, 60, 0)])
+            written.append(path.read_bytes())
+            assert zipfile.ZipFile(path).testzip() is None
+    assert written[0] == written[1] == written[2]
+    assert list(folder.iterdir()) == []
+
+
+def test_a_run_parks_the_forms_and_recap_rows_in_spools(round_ws, monkeypatch):
+    """The E.81's body and the recap's table rows wait in spools, not in memory, until spliced."""
+    from sopkinerja.report import splice as splicing
+
+    parked: dict[int, int] = {}
+    real = splicing.Spool.park
+    monkeypatch.setattr(splicing.Spool, "park", lambda self, block: (
+        parked.__setitem__(id(self), parked.get(id(self), 0) + 1), real(self, block))[1])
+    root, paths = round_ws
+    fill_all(root, paths)
+    run_round(root)
+    assert len(parked) == 2 and all(count >= len(paths) for count in parked.values())  # the E.81, the recap
+
+
 def test_blocks_concatenate_into_one_deflate_stream():
     parts = ["<a>" * 1000, "héllo wörld " * 500, "", "x"]
     blocks = [Block.of(p) for p in parts]

@@ -94,7 +94,7 @@ class _Chunk:
 
 
 def build(recap, master, config, issues, language: str, styles: dict, first_row: int,
-          cache: Path | None = None) -> E81:
+          cache: Path | None = None, spool=None) -> E81:
     """The form of ``recap``'s round: the year's rounds so far in their quarter columns; the body
     from Excel row ``first_row`` in the body ``styles`` (xf indices, ``_body_styles``).
 
@@ -104,7 +104,8 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
     consolidation, their status and refused revisions — or, for a recap without keys, every
     row's values — where it starts, its numbers): one unit resubmitting rewrites the chunks that
     hold its sub kegiatan, and the program and kegiatan rows above them (their Rp are sums), not
-    the whole form; the table's columns are then read for those chunks' rows only."""
+    the whole form; the table's columns are then read for those chunks' rows only. With a
+    ``spool`` (``report.splice.Spool``) the chunks' blocks wait there, not in memory."""
     import xlsxwriter
 
     from sopkinerja.files import KeptCache, code_mark
@@ -234,7 +235,7 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
             found = _Chunk(Block.of("".join(_body_rows(rows, first_row + offset, positions, base_widths, styles)),
                                     level=1), _rp_rows(rps), rate_k, rate_rp)
             kept.put(key, found)
-        body.append(found.block)
+        body.append(found.block if spool is None else spool.park(found.block))
         largest_rate[0] = max(largest_rate[0], found.rate_k)
         largest_rate[1] = max(largest_rate[1], found.rate_rp)
         activity_children.append(found.rp)
@@ -633,6 +634,13 @@ def write(recap, master, config, issues, path: Path, signed_on: str, language: s
     signature below where the body goes); the body's rows are sheet XML spliced in
     (``report.splice``, as the recap's tables): a province's form has 600,000 rows and a
     Python call per cell would cost three times the bare write of its values."""
+    from sopkinerja.report.splice import Spool
+
+    with Spool(path.parent) as spool:  # the body's chunks wait there, not in memory
+        _write(recap, master, config, issues, path, signed_on, language, created, cache, spool)
+
+
+def _write(recap, master, config, issues, path: Path, signed_on: str, language: str, created, cache, spool) -> None:
     from sopkinerja.report.splice import Splice, splice
 
     title_rows = len(L.E81_TITLE)
@@ -642,7 +650,7 @@ def write(recap, master, config, issues, path: Path, signed_on: str, language: s
     styles = _body_styles(f)  # asked first: the body's xf indices do not depend on the rest of the sheet
     row = title_rows + 1  # write_title's: the title lines and an empty one
     first_body = row + 3  # 0-based, below the two header rows and the numbered one
-    form = build(recap, master, config, issues, language, styles, first_body + 1, cache)
+    form = build(recap, master, config, issues, language, styles, first_body + 1, cache, spool)
     sheet = workbook.add_worksheet("E.81")
     positions = L.sheet_columns(L.E81_COLUMNS)
     width = L.sheet_width(L.E81_COLUMNS)

@@ -21,7 +21,7 @@ from sopkinerja.forms.sheet import (
     xf,
 )
 from sopkinerja.models import Period
-from sopkinerja.report.splice import Splice, splice
+from sopkinerja.report.splice import Splice, Spool, splice
 from sopkinerja.rules import kategori, serapan
 
 
@@ -44,16 +44,17 @@ def write(recap, config, previous: dict, path: Path, language: str, created, cac
 
     order = _by_objective(col)
     context = KeptCache.key(LKJIP_CACHE_VERSION, code_mark(), xlsxwriter.__version__, language, values)
-    kept = _Kept(cache, context, order, _shows(recap, col, previous, footers), col)
-    bodies = [_measurement(workbook, f, col, previous, values, language, order, kept),
-              _factors(workbook, f, col, footers, values, language, order, kept)]
-    kept.kept.prune()
-    _budget(workbook, f, col, recap, values, language)
-    workbook.close()
-    splice(path, [Splice(f"xl/worksheets/sheet{number}.xml", first, blocks, first + len(col["kode_indikator"]),
-                         len(layout.columns) - 1)
-                  for number, ((first, blocks), layout) in enumerate(
-                      zip(bodies, (L.LKJIP_MEASUREMENT, L.LKJIP_FACTORS), strict=True), start=1)])
+    with Spool(path.parent) as spool:  # the blocks wait there, not in memory
+        kept = _Kept(cache, context, order, _shows(recap, col, previous, footers), col, spool)
+        bodies = [_measurement(workbook, f, col, previous, values, language, order, kept),
+                  _factors(workbook, f, col, footers, values, language, order, kept)]
+        kept.kept.prune()
+        _budget(workbook, f, col, recap, values, language)
+        workbook.close()
+        splice(path, [Splice(f"xl/worksheets/sheet{number}.xml", first, blocks, first + len(col["kode_indikator"]),
+                             len(layout.columns) - 1)
+                      for number, ((first, blocks), layout) in enumerate(
+                          zip(bodies, (L.LKJIP_MEASUREMENT, L.LKJIP_FACTORS), strict=True), start=1)])
 
 
 def _start(workbook, layout: L.SheetLayout, f, values, language: str):
@@ -179,12 +180,12 @@ class _Kept:
     of the row before: one unit resubmitting writes again the blocks holding its indicators,
     reading the table at their rows only."""
 
-    def __init__(self, cache: Path | None, context: str, order: list[int], shows, col):
+    def __init__(self, cache: Path | None, context: str, order: list[int], shows, col, spool=None):
         from sopkinerja.files import KeptCache
         from sopkinerja.report.splice import Block
 
         self.kept = KeptCache(cache, ".lkjip", Block)
-        self.context, self.order, self.shows, self.col = context, order, shows, col
+        self.context, self.order, self.shows, self.col, self.spool = context, order, shows, col, spool
 
     def blocks(self, sheet: str, first: int, styles, rows, before, columns: tuple[str, ...]) -> list:
         import hashlib
@@ -210,7 +211,7 @@ class _Kept:
                 block = Block.of("".join(rows(start, part, self.col if whole else self.col.at(part, columns))),
                                  level=1)
                 self.kept.put(key, block)
-            out.append(block)
+            out.append(block if self.spool is None else self.spool.park(block))
         return out
 
 

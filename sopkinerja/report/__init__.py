@@ -43,7 +43,7 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, 
     official forms, while the table's rows are built), into place as one set."""
     from sopkinerja.i18n import format_datetime
     from sopkinerja.report import html, rows, xlsx
-    from sopkinerja.report.splice import BlockCache
+    from sopkinerja.report.splice import BlockCache, Spool
     from sopkinerja.report.view import build_view, method_words
 
     folder = workspace.period_output()
@@ -66,11 +66,11 @@ def write_reports(workspace, recap: Recap, issues, sop, generated_at, messages, 
                                                 generated_at.replace(tzinfo=None), timing)
     cache = BlockCache(cache_folder(workspace, recap.period))
     # UTF-8 with BOM (Excel opens it right), dot decimals, exactly the product.md §3.7 columns.
-    with open(stage / names["recap_csv"], "wb") as csv_out:
+    with open(stage / names["recap_csv"], "wb") as csv_out, Spool(stage) as spool:
         csv_out.write(b"\xef\xbb\xbf" + rows.csv_header())
         pieces = rows.build_all(recap, layout, placements, cache, csv_out, html_and_timing,
-                                methods=method_words(messages))
-    xlsx.splice_tables(workbook, placements, pieces)
+                                methods=method_words(messages), spool=spool)
+        xlsx.splice_tables(workbook, placements, pieces)
     cache.prune()
     switch(folder, stage, [*names.values(), *(path.name for path in written_forms.values()), *also])
     return Outputs(*(folder / names[key] for key in ("recap_xlsx", "recap_html", "recap_csv", "timing_csv")),

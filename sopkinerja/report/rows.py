@@ -126,9 +126,11 @@ class Placement:
 
 
 def build_all(recap, layout: list[Column], placements: list[Placement], cache: BlockCache, csv_out,
-              meanwhile: Callable[[], None] = lambda: None, methods: dict | None = None) -> dict[str, UnitPieces]:
+              meanwhile: Callable[[], None] = lambda: None, methods: dict | None = None,
+              spool=None) -> dict[str, UnitPieces]:
     """Every unit's pieces, from the cache or built; each unit's CSV text is written to
-    ``csv_out`` in table order and the workbook blocks are returned (``csv`` left empty).
+    ``csv_out`` in table order and the workbook blocks are returned (``csv`` left empty), parked
+    in ``spool`` (``splice.Spool``) when one is given.
 
     With many units the building runs in a spawn pool on both cores, fed a few
     chunks ahead (so memory holds a window, not the whole table twice), while
@@ -184,7 +186,8 @@ def build_all(recap, layout: list[Column], placements: list[Placement], cache: B
                     cache.put(block_keys[first], block)
                 cache.put(csv_key, Block.of(unit.csv.decode("utf-8")))
             csv_out.write(unit.csv)
-            pieces[code] = UnitPieces(unit.blocks, b"", unit.rows)
+            blocks = unit.blocks if spool is None else {first: spool.park(b) for first, b in unit.blocks.items()}
+            pieces[code] = UnitPieces(blocks, b"", unit.rows)
 
     planned_groups: deque = deque()  # what each job was planned from, in job order
 

@@ -115,6 +115,65 @@ class Block:
         return cls(deflate.compress(raw) + deflate.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw),
                    crc32_shift(len(raw)))
 
+    @property
+    def packed(self) -> int:
+        """Its deflated length."""
+        return len(self.data)
+
+
+@dataclass(frozen=True)
+class Parked:
+    """A block whose deflated bytes wait in a ``Spool`` (``data`` reads them back)."""
+
+    spool: Spool
+    at: int
+    packed: int
+    crc: int
+    size: int
+    shift: int
+
+    @property
+    def data(self) -> bytes:
+        return self.spool.read(self.at, self.packed)
+
+
+class Spool:
+    """Deflated blocks parked in a temporary file until ``splice`` writes them: a province's E.81
+    is ~80 MB of them, its recap ~50 MB, and held in memory until the end they set the run's
+    peak (issue 20). The file is in ``folder`` (the run's stage: the same drive as the outputs)
+    and goes when the spool is closed; one spool per thread."""
+
+    def __init__(self, folder: Path | None = None):
+        import tempfile
+
+        self.file = tempfile.TemporaryFile(prefix=".spool-", dir=folder)  # noqa: SIM115 (closed by close)
+        self.end = 0
+
+    def park(self, block: Block | Parked) -> Parked:
+        if isinstance(block, Parked):
+            return block
+        self.file.seek(self.end)
+        self.file.write(block.data)
+        parked = Parked(self, self.end, len(block.data), block.crc, block.size, block.shift)
+        self.end += parked.packed
+        return parked
+
+    def read(self, at: int, length: int) -> bytes:
+        self.file.seek(at)
+        data = self.file.read(length)
+        if len(data) != length:
+            raise OSError(f"spool {self.file.name}: {length} bytes at {at}, read {len(data)}")
+        return data
+
+    def close(self) -> None:
+        self.file.close()
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 class BlockCache(KeptCache):
     """Compressed row blocks on disk by a key of what they show (``files.KeptCache``: derived data,
@@ -178,7 +237,7 @@ class Splice:
 
     part: str  # e.g. xl/worksheets/sheet2.xml
     keep_rows: int
-    blocks: list[Block]
+    blocks: list[Block | Parked]
     last_row: int
     last_column: int
     resume_row: int | None = None  # the placeholder's rows from this Excel row on follow the blocks
@@ -189,7 +248,7 @@ def splice(path: Path, splices: list[Splice]) -> None:
     by_part = {s.part: s for s in splices}
     with zipfile.ZipFile(path) as source:
         members = [(info.filename, source.read(info.filename)) for info in source.infolist()]
-    entries: list[tuple[str, list[Block]]] = []
+    entries: list[tuple[str, list[Block | Parked]]] = []
     for name, data in members:
         wanted = by_part.get(name)
         if wanted is None:
@@ -204,7 +263,7 @@ def splice(path: Path, splices: list[Splice]) -> None:
             crc, size = 0, 0
             for block in blocks:
                 crc, size = crc32_combine(crc, block.crc, block.size, block.shift), size + block.size
-            packed = sum(len(b.data) for b in blocks)
+            packed = sum(b.packed for b in blocks)
             if size >= 0xFFFFFFFF or packed >= 0xFFFFFFFF or offset >= 0xFFFFFFFF:
                 raise ValueError("recap sheet larger than 4 GiB: beyond the ZIP format without ZIP64")
             encoded = name.encode("utf-8")
