@@ -379,6 +379,39 @@ def test_csv_pieces_equal_what_pandas_writes(round_ws, tmp_path):
     assert ours.read_bytes() == expected.read_bytes()
 
 
+def test_recap_rows_are_keyed_by_the_units_pieces_and_their_status(round_ws, monkeypatch):
+    """The recap's row blocks are keyed by each unit's consolidated piece key and status (no hash of
+    500,000 rows); the rows' spans are the hashed ones', and a recap without keys still hashes."""
+    import dataclasses
+
+    import sopkinerja.run as run_module
+    from sopkinerja.report import rows as recaprows
+
+    recaps = []
+    real = run_module.consolidate
+    monkeypatch.setattr(run_module, "consolidate", lambda *a, **k: recaps.append(real(*a, **k)) or recaps[-1])
+    root, paths = round_ws
+    fill_all(root, paths, skip=("IPW",))
+    run_round(root)
+    (recap,) = recaps
+    statuses = {u.code: u.status for u in recap.units}
+    keys = {code: f"{key}|{statuses[code]}".encode() for code, key in recap.unit_keys.items()}
+    keyed, hashed = recaprows.unit_spans(recap.table, keys), recaprows.unit_spans(recap.table)
+    assert list(keyed) == list(hashed) and len(keyed) == len(paths)  # IPW sent nothing: its rows, blank
+    assert all(keyed[c][1:] == hashed[c][1:] and keyed[c][0] == keys[c] for c in keyed)
+    assert keyed["IPW"][0].endswith(b"|missing") and keyed["SEK"][0].endswith(b"|accepted")
+    assert recaprows.unit_spans(recap.table, {**keys, "LAIN": b"x"}) == keyed
+    partial = dict(list(keys.items())[1:])
+    assert recaprows.unit_spans(recap.table, partial) == hashed  # a unit without a key: every row hashed
+    out = {}
+    for name, made in (("keyed", recap), ("hashed", dataclasses.replace(recap, unit_keys={}))):
+        path = root / f"{name}.csv"
+        with open(path, "wb") as csv_out:
+            recaprows.build_all(made, [Column("text", 1, 1)] * 19, [], BlockCache(None), csv_out)
+        out[name] = path.read_bytes()
+    assert out["keyed"] == out["hashed"]
+
+
 def test_rows_built_by_the_worker_pool_equal_rows_built_here(round_ws, monkeypatch):
     """The spawn-pool path of recaprows gives the same recap bytes as building in-process."""
     from sopkinerja.report import rows as recaprows
