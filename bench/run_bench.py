@@ -73,6 +73,23 @@ def _year(root: Path, history: int):
     return workspace, result, folder, run_at
 
 
+def resubmission(workspace, result, folder: Path, history: int, name: str = "perbaikan", factor: float = 0.95,
+                 hours: int = 1) -> Path:
+    """The first unit sends its file again ``hours`` after the others, its values at ``factor``:
+    ``<unit>-<name>.xlsx`` in the round's inbox ``folder``; its path."""
+    from sopkinerja.generate import build_spec
+
+    first = result.workbooks[0]
+    master, sop = workspace.master().master, workspace.sop()
+    at = datetime.fromisoformat(YEAR[history][1])
+    spec = build_spec(workspace, master, sop, master.unit(first.unit), first.request_id, at)
+    fix = folder / f"{first.unit}-{name}.xlsx"
+    later = _received(YEAR[history][1]) + timedelta(hours=hours)
+    fill(first.path, fix, spec, factor=factor, log_until=later, spent_share=SPENT_SHARE, year=True)
+    os.utime(fix, (later.timestamp(), later.timestamp()))
+    return fix
+
+
 def _received(generated_at: str) -> datetime:
     """Every unit's file arrives six days after the requests, at 16.00, before the deadline."""
     return (datetime.fromisoformat(generated_at) + timedelta(days=6)).replace(hour=16)
@@ -88,8 +105,6 @@ def _cold(units: int, indicators: int, history: int, tmp: Path) -> tuple[float, 
 
 
 def run(units: int, indicators: int, history: int = 3, growth: bool = True) -> dict:
-    from sopkinerja.generate import build_spec
-
     tmp = Path(tempfile.mkdtemp(prefix="sk-runbench-"))
     try:
         root = make_workspace(tmp / "ws", units, indicators)
@@ -101,14 +116,7 @@ def run(units: int, indicators: int, history: int = 3, growth: bool = True) -> d
         command = [sys.executable, "-m", "sopkinerja", "--project", str(root), "run", "--json"]
         cold = _measure(command, env)
         unchanged = _measure(command, env)
-        first = result.workbooks[0]
-        master, sop = workspace.master().master, workspace.sop()
-        at = datetime.fromisoformat(YEAR[history][1])
-        spec = build_spec(workspace, master, sop, master.unit(first.unit), first.request_id, at)
-        fix = folder / f"{first.unit}-perbaikan.xlsx"
-        later = _received(YEAR[history][1]) + timedelta(hours=1)
-        fill(first.path, fix, spec, factor=0.95, log_until=later, spent_share=SPENT_SHARE, year=True)
-        os.utime(fix, (later.timestamp(), later.timestamp()))
+        fix = resubmission(workspace, result, folder, history)
         resubmitted = _measure(command, env)
         own_read = _read_one(fix, tmp)
         floor_inbox = tmp / "floor-inbox"

@@ -59,3 +59,28 @@ def test_the_example_benchmark_plays_the_demo_year():
     report = example_bench.run()
     assert [r["period"] for r in report["rounds"]] == ["2026-TW1", "2026-TW2", "2026-TW3"]
     assert all(r["run_s"] > 0 and r["status_s"] > 0 for r in report["rounds"]) and report["help_s"] > 0
+
+
+def test_the_profiling_helpers_prepare_time_and_resubmit(tmp_path):
+    """``python -m bench.profile``: a prepared year runs with every stage timed, and a resubmission
+    added after it is the one new file of the next run."""
+    import io
+
+    from bench import profile
+
+    root = profile.prepare(tmp_path / "ws", 4, 12, 1)
+    out = io.StringIO()
+    cold = profile.phases(root, out, cprofile=tmp_path / "run.prof")
+    shown = out.getvalue()
+    assert {u.status for u in cold.units} == {"accepted"} and cold.new_files == 4
+    assert [line.split()[0] for line in shown.splitlines()].count("check") == 1
+    for label in ("master", "consolidate", "e81", "recap", "reports", "run"):
+        assert label in shown.split(), label
+    if sys.platform.startswith("linux"):
+        assert "hwm" in shown
+    assert (tmp_path / "run.prof").stat().st_size > 0
+    fix = profile.resubmit(root, "a", 0.9, 2)
+    assert fix.name == "U0000-a.xlsx" and fix.is_file()
+    again = profile.phases(root, io.StringIO())
+    assert again.new_files == 1 and {u.status for u in again.units} == {"accepted"}
+    assert next(u for u in again.units if u.unit == "U0000").file.endswith("U0000-a.xlsx")
