@@ -56,13 +56,14 @@ def _timed(function, label: str, out):
     return timed
 
 
-def _run_at(period: str) -> str:
+def _round(period: str) -> int:
+    """``period``'s place in the bench's year (``run_bench.YEAR``): the rounds played before it."""
     from bench.run_bench import YEAR
 
-    for code, _, _, run_at in YEAR:
-        if code == period:
-            return run_at
-    raise SystemExit(f"{period} is not a round of the bench's year")
+    codes = [code for code, *_ in YEAR]
+    if period not in codes:
+        raise SystemExit(f"{period} is not a round of the bench's year")
+    return codes.index(period)
 
 
 def phases(root: Path, out=sys.stdout, cprofile: Path | None = None):
@@ -84,7 +85,9 @@ def phases(root: Path, out=sys.stdout, cprofile: Path | None = None):
         setattr(owner, name, _timed(getattr(owner, name), label, out))
     try:
         workspace = open_workspace(root)
-        at = datetime.fromisoformat(_run_at(workspace.config.period.code))
+        from bench.run_bench import YEAR
+
+        at = datetime.fromisoformat(YEAR[_round(workspace.config.period.code)][3])
         profiler = None
         if cprofile is not None:
             import cProfile
@@ -119,7 +122,7 @@ def resubmit(root: Path, name: str, factor: float, hours: int) -> Path:
 
     workspace = open_workspace(root)
     period = workspace.config.period.code
-    history = [code for code, *_ in YEAR].index(period)
+    history = _round(period)
     at = datetime.fromisoformat(YEAR[history][1])
     result = generate(workspace, lambda: at)  # the round's requests again: reused, not new
     return resubmission(workspace, result, workspace.config.paths.inbox / period, history, name, factor, hours)

@@ -281,26 +281,23 @@ def _built(ledger, master, units, statuses, current: Period, cap, pieces: KeptCa
     and what it leaves in the heap stays in the workers), else here."""
     from sopkinerja.pool import map_jobs, worker_count
 
-    plain = getattr(ledger, "path", None) is None or len(units) < PARALLEL_FROM
-    out = {}
-    if plain:
-        for unit in units:
-            piece = _unit_piece(ledger, unit, master.indicators_of(unit.code), master.first_lines(unit.code),
-                                current, statuses[unit.code].status == "accepted", cap)
-            pieces.put(keys[unit.code], piece)
-            out[unit.code] = piece
-        return out
+    def entry(unit) -> tuple:
+        return (unit, master.indicators_of(unit.code), master.first_lines(unit.code),
+                statuses[unit.code].status == "accepted", keys[unit.code])
+
+    if len(units) < PARALLEL_FROM:
+        built = _pieces_of(ledger, [entry(unit) for unit in units], current, cap, pieces)
+        return {unit.code: piece for unit, piece in zip(units, built, strict=True)}
+    # The pieces' keys are among ``pieces``' used ones already (``get`` asked for each): the
+    # workers keep them in its folder and ``prune`` leaves them there.
     groups = [units[i:i + CHUNK] for i in range(0, len(units), CHUNK)]
-    jobs = (PieceJob(str(ledger.path), tuple((unit, master.indicators_of(unit.code), master.first_lines(unit.code),
-                                              statuses[unit.code].status == "accepted", keys[unit.code])
-                                             for unit in group),
-                     current.code, cap, None if pieces.folder is None else str(pieces.folder)) for group in groups)
+    jobs = (PieceJob(str(ledger.path), tuple(entry(unit) for unit in group), current.code, cap,
+                     None if pieces.folder is None else str(pieces.folder)) for group in groups)
     workers = worker_count(len(groups))
+    out = {}
     for group, built in zip(groups, map_jobs(build_pieces, jobs, parallel=True, workers=workers, window=3 * workers),
                             strict=True):
-        for unit, piece in zip(group, built, strict=True):
-            pieces.used.add(keys[unit.code])  # kept by the worker
-            out[unit.code] = piece
+        out.update((unit.code, piece) for unit, piece in zip(group, built, strict=True))
     return out
 
 
@@ -308,18 +305,22 @@ def build_pieces(job: PieceJob) -> list[UnitPiece]:
     """A worker's job (``_built``): the units' pieces, each kept in the job's cache folder."""
     from sopkinerja.ledger import Ledger
 
-    current = Period.parse(job.period)
     kept = KeptCache(Path(job.cache) if job.cache is not None else None, ".unit", UnitPiece)
     ledger = Ledger.open_readonly(Path(job.ledger))
     try:
-        out = []
-        for unit, indicators, first_lines, accepted, key in job.units:
-            piece = _unit_piece(ledger, unit, indicators, first_lines, current, accepted, job.cap)
-            kept.put(key, piece)
-            out.append(piece)
-        return out
+        return _pieces_of(ledger, job.units, Period.parse(job.period), job.cap, kept)
     finally:
         ledger.close()
+
+
+def _pieces_of(ledger, entries, current: Period, cap: float | None, kept: KeptCache) -> list[UnitPiece]:
+    """Each entry's (``PieceJob.units``) piece, built from ``ledger`` and kept in ``kept``."""
+    out = []
+    for unit, indicators, first_lines, accepted, key in entries:
+        piece = _unit_piece(ledger, unit, indicators, first_lines, current, accepted, cap)
+        kept.put(key, piece)
+        out.append(piece)
+    return out
 
 
 def _master_columns(unit, indicators, current: Period) -> dict[str, list]:

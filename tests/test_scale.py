@@ -39,31 +39,33 @@ def test_a_block_kept_without_its_shift_splices_the_same(tmp_path):
     """A block made by an earlier version (no ``shift``: 0) is combined by its length instead."""
     import dataclasses
 
-    import xlsxwriter
-
     blocks = [Block.of(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{"x" * n}</t></is></c></row>')
               for n in range(2, 40)]
     assert all(b.shift == bigsheet.crc32_shift(b.size) for b in blocks)
-    written = []
-    for name, kept in (("new", blocks), ("old", [dataclasses.replace(b, shift=0) for b in blocks])):
-        path = tmp_path / f"{name}.xlsx"
-        workbook = xlsxwriter.Workbook(str(path))
-        # a fixed creation time: the two workbooks may be made either side of a second (flaky once)
-        workbook.set_properties({"created": datetime(2026, 1, 1)})
-        workbook.add_worksheet("Data").write_string(0, 0, "judul")
-        workbook.close()
-        splice(path, [Splice("xl/worksheets/sheet1.xml", 1, kept, 40, 0)])
-        written.append(path.read_bytes())
-        assert zipfile.ZipFile(path).testzip() is None  # every member's CRC checks
+    written = [_spliced_bytes(tmp_path / f"{name}.xlsx", kept, 40)
+               for name, kept in (("new", blocks), ("old", [dataclasses.replace(b, shift=0) for b in blocks]))]
     assert written[0] == written[1]
+
+
+def _spliced_bytes(path, blocks, last_row: int) -> bytes:
+    """A one-sheet workbook with ``blocks`` spliced below its first row; its bytes (every member's
+    CRC checked)."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path))
+    # a fixed creation time: two workbooks may be made either side of a second (flaky once)
+    workbook.set_properties({"created": datetime(2026, 1, 1)})
+    workbook.add_worksheet("Data").write_string(0, 0, "judul")
+    workbook.close()
+    splice(path, [Splice("xl/worksheets/sheet1.xml", 1, blocks, last_row, 0)])
+    assert zipfile.ZipFile(path).testzip() is None
+    return path.read_bytes()
 
 
 def test_parked_blocks_splice_the_bytes_of_blocks_held_in_memory(tmp_path):
     """A ``Spool`` keeps blocks' bytes in a temporary file until the splice (memory, issue 20): the
     workbook is byte-identical to one spliced from blocks in memory, mixed or not, and the file
     goes with the spool."""
-    import xlsxwriter
-
     from sopkinerja.report.splice import Parked, Spool
 
     blocks = [Block.of(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{"x" * n}é</t></is></c></row>')
@@ -78,14 +80,7 @@ def test_parked_blocks_splice_the_bytes_of_blocks_held_in_memory(tmp_path):
         assert spool.park(parked[3]) is parked[3]
         mixed = [b if n % 3 else p for n, (b, p) in enumerate(zip(blocks, parked, strict=True))]
         for name, kept in (("memory", blocks), ("parked", parked), ("mixed", mixed)):
-            path = tmp_path / f"{name}.xlsx"
-            workbook = xlsxwriter.Workbook(str(path))
-            workbook.set_properties({"created": datetime(2026, 1, 1)})
-            workbook.add_worksheet("Data").write_string(0, 0, "judul")
-            workbook.close()
-            splice(path, [Splice("xl/worksheets/sheet1.xml", 1, kept, 60, 0)])
-            written.append(path.read_bytes())
-            assert zipfile.ZipFile(path).testzip() is None
+            written.append(_spliced_bytes(tmp_path / f"{name}.xlsx", kept, 60))
     assert written[0] == written[1] == written[2]
     assert list(folder.iterdir()) == []
 

@@ -143,8 +143,8 @@ def build_all(recap, layout: list[Column], placements: list[Placement], cache: B
     table = recap.table
     # What a unit's rows show: its consolidated piece's key (everything they come from) with its
     # status; a recap made without keys hashes its rows.
-    statuses = {u.code: u.status for u in getattr(recap, "units", ())}
-    keys_of = {code: f"{key}|{statuses.get(code)}".encode() for code, key in getattr(recap, "unit_keys", {}).items()}
+    statuses = {u.code: u.status for u in recap.units}
+    keys_of = {code: f"{key}|{statuses.get(code)}".encode() for code, key in recap.unit_keys.items()}
     spans = unit_spans(table, keys_of)
     columns = [table[name].to_numpy() for name in JOB_COLUMNS]
     words = tuple(sorted((methods or {}).items()))
