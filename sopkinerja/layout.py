@@ -94,7 +94,7 @@ class Layout:
     def keys(self) -> frozenset[str]:
         return frozenset(column.key for column in self.columns)
 
-    @property
+    @cached_property
     def earlier(self) -> tuple[tuple[Period, str], ...]:
         """(the earlier round, its column's key), oldest first."""
         return tuple((p, earlier_key(p)) for p in self.period.earlier())

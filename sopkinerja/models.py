@@ -19,6 +19,8 @@ PERIOD_TARGETS = QUARTER_TARGETS + SEMESTER_TARGETS
 
 _PERIOD_RE = re.compile(r"^(\d{4})(?:-(TW)([1-4])|-(S)([12]))?$")
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+PARSED_KEPT = 1024  # Period.parse's answers kept, by code (a bound: periods are frozen values)
+_PARSED: dict[str, Period] = {}
 
 
 @dataclass(frozen=True, order=True)
@@ -32,15 +34,22 @@ class Period:
     @classmethod
     def parse(cls, code: str) -> Period:
         """Parse ``2026-TW3``, ``2026-S1`` or ``2026``; raise ValueError otherwise."""
+        known = _PARSED.get(code) if type(code) is str and cls is Period else None
+        if known is not None:  # validation asks for the same few codes on every row
+            return known
         match = _PERIOD_RE.match(str(code).strip().upper())
         if not match or not 2000 <= int(match.group(1)) <= 2100:
             raise ValueError(code)
         year = int(match.group(1))
         if match.group(2):
-            return cls(year, "TW", int(match.group(3)))
-        if match.group(4):
-            return cls(year, "S", int(match.group(5)))
-        return cls(year, "Y", 0)
+            period = cls(year, "TW", int(match.group(3)))
+        elif match.group(4):
+            period = cls(year, "S", int(match.group(5)))
+        else:
+            period = cls(year, "Y", 0)
+        if type(code) is str and cls is Period and len(_PARSED) < PARSED_KEPT:
+            _PARSED[code] = period
+        return period
 
     @property
     def code(self) -> str:

@@ -709,3 +709,35 @@ def test_a_rejected_revision_keeps_the_accepted_values_in_the_recap(round_ws):
     assert (revision.severity, revision.file, revision.params["errors"]) == (
         "warning", "input/masuk/SEK-revisi.xlsx", 1)
     assert "SEK" in second.feedback  # the rejected revision gets its feedback
+
+
+def _sheet_xml(*cells: str) -> bytes:
+    return ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            + "".join(cells) + "</sheetData></worksheet>").encode()
+
+
+@pytest.mark.parametrize("xml, wanted, found", [
+    # in order, a self-closing cell and one with a value
+    (_sheet_xml('<row r="3"><c r="B3" s="4"/><c r="C3" s="5"><v>0.5</v></c></row>'), {"B3", "C3"},
+     {"B3": (b'r="B3" s="4"', b""), "C3": (b'r="C3" s="5"', b"<v>0.5</v>")}),
+    # the reference written in a text before the cell, and as another attribute's value: not the cell
+    (_sheet_xml('<row r="2"><c r="A2" t="inlineStr"><is><t>lihat r="C3"</t></is></c></row>',
+                '<row r="3"><c xr="C3" r="C3" s="2"><v>1</v></c></row>'), {"C3"},
+     {"C3": (b'xr="C3" r="C3" s="2"', b"<v>1</v>")}),
+    # a cell whose first reference is another's (as _REF reads it) is not the wanted one
+    (_sheet_xml('<row r="3"><c r="D3" s="1"><v>1</v></c><c r="C3" s="2"><v>1</v></c></row>'), {"C3"},
+     {"C3": (b'r="C3" s="2"', b"<v>1</v>")}),
+    # rows written out of order (a producer that appends a row at the end): found from the start again
+    (_sheet_xml('<row r="9"><c r="B9" s="1"><v>1</v></c></row>', '<row r="4"><c r="B4" s="2"><v>1</v></c></row>'),
+     {"B4", "B9"}, {"B4": (b'r="B4" s="2"', b"<v>1</v>"), "B9": (b'r="B9" s="1"', b"<v>1</v>")}),
+    # a prefixed namespace, a wanted cell that is not there, a formula without its value
+    (_sheet_xml('<x:row r="5"><x:c r="E5" s="3"><x:f>A1*2</x:f></x:c></x:row>'), {"E5", "E6"},
+     {"E5": (b'r="E5" s="3"', b"<x:f>A1*2</x:f>")}),
+])
+def test_wanted_cells_are_found_by_their_own_reference(xml, wanted, found):
+    """cellfacts looks a wanted cell up by its ``r="F12"`` (issue 20: not a regular expression over
+    every cell of the sheet); only a cell's own start tag counts, wherever the cell is."""
+    from sopkinerja.ingest.cellfacts import Wanted, _cells
+
+    got = {address: (attributes, inner) for address, attributes, inner in _cells(xml, Wanted(fractions=wanted))}
+    assert got == found

@@ -74,6 +74,7 @@ _REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
 _STYLE = re.compile(rb'\bs="([0-9]{1,6})"')
 _TYPE = re.compile(rb'\bt="(\w+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.DOTALL)
+_WORD = re.compile(rb"\w")  # what ``\b`` before ``r=`` rules out
 _INLINE = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.DOTALL)
 BUILTIN_PERCENT = {9, 10}  # "0%", "0.00%"
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -89,15 +90,7 @@ def _xlsx(path: str, sheet: str, wanted: Wanted) -> Facts:
         names = set(package.namelist())
         percent = _percent_styles(package.read("xl/styles.xml")) if "xl/styles.xml" in names else set()
         shared: dict[str, int] = {}
-        last_row = wanted.last_row + 1  # 1-based, as the XML counts
-        for match in _CELL.finditer(package.read(part)):
-            attributes, inner = match.group(1), match.group(2) or b""
-            where = _REF.search(attributes)
-            if where is None:
-                continue
-            if int(where.group(2)) > last_row:
-                break  # rows are in order: nothing wanted below
-            address = (where.group(1) + where.group(2)).decode()
+        for address, attributes, inner in _cells(package.read(part), wanted):
             kind = _TYPE.search(attributes)
             kind = kind.group(1) if kind else b"n"
             if address in wanted.fractions:
@@ -121,6 +114,37 @@ def _xlsx(path: str, sheet: str, wanted: Wanted) -> Facts:
             facts.texts.update(_shared_strings(package, shared))
     facts.texts = {a: t for a, t in facts.texts.items() if len(t) > CALAMINE_TEXT_LIMIT}
     return facts
+
+
+def _cells(xml: bytes, wanted: Wanted):
+    """(address, attributes, inner XML) of each wanted cell of a sheet's XML, looked up by its
+    ``r="F12"`` with a byte search from the last one found (cells are stored row by row; from the
+    start again when one is not found further on) instead of matching every cell of the sheet:
+    300 wanted cells of a 500-row sheet cost ~1 ms instead of ~50 (issue 20). A hit counts only
+    when it is the reference of a cell's own start tag, as ``_CELL`` and ``_REF`` read it."""
+    addresses = sorted(wanted.fractions | wanted.blanks | wanted.long_texts, key=parse_address)
+    position = 0
+    for address in addresses:
+        found = _find_cell(xml, address.encode(), position)
+        if found is None and position:
+            found = _find_cell(xml, address.encode(), 0)
+        if found is not None:
+            position, attributes, inner = found
+            yield address, attributes, inner
+
+
+def _find_cell(xml: bytes, address: bytes, start: int) -> tuple[int, bytes, bytes] | None:
+    needle = b'r="' + address + b'"'
+    at = xml.find(needle, start)
+    while at >= 0:
+        opening = xml.rfind(b"<", 0, at)
+        match = _CELL.match(xml, opening) if opening >= 0 and not _WORD.match(xml, at - 1) else None
+        if match is not None and match.start(1) <= at < match.end(1):
+            where = _REF.search(match.group(1))
+            if where is not None and where.group(1) + where.group(2) == address:
+                return match.end(), match.group(1), match.group(2) or b""
+        at = xml.find(needle, at + 1)
+    return None
 
 
 def _xml_text(raw: bytes) -> str:

@@ -47,6 +47,9 @@ LOG_KEYS = {header_key(label): key for key, label, _ in L.LOG_COLUMNS}
 
 def encode(value: object) -> object:
     """A cell value as JSON: numbers and text as they are, dates tagged."""
+    kind = type(value)
+    if kind is float or kind is str and value:  # nearly every cell: one test (bool is no float)
+        return value
     if isinstance(value, bool):
         return {"b": value}
     if isinstance(value, datetime):
@@ -102,13 +105,13 @@ def _open(path: str, fmt: str):
     """(workbook, reader name), or (an error dict, None) when no reader can open it."""
     from python_calamine import CalamineWorkbook, PasswordError
 
-    from sopkinerja.ingest.fallback import open_fallback
+    from sopkinerja.ingest.fallback import GridBook, open_fallback
 
     try:
         workbook = CalamineWorkbook.from_path(path)
-        for name in workbook.sheet_names:  # calamine reads a sheet when asked: ask now, to fall back
-            workbook.get_sheet_by_name(name)
-        return workbook, "calamine"
+        # calamine reads a sheet each time it is asked for it: ask now (to fall back), and once.
+        return GridBook({name: workbook.get_sheet_by_name(name) for name in workbook.sheet_names}, "calamine"), \
+            "calamine"
     except PasswordError:
         return {"error": "encrypted-file", "detail": ""}, None
     except Exception as exc:
@@ -145,7 +148,7 @@ def _part(path: str, fmt: str, name: str, grids: dict[str, list], logs: list[str
                   if isinstance(i, str) and REQUEST_ID.match(i.strip())})
     log = _log_for(name, logs, count)
     facts = cell_facts(path, fmt, name, _wanted(table))
-    for row in table["rows"]:
+    for row in table["rows"] if facts.texts else ():
         for key in list(row["cells"]):
             whole = facts.texts.get(address(table, row["row"], key))
             if whole is not None:
@@ -298,12 +301,17 @@ def _header(grid, label_keys):
 
 def _table(name: str, grid, label_keys) -> dict:
     index, columns, header_row = _header(grid, label_keys)
-    rows = []
+    rows, wanted = [], list(columns.items())
     for row, cells in grid[index + 1:]:
-        by_col = dict(cells)
-        values = {key: encode(by_col.get(col)) for key, col in columns.items()}
-        if any(v is not None for v in values.values()):
-            rows.append({"row": row, "cells": {k: v for k, v in values.items() if v is not None}})
+        by_col = dict(cells)  # _rows leaves out empty cells
+        values = {}
+        for key, col in wanted:
+            if col in by_col:
+                value = encode(by_col[col])
+                if value is not None:
+                    values[key] = value
+        if values:
+            rows.append({"row": row, "cells": values})
     return {"sheet": name, "header_row": header_row, "columns": columns, "rows": rows}
 
 

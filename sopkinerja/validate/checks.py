@@ -3,6 +3,8 @@ pre-filled values, inputs, timeliness. Each yields Issue values and never raises
 
 from __future__ import annotations
 
+import math
+
 from sopkinerja import layout as L
 from sopkinerja.cells import clean_text
 from sopkinerja.ingest.reader import address, decode
@@ -140,7 +142,7 @@ def _locked(issued: dict, first_template: bool) -> list[tuple[str, object]]:
 
 def _same(found: object, issued: object) -> bool:
     if isinstance(issued, (int, float)) and not isinstance(issued, bool):
-        number = parse_number(found).value
+        number = found if type(found) is float and math.isfinite(found) else parse_number(found).value
         return number is not None and abs(number - issued) <= TOLERANCE * max(1.0, abs(issued))
     if issued is None:
         return found is None or clean_text(found) == ""
