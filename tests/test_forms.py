@@ -593,12 +593,12 @@ def test_the_e81_made_again_in_part_is_the_form_made_whole(year, tmp_path, monke
 
     first = form("first")
     chunks = sorted((tmp_path / "kept").glob("*.e81"))
-    assert len(chunks) > 5 and len(list((tmp_path / "kept").glob("*.plan"))) == 1
+    assert len(chunks) > 5 and len(list((tmp_path / e81.PLAN_FOLDER).glob("*.plan"))) == 1
     monkeypatch.setattr(e81, "WHOLE_FROM", whole_from)
     for path in random.Random(7).sample(chunks, 3):
         path.unlink()
     assert form("some-made-again") == first
-    for path in (tmp_path / "kept").glob("*.plan"):
+    for path in (tmp_path / e81.PLAN_FOLDER).glob("*.plan"):
         path.unlink()
     for path in random.Random(8).sample(chunks, 2):
         path.unlink(missing_ok=True)

@@ -277,6 +277,7 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
 
 
 E81_PLAN_VERSION = "1"  # part of the kept plan's key: change it when _Plan or how it is made changes
+PLAN_FOLDER = "e81-pohon"  # beside the rounds' e81-<round> folders: the tree of every round
 WHOLE_FROM = 0.1  # more of the body's rows than this share to make again: the table's columns read whole
 # The table's columns an indicator's or sub kegiatan's rows read.
 BODY_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "metode", "polaritas", "target_tahunan", "realisasi_sd",
@@ -341,14 +342,16 @@ class _Plan:
 
 
 def _kept_plan(recap, master, col: _Columns, cache: Path | None) -> _Plan:
-    """The body's tree, kept in ``cache`` by every unit's master mark (consolidate) when the recap
-    has them for all the master's units; else made from ``col`` (the recap's table)."""
+    """The body's tree, kept beside ``cache`` (``PLAN_FOLDER``: one for every round, as the tree
+    follows from the master alone) by every unit's master mark (consolidate) when the recap has
+    them for all the master's units; else made from ``col`` (the recap's table). A round's first
+    run finds the tree the round before made (at 1,000 units ~3 s of the form's one thread)."""
     from sopkinerja.files import KeptCache, code_mark
 
     marks = recap.master_marks
     if not marks or any(u.code not in marks for u in master.units):
         return _plan(col, master)
-    kept = KeptCache(cache, ".plan", _Plan)
+    kept = KeptCache(cache.parent / PLAN_FOLDER if cache is not None else None, ".plan", _Plan)
     key = KeptCache.key(E81_PLAN_VERSION, code_mark(), len(recap.table),
                         [(u.code, u.name, marks[u.code]) for u in master.units])
     plan = kept.get(key)

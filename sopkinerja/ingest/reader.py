@@ -205,11 +205,12 @@ def _wanted(table: dict) -> Wanted:
 
     wanted = Wanted()
     keyed = "row_key" in table["columns"]  # without the hidden key column (a copied sheet): rows with a code
+    numbers = ("actual", *L.EARLIER_KEYS)
     for row in table["rows"]:
         cells = row["cells"]
         if cells.get("row_key" if keyed else "code") is None:
             continue
-        for key in ("actual", *L.EARLIER_KEYS):
+        for key in numbers:
             value = cells.get(key)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1:
                 wanted.fractions.add(address(table, row["row"], key))
