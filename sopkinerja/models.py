@@ -34,7 +34,8 @@ class Period:
     @classmethod
     def parse(cls, code: str) -> Period:
         """Parse ``2026-TW3``, ``2026-S1`` or ``2026``; raise ValueError otherwise."""
-        known = _PARSED.get(code) if type(code) is str and cls is Period else None
+        keep = type(code) is str and cls is Period
+        known = _PARSED.get(code) if keep else None
         if known is not None:  # validation asks for the same few codes on every row
             return known
         match = _PERIOD_RE.match(str(code).strip().upper())
@@ -47,7 +48,7 @@ class Period:
             period = cls(year, "S", int(match.group(5)))
         else:
             period = cls(year, "Y", 0)
-        if type(code) is str and cls is Period and len(_PARSED) < PARSED_KEPT:
+        if keep and len(_PARSED) < PARSED_KEPT:
             _PARSED[code] = period
         return period
 

@@ -724,7 +724,7 @@ def _sheet_xml(*cells: str) -> bytes:
     (_sheet_xml('<row r="2"><c r="A2" t="inlineStr"><is><t>lihat r="C3"</t></is></c></row>',
                 '<row r="3"><c xr="C3" r="C3" s="2"><v>1</v></c></row>'), {"C3"},
      {"C3": (b'xr="C3" r="C3" s="2"', b"<v>1</v>")}),
-    # a cell whose first reference is another's (as _REF reads it) is not the wanted one
+    # the cells before the wanted one in its row are passed over
     (_sheet_xml('<row r="3"><c r="D3" s="1"><v>1</v></c><c r="C3" s="2"><v>1</v></c></row>'), {"C3"},
      {"C3": (b'r="C3" s="2"', b"<v>1</v>")}),
     # rows written out of order (a producer that appends a row at the end): found from the start again

@@ -39,10 +39,6 @@ class Wanted:
     def __bool__(self) -> bool:
         return bool(self.fractions or self.blanks or self.long_texts)
 
-    @property
-    def last_row(self) -> int:
-        return max(parse_address(a)[0] for a in self.fractions | self.blanks | self.long_texts)
-
 
 @dataclass
 class Facts:
@@ -125,9 +121,10 @@ def _cells(xml: bytes, wanted: Wanted):
     addresses = sorted(wanted.fractions | wanted.blanks | wanted.long_texts, key=parse_address)
     position = 0
     for address in addresses:
-        found = _find_cell(xml, address.encode(), position)
+        reference = address.encode()
+        found = _find_cell(xml, reference, position)
         if found is None and position:
-            found = _find_cell(xml, address.encode(), 0)
+            found = _find_cell(xml, reference, 0)
         if found is not None:
             position, attributes, inner = found
             yield address, attributes, inner

@@ -41,7 +41,8 @@ class GridSheet:
 
 
 class GridBook:
-    """A workbook read by a second reader: its sheet names and sheets, like ``CalamineWorkbook``."""
+    """A workbook's sheet names and sheets, like ``CalamineWorkbook``: read by a second reader, or
+    calamine's sheets as it read them once (``reader._open``)."""
 
     def __init__(self, sheets: dict[str, GridSheet], reader: str):
         self.sheets, self.reader = sheets, reader

@@ -302,11 +302,11 @@ def _header(grid, label_keys):
 
 def _table(name: str, grid, label_keys) -> dict:
     index, columns, header_row = _header(grid, label_keys)
-    rows, wanted = [], list(columns.items())
+    rows, keyed_columns = [], list(columns.items())
     for row, cells in grid[index + 1:]:
         by_col = dict(cells)  # _rows leaves out empty cells
         values = {}
-        for key, col in wanted:
+        for key, col in keyed_columns:
             if col in by_col:
                 value = encode(by_col[col])
                 if value is not None:
