@@ -267,6 +267,34 @@ def test_e81_footer_averages_predikat_and_the_units_words(year):
     assert p2ep[0][K["q1"]] is None and p2ep[2][K["renstra"]] == "-"  # never answered, no words
 
 
+def test_e81_footer_cells_are_merged_as_the_form_lays_them_out(year):
+    """The footer (spliced in as sheet XML) merges its label over columns 1-4, each K / Rp pair of
+    the averages and predikat rows, and a unit's words over columns 5-11."""
+    from openpyxl.utils import get_column_letter
+
+    root, _, _, _ = year
+    path = e81_path(root, "2026-TW4")
+    sheet = openpyxl.load_workbook(path)["E.81"]
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    labels = {cell.row: cell.value for cell in sheet["A"] if cell.value in (
+        "Rata-rata capaian kinerja (%)", "Predikat kinerja", "Faktor pendorong keberhasilan kinerja")}
+    said = list(labels.values())
+    assert said.count("Predikat kinerja") == said.count("Rata-rata capaian kinerja (%)") > 2  # agency + units
+    last = get_column_letter(K["rate"] + 2)
+    for row, label in labels.items():
+        assert f"A{row}:D{row}" in merged, row
+        if label == "Faktor pendorong keberhasilan kinerja":
+            assert f"E{row}:{last}{row}" in merged, row
+            continue
+        for key in ("renstra", "q1", "q4", "year", "rate"):
+            first = get_column_letter(K[key] + 1)
+            assert f"{first}{row}:{get_column_letter(K[key] + 2)}{row}" in merged, (row, key)
+    average = next(row for row, label in labels.items() if label == "Rata-rata capaian kinerja (%)")
+    cell = sheet.cell(row=average, column=K["q1"] + 1)
+    assert isinstance(cell.value, float) and cell.number_format == "#,##0.00"
+    assert sheet.cell(row=average, column=1).font.b  # the label's own format
+
+
 def test_e81_signature_block_from_the_config_with_the_runs_date(year):
     root, _, _, _ = year
     rows = _footer(e81_path(root, "2026-TW4"))

@@ -152,6 +152,37 @@ def test_spliced_rows_read_back_in_openpyxl_and_calamine(tmp_path):
     assert grid[0][0] == "Judul" and grid[1][0].startswith("=HYPERLINK") and grid[4][1] == -2.25
 
 
+@pytest.mark.parametrize("own_merge", [True, False], ids=["beside-the-sheets-own", "the-sheets-first"])
+def test_spliced_rows_merge_their_ranges_and_the_rows_below_them_stay(tmp_path, own_merge):
+    """Rows spliced with ``merges`` (the E.81's footer) merge those ranges, beside any the sheet
+    merged itself or as its first; the placeholder's rows after a gap (``resume_row`` names a row
+    it never wrote) come after the blocks, not lost."""
+    import xlsxwriter
+
+    path = tmp_path / "m.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("Data")
+    if own_merge:
+        sheet.merge_range(0, 0, 0, 2, "judul")
+    else:
+        sheet.write_string(0, 0, "judul")
+    sheet.write_string(6, 0, "tanda tangan")  # row 7; rows 5 and 6 empty
+    sheet.set_landscape()
+    workbook.close()
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>baris {n}</t></is></c><c r="B{n}"/></row>'
+                   for n in (2, 3, 4))
+    splice(path, [Splice("xl/worksheets/sheet1.xml", 1, [Block.of(rows)], 7, 2, resume_row=5,
+                         merges=("A2:B2", "A4:C4"))])
+    with zipfile.ZipFile(path) as package:
+        assert package.testzip() is None
+    sheet = openpyxl.load_workbook(path)["Data"]
+    merged = sorted(str(r) for r in sheet.merged_cells.ranges)
+    assert merged == (["A1:C1", "A2:B2", "A4:C4"] if own_merge else ["A2:B2", "A4:C4"])
+    assert [sheet.cell(row=r, column=1).value for r in range(1, 8)] == [
+        "judul", "baris 2", "baris 3", "baris 4", None, None, "tanda tangan"]
+    assert sheet.page_setup.orientation == "landscape"  # what follows the merges is still read
+
+
 def test_block_cache_rejects_damaged_entries_and_prunes(tmp_path):
     cache = BlockCache(tmp_path / "c")
     block = Block.of("<row/>" * 100)

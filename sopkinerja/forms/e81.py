@@ -21,6 +21,7 @@ from pathlib import Path
 from sopkinerja.forms import layouts as L
 from sopkinerja.forms.sheet import (
     Formats,
+    blocks_of,
     open_workbook,
     page_setup,
     row_xml,
@@ -676,13 +677,16 @@ def _write(recap, master, config, issues, path: Path, signed_on: str, language: 
             sheet.write_string(row + 2, first, str(column.number), f.numbered)
     sheet.set_row(row, 72)
     page_setup(sheet, header, row + 2, width)
-    footer_row = _write_footers(sheet, form.footers, first_body + form.rows, positions, f, language, widths)
+    footer_styles = {"label": xf(f.footer_label), "text": xf(f.footer_text), "number": xf(f.footer_number)}
+    footer, merges = _footer_rows(form.footers, first_body + form.rows + 1, positions, footer_styles, language,
+                                  widths)
+    footer_row = first_body + form.rows + len(footer)
     end = signature_block(sheet, footer_row + 1, config.signatures, signed_on, language, f,
                           left=(positions["objective"], positions["indicator"]),
                           right=(positions["renstra_so_far"], positions["remarks"]))
     workbook.close()
-    splice(path, [Splice("xl/worksheets/sheet1.xml", first_body, form.body, end, width - 1,
-                         resume_row=first_body + form.rows + 1)])
+    splice(path, [Splice("xl/worksheets/sheet1.xml", first_body, [*form.body, *blocks_of(footer)], end, width - 1,
+                         resume_row=footer_row + 1, merges=tuple(merges))])
 
 
 def _body_styles(f: Formats) -> dict:
@@ -784,43 +788,59 @@ def _widths(form: E81) -> list[float]:
     return widths
 
 
-def _write_footers(sheet, blocks: list[FooterBlock], row: int, positions, f, language: str,
-                   widths: list[float]) -> int:
+def _footer_rows(blocks: list[FooterBlock], first_row: int, positions, styles: dict, language: str,
+                 widths: list[float]) -> tuple[list[str], list[str]]:
+    """The footer below the body as sheet XML rows from Excel row ``first_row`` on, and the ranges it
+    merges: per block the averages and predikat rows, then the unit's words. Spliced in with the
+    body (``report.splice``): through xlsxwriter a province's 30,000 merged ranges cost most of a
+    resubmission's time."""
+    from sopkinerja.cells import column_letter
+
+    letter = [column_letter(index) for index in range(L.sheet_width(L.E81_COLUMNS))]
     label_span = (positions["number"], positions["indicator"])
     columns = ("renstra_target", "renstra_last", "annual", *L.E81_QUARTERS, "year", "renstra_so_far", "renstra_rate")
     text_span = (positions["renstra_target"], positions["renstra_rate"] + 1)
     text_width = sum(widths[text_span[0]:text_span[1] + 1])
     unit_at, remarks_at = positions["unit"], positions["remarks"]
     label_width = sum(widths[label_span[0]:label_span[1] + 1])
+    label_style, text_style, number_style = styles["label"], styles["text"], styles["number"]
+    rows: list[str] = []
+    merges: list[str] = []
+    row = first_row
 
-    def height(label: str, text: str, unit: str) -> None:
+    def merged(first: int, last: int, text: str, style: int, value: float | None = None) -> list[str]:
+        at = str(row)
+        merges.append(f"{letter[first]}{at}:{letter[last]}{at}")
+        head = (f'<c r="{letter[first]}{at}" s="{style}"><v>{value!r}</v></c>' if value is not None
+                else text_cell(letter[first], at, text, style))
+        return [head, *(f'<c r="{letter[col]}{at}" s="{style}"/>' for col in range(first + 1, last + 1))]
+
+    def finish(cells: list[str], label: str, text: str, unit: str) -> None:
+        at = str(row)
+        cells.append(text_cell(letter[unit_at], at, unit, text_style))
+        cells.append(f'<c r="{letter[remarks_at]}{at}" s="{text_style}"/>')
         lines = max(_lines(label, label_width), _lines(text, text_width), _lines(unit, widths[unit_at]))
-        if lines > 1:
-            sheet.set_row(row, LINE_HEIGHT * lines + 2)
+        rows.append(row_xml(at, cells, lines, LINE_HEIGHT))
 
     for block in blocks:
         for label, show in ((L.E81_AVERAGE, "average"), (L.E81_PREDIKAT, "predikat")):
-            height(L.say(label, language), "", block.unit)
-            sheet.merge_range(row, label_span[0], row, label_span[1], L.say(label, language), f.footer_label)
+            said = L.say(label, language)
+            cells = merged(*label_span, said, label_style)
             for key in columns:
                 first = positions[key]
                 value = block.averages.get(key) if key in (*L.E81_QUARTERS, "year") else None
                 value = round_half_up(value) if value is not None else None
                 if value is None:
-                    sheet.merge_range(row, first, row, first + 1, "", f.footer_text)
+                    cells += merged(first, first + 1, "", text_style)
                 elif show == "average":
-                    sheet.merge_range(row, first, row, first + 1, "", f.footer_number)
-                    sheet.write_number(row, first, value, f.footer_number)
+                    cells += merged(first, first + 1, "", number_style, float(value))
                 else:
-                    sheet.merge_range(row, first, row, first + 1, kategori(value) or "", f.footer_text)
-            sheet.write_string(row, unit_at, block.unit, f.footer_text)
-            sheet.write_blank(row, remarks_at, None, f.footer_text)
+                    cells += merged(first, first + 1, kategori(value) or "", text_style)
+            finish(cells, said, "", block.unit)
             row += 1
         for key, label in L.E81_FOOTER_TEXTS if block.texts else ():
-            height(L.say(label, language), block.texts.get(key) or "-", block.unit)
-            sheet.merge_range(row, label_span[0], row, label_span[1], L.say(label, language), f.footer_label)
-            sheet.merge_range(row, text_span[0], row, text_span[1], block.texts.get(key) or "-", f.footer_text)
-            sheet.write_string(row, unit_at, block.unit, f.footer_text)
-            sheet.write_blank(row, remarks_at, None, f.footer_text)
+            said, text = L.say(label, language), block.texts.get(key) or "-"
+            finish([*merged(*label_span, said, label_style), *merged(*text_span, text, text_style)],
+                   said, text, block.unit)
             row += 1
-    return row
+    return rows, merges

@@ -241,6 +241,7 @@ class Splice:
     last_row: int
     last_column: int
     resume_row: int | None = None  # the placeholder's rows from this Excel row on follow the blocks
+    merges: tuple[str, ...] = ()  # ranges the blocks merge ("A10:D10"), added to the sheet's own
 
 
 def splice(path: Path, splices: list[Splice]) -> None:
@@ -255,6 +256,7 @@ def splice(path: Path, splices: list[Splice]) -> None:
             entries.append((name, [_final(data)]))
             continue
         head, tail = _cut(data.decode("utf-8"), wanted)
+        tail = _merged(tail, wanted.merges)
         entries.append((name, [Block.of(head), *wanted.blocks, _final(tail.encode("utf-8"))]))
     temporary = path.with_name(path.name + ".tmp")
     with open(temporary, "wb") as out:
@@ -285,12 +287,34 @@ def _final(raw: bytes) -> Block:
     return Block(deflate.compress(raw) + deflate.flush(zlib.Z_FINISH), zlib.crc32(raw), len(raw), crc32_shift(len(raw)))
 
 
+_ROW = re.compile(r'<row r="(\d+)"[ >]')
+
+
+def _merged(tail: str, merges: tuple[str, ...]) -> str:
+    """The sheet's XML from ``</sheetData>`` on with ``merges`` added to its ``<mergeCells>`` (made
+    where the sheet has none, in the place the schema gives it: before what must follow it)."""
+    if not merges:
+        return tail
+    cells = "".join(f'<mergeCell ref="{ref}"/>' for ref in merges)
+    found = re.search(r'<mergeCells count="(\d+)">', tail)
+    if found is not None:
+        end = tail.index("</mergeCells>", found.end())
+        count = int(found.group(1)) + len(merges)
+        return f'{tail[:found.start()]}<mergeCells count="{count}">{tail[found.end():end]}{cells}{tail[end:]}'
+    later = re.search(r"<(?:phoneticPr|conditionalFormatting|dataValidations|hyperlinks|printOptions|pageMargins"
+                      r"|pageSetup|headerFooter|rowBreaks|colBreaks|drawing|legacyDrawing|tableParts|extLst)[ />]",
+                      tail)
+    at = later.start() if later is not None else tail.index("</worksheet>")
+    return f'{tail[:at]}<mergeCells count="{len(merges)}">{cells}</mergeCells>{tail[at:]}'
+
+
 def _cut(xml: str, wanted: Splice) -> tuple[str, str]:
     """The placeholder up to its last kept row, and from ``</sheetData>`` on; dimension widened."""
     end = xml.index("</sheetData>")
     if wanted.resume_row is not None:  # the placeholder left the body's rows out and went on below
-        below = re.search(rf'<row r="{wanted.resume_row}"[ >]', xml)
-        cut = below.start() if below and below.start() < end else end
+        below = next((found for found in _ROW.finditer(xml, 0, end)
+                      if int(found.group(1)) >= wanted.resume_row), None)  # the first row at or after it
+        cut = below.start() if below else end
         ref = f"A1:{column_letter(wanted.last_column)}{max(wanted.last_row, wanted.keep_rows, 1)}"
         return re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>', xml[:cut], count=1), xml[cut:]
     drop = re.search(rf'<row r="{wanted.keep_rows + 1}"[ >]', xml)
