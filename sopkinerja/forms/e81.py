@@ -22,6 +22,7 @@ from sopkinerja.forms import layouts as L
 from sopkinerja.forms.sheet import (
     Formats,
     blocks_of,
+    inline_text,
     open_workbook,
     page_setup,
     row_xml,
@@ -697,35 +698,47 @@ def _body_styles(f: Formats) -> dict:
 
 
 def _body_rows(rows: list[FormRow], first_row: int, positions, widths, styles):
+    """The body's rows as sheet XML, one string per row (a province's form: 600,000 of them, so each
+    row is put together from pieces made once per kind of row, its number put in last)."""
     from sopkinerja.cells import column_letter
 
     letters = [column_letter(index) for index in range(L.sheet_width(L.E81_COLUMNS))]
-    text_at = [letters[positions[key]] for key in ("number", "objective", "program", "indicator")]
+    text_at = [letters[positions[key]] for key in ("number", "objective", "program", "indicator", "unit", "remarks")]
     pair_at = [(letters[positions[key]], letters[positions[key] + 1]) for key in MEASURED]
-    unit_at, remarks_at = letters[positions["unit"]], letters[positions["remarks"]]
     fits = [_fits(widths[positions[key]]) for key in ("objective", "program", "indicator", "unit", "remarks")]
     rate = _AT["renstra_rate"]
-    text = text_cell
-    for offset, item in enumerate(rows):
-        row = str(first_row + offset)
-        style = styles[item.kind]
+    here = "\x00"  # the row's number, put in once the row is whole (never in a cell's XML: text escapes it)
+    pieces: dict = {}
+
+    def pieces_of(kind: str, decimals: int):
+        """Per cell of a row of ``kind``: the XML before a value (texts: before its type) and of a blank."""
+        style = styles[kind]
         plain, numbers = style["text"], style["numbers"]
-        k_style, rp_style, rate_style = numbers[min(item.decimals, 2)], style["rupiah"], numbers[2]
-        texts = (item.objective, item.name, item.indicator, item.unit, item.remarks)
-        lines = max([_wraps(value, fit) for value, fit in zip(texts, fits, strict=True) if value] or [1])
-        cells = [text(letter, row, value, plain) for letter, value in zip(
-            text_at, (item.number, item.objective, item.name, item.indicator), strict=True)]
-        append = cells.append
-        for index, (k, rp) in enumerate(zip(item.k, item.rp, strict=True)):
-            k_letter, rp_letter = pair_at[index]
+        k_style, rp_style, rate_style = numbers[min(decimals, 2)], style["rupiah"], numbers[2]
+        texts = [(f'<c r="{letter}{here}" s="{plain}"', f'<c r="{letter}{here}" s="{plain}"/>') for letter in text_at]
+        measured = []
+        for index, (k_letter, rp_letter) in enumerate(pair_at):
             k_is, rp_is = (rate_style, rate_style) if index == rate else (k_style, rp_style)
-            append(f'<c r="{k_letter}{row}" s="{plain}"/>' if k is None else
-                   f'<c r="{k_letter}{row}" s="{k_is}"><v>{float(k)!r}</v></c>')
-            append(f'<c r="{rp_letter}{row}" s="{plain}"/>' if rp is None else
-                   f'<c r="{rp_letter}{row}" s="{rp_is}"><v>{float(rp)!r}</v></c>')
-        append(text(unit_at, row, item.unit, plain))
-        append(text(remarks_at, row, item.remarks, plain))
-        yield row_xml(row, cells, lines, LINE_HEIGHT)
+            measured.append((f'<c r="{k_letter}{here}" s="{k_is}"><v>', f'<c r="{k_letter}{here}" s="{plain}"/>'))
+            measured.append((f'<c r="{rp_letter}{here}" s="{rp_is}"><v>', f'<c r="{rp_letter}{here}" s="{plain}"/>'))
+        return texts, measured
+
+    values = [None] * (2 * len(MEASURED))
+    for offset, item in enumerate(rows):
+        found = pieces.get((item.kind, item.decimals))
+        if found is None:
+            found = pieces[(item.kind, item.decimals)] = pieces_of(item.kind, item.decimals)
+        texts, measured = found
+        shown = (item.objective, item.name, item.indicator, item.unit, item.remarks)
+        lines = max([_wraps(value, fit) for value, fit in zip(shown, fits, strict=True) if value] or [1])
+        cells = [blank if not value else before + inline_text(value) for (before, blank), value in zip(
+            texts, (item.number, *shown), strict=True)]
+        values[0::2], values[1::2] = item.k, item.rp
+        numbers = [blank if value is None else f"{before}{float(value)!r}</v></c>"
+                   for (before, blank), value in zip(measured, values, strict=True)]
+        height = f' ht="{LINE_HEIGHT * lines + 2:g}" customHeight="1"' if lines > 1 else ""
+        yield (f'<row r="{here}"{height}>{"".join(cells[:4])}{"".join(numbers)}{cells[4]}{cells[5]}</row>'
+               .replace(here, str(first_row + offset)))
 
 
 LINE_HEIGHT = 11.5  # points per line of 9-point text

@@ -110,12 +110,17 @@ def text_cell(letter: str, row: str, value: str, style: int) -> str:
     """One text cell as xlsxwriter's ``write_string`` (or ``write_blank`` for ""), inline."""
     if not value:
         return f'<c r="{letter}{row}" s="{style}"/>'
+    return f'<c r="{letter}{row}" s="{style}"{inline_text(value)}'
+
+
+def inline_text(value: str) -> str:
+    """A non-empty text cell's XML after its reference and style: its type, its text, its end."""
     if _SPECIAL.search(value):
         from sopkinerja.report.splice import escape
 
         space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-        return f'<c r="{letter}{row}" s="{style}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
-    return f'<c r="{letter}{row}" s="{style}" t="inlineStr"><is><t>{value}</t></is></c>'
+        return f' t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
+    return f' t="inlineStr"><is><t>{value}</t></is></c>'
 
 
 def number_cell(letter: str, row: str, value, style: int, blank: int) -> str:
