@@ -750,12 +750,14 @@ def _fits(chars: float) -> float:
     return max(chars * 1.1 - 2, 4)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a form's texts repeat (sasaran, units, satuan, words)
 def _wraps(text: str, fits: float) -> int:
     if "\n" not in text:
         return max(1, math.ceil(len(text) / fits))
     return sum(max(1, math.ceil(len(part) / fits)) for part in text.split("\n"))
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _lines(text: str, chars: float) -> int:
     """How many lines ``text`` wraps to in a column ``chars`` wide."""
     return _wraps(text, _fits(chars)) if text else 1

@@ -3,6 +3,7 @@ and the signature block (``[penandatangan]``)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -113,6 +114,7 @@ def text_cell(letter: str, row: str, value: str, style: int) -> str:
     return f'<c r="{letter}{row}" s="{style}"{inline_text(value)}'
 
 
+@functools.lru_cache(maxsize=1 << 14)  # the forms repeat their sasaran, units, satuan, predikat and words
 def inline_text(value: str) -> str:
     """A non-empty text cell's XML after its reference and style: its type, its text, its end."""
     if _SPECIAL.search(value):
