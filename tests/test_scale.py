@@ -331,8 +331,13 @@ def test_master_cache_is_used_and_follows_the_master(example_ws, monkeypatch):
     ([[1], [1]], [[0], [1]]),  # unhashable: each kept as it is
     ([{"a": "x"}, {"a": "x"}], [[0], [1]]),  # a dict of other than numbers: each kept as it is
 ])
-def test_master_cache_shares_equal_values(values, groups):
+@pytest.mark.parametrize("numpy_from", [None, 0], ids=["stdlib", "numpy"])  # an agency's master, a province's
+def test_master_cache_shares_equal_values(values, groups, numpy_from, monkeypatch):
+    import sopkinerja.master
     from sopkinerja.master import _pooled, _unpooled
+
+    if numpy_from is not None:
+        monkeypatch.setattr(sopkinerja.master, "NUMPY_FROM", numpy_from)
 
     copies = [v if not isinstance(v, float | dict) else (float(repr(v)) if isinstance(v, float) else dict(v))
               for v in values]
@@ -353,6 +358,24 @@ def test_cached_master_keeps_its_numbers_shared(example_ws, tmp_path):
     assert cached == read
     targets = [i.target for i in cached.indicators if i.target is not None]
     assert len({id(t) for t in targets}) == len({repr(t) for t in targets}) < len(targets)
+
+
+def test_status_of_an_agency_imports_neither_numpy_nor_pandas(example_ws):
+    """``status`` answers at once (issue 20: < 0.3 s): from the master's cache too, an agency's
+    master is read without numpy, and nothing else status does needs numpy or pandas."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from sopkinerja.cli import main\n"
+             "sys.argv = ['sopkinerja', '--project', sys.argv[1], 'status']\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print(sorted({'numpy', 'pandas'} & set(sys.modules)))")
+    for attempt in ("master read", "master from the cache"):
+        done = subprocess.run([sys.executable, "-c", probe, str(example_ws)], capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.strip().splitlines()[-1] == "[]", attempt
+    assert list((example_ws / "arsip" / "cache").glob("master-*.pickle")), "the second status read the cache"
 
 
 def test_recap_workbook_opens_in_libreoffice(round_ws, tmp_path):
