@@ -183,6 +183,23 @@ def test_spliced_rows_merge_their_ranges_and_the_rows_below_them_stay(tmp_path, 
     assert sheet.page_setup.orientation == "landscape"  # what follows the merges is still read
 
 
+def test_a_placeholders_rows_after_those_kept_go_though_the_next_row_is_empty(tmp_path):
+    """Without ``resume_row`` every placeholder row after ``keep_rows`` is dropped, also when the
+    row just below them was never written (an empty row is not in the XML)."""
+    import xlsxwriter
+
+    path = tmp_path / "g.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("Data")
+    sheet.write_string(0, 0, "judul")
+    sheet.write_string(4, 0, "lama")  # row 5; rows 2-4 empty
+    workbook.close()
+    rows = '<row r="2"><c r="A2" t="inlineStr"><is><t>baru</t></is></c></row>'
+    splice(path, [Splice("xl/worksheets/sheet1.xml", 1, [Block.of(rows)], 2, 0)])
+    sheet = openpyxl.load_workbook(path)["Data"]
+    assert [sheet.cell(row=r, column=1).value for r in range(1, 6)] == ["judul", "baru", None, None, None]
+
+
 def test_block_cache_rejects_damaged_entries_and_prunes(tmp_path):
     cache = BlockCache(tmp_path / "c")
     block = Block.of("<row/>" * 100)

@@ -309,16 +309,16 @@ def _merged(tail: str, merges: tuple[str, ...]) -> str:
 
 
 def _cut(xml: str, wanted: Splice) -> tuple[str, str]:
-    """The placeholder up to its last kept row, and from ``</sheetData>`` on; dimension widened."""
+    """The placeholder up to its last kept row (dimension widened), and from its first row at or
+    after ``resume_row`` on (else from ``</sheetData>``): its rows between are dropped."""
     end = xml.index("</sheetData>")
-    if wanted.resume_row is not None:  # the placeholder left the body's rows out and went on below
-        below = next((found for found in _ROW.finditer(xml, 0, end)
-                      if int(found.group(1)) >= wanted.resume_row), None)  # the first row at or after it
-        cut = below.start() if below else end
-        ref = f"A1:{column_letter(wanted.last_column)}{max(wanted.last_row, wanted.keep_rows, 1)}"
-        return re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>', xml[:cut], count=1), xml[cut:]
-    drop = re.search(rf'<row r="{wanted.keep_rows + 1}"[ >]', xml)
-    head = xml[:drop.start() if drop and drop.start() < end else end]
+    cut = _row_from(xml, wanted.keep_rows + 1, end)
+    resume = end if wanted.resume_row is None else _row_from(xml, wanted.resume_row, end)
     ref = f"A1:{column_letter(wanted.last_column)}{max(wanted.last_row, wanted.keep_rows, 1)}"
-    head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>', head, count=1)
-    return head, xml[end:]
+    return re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>', xml[:cut], count=1), xml[resume:]
+
+
+def _row_from(xml: str, row: int, end: int) -> int:
+    """Where the sheet's first row numbered ``row`` or more starts (``end`` when there is none): a
+    row left empty is not written, so the row itself may not be there."""
+    return next((found.start() for found in _ROW.finditer(xml, 0, end) if int(found.group(1)) >= row), end)
