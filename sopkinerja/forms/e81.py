@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sopkinerja.cells import column_letter
 from sopkinerja.forms import layouts as L
 from sopkinerja.forms.sheet import (
     Formats,
@@ -36,6 +37,7 @@ from sopkinerja.rules import capaian, kategori, round_half_up, serapan
 
 MEASURED = tuple(c.key for c in L.E81_COLUMNS if c.pair)  # the K / Rp pairs, columns 5-14
 _AT = {key: index for index, key in enumerate(MEASURED)}
+LETTERS = [column_letter(index) for index in range(L.sheet_width(L.E81_COLUMNS))]  # the form's columns' letters
 KINDS = ("program", "activity", "sub_activity", "indicator")
 # The table's text columns the forms read (missing texts come out of pandas as NaN: read as "").
 TEXT_COLUMNS = ("indikator", "sasaran", "program", "kegiatan", "sub_kegiatan", "satuan", "keterangan",
@@ -700,11 +702,8 @@ def _body_styles(f: Formats) -> dict:
 def _body_rows(rows: list[FormRow], first_row: int, positions, widths, styles):
     """The body's rows as sheet XML, one string per row (a province's form: 600,000 of them, so each
     row is put together from pieces made once per kind of row, its number put in last)."""
-    from sopkinerja.cells import column_letter
-
-    letters = [column_letter(index) for index in range(L.sheet_width(L.E81_COLUMNS))]
-    text_at = [letters[positions[key]] for key in ("number", "objective", "program", "indicator", "unit", "remarks")]
-    pair_at = [(letters[positions[key]], letters[positions[key] + 1]) for key in MEASURED]
+    text_at = [LETTERS[positions[key]] for key in ("number", "objective", "program", "indicator", "unit", "remarks")]
+    pair_at = [(LETTERS[positions[key]], LETTERS[positions[key] + 1]) for key in MEASURED]
     fits = [_fits(widths[positions[key]]) for key in ("objective", "program", "indicator", "unit", "remarks")]
     rate = _AT["renstra_rate"]
     here = "\x00"  # the row's number, put in once the row is whole (never in a cell's XML: text escapes it)
@@ -809,9 +808,6 @@ def _footer_rows(blocks: list[FooterBlock], first_row: int, positions, styles: d
     merges: per block the averages and predikat rows, then the unit's words. Spliced in with the
     body (``report.splice``): through xlsxwriter a province's 30,000 merged ranges cost most of a
     resubmission's time."""
-    from sopkinerja.cells import column_letter
-
-    letter = [column_letter(index) for index in range(L.sheet_width(L.E81_COLUMNS))]
     label_span = (positions["number"], positions["indicator"])
     columns = ("renstra_target", "renstra_last", "annual", *L.E81_QUARTERS, "year", "renstra_so_far", "renstra_rate")
     text_span = (positions["renstra_target"], positions["renstra_rate"] + 1)
@@ -825,15 +821,15 @@ def _footer_rows(blocks: list[FooterBlock], first_row: int, positions, styles: d
 
     def merged(first: int, last: int, text: str, style: int, value: float | None = None) -> list[str]:
         at = str(row)
-        merges.append(f"{letter[first]}{at}:{letter[last]}{at}")
-        head = (f'<c r="{letter[first]}{at}" s="{style}"><v>{value!r}</v></c>' if value is not None
-                else text_cell(letter[first], at, text, style))
-        return [head, *(f'<c r="{letter[col]}{at}" s="{style}"/>' for col in range(first + 1, last + 1))]
+        merges.append(f"{LETTERS[first]}{at}:{LETTERS[last]}{at}")
+        head = (f'<c r="{LETTERS[first]}{at}" s="{style}"><v>{value!r}</v></c>' if value is not None
+                else text_cell(LETTERS[first], at, text, style))
+        return [head, *(f'<c r="{LETTERS[col]}{at}" s="{style}"/>' for col in range(first + 1, last + 1))]
 
     def finish(cells: list[str], label: str, text: str, unit: str) -> None:
         at = str(row)
-        cells.append(text_cell(letter[unit_at], at, unit, text_style))
-        cells.append(f'<c r="{letter[remarks_at]}{at}" s="{text_style}"/>')
+        cells.append(text_cell(LETTERS[unit_at], at, unit, text_style))
+        cells.append(f'<c r="{LETTERS[remarks_at]}{at}" s="{text_style}"/>')
         lines = max(_lines(label, label_width), _lines(text, text_width), _lines(unit, widths[unit_at]))
         rows.append(row_xml(at, cells, lines, LINE_HEIGHT))
 
