@@ -80,8 +80,7 @@ def _written(workspace, ledger, outcome, unit, staged: Path, cache) -> Path:
 
 def feedback_bytes(workspace, ledger, outcome: FileOutcome, unit: UnitStatus, scratch_folder: Path) -> bytes:
     """The feedback workbook for the unit's file (``outcome.parsed`` is its part), as bytes."""
-    import openpyxl
-
+    from sopkinerja.feedback import loading
     from sopkinerja.feedback.rebuild import rebuilt
 
     msg = Messages(workspace.config.language)
@@ -89,7 +88,7 @@ def feedback_bytes(workspace, ledger, outcome: FileOutcome, unit: UnitStatus, sc
     workbook, issues = None, list(outcome.issues)
     if outcome.format in ("xlsx", "xlsm") and editable(source, outcome.parsed):
         try:
-            workbook = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)
+            workbook = loading.load(source, keep_vba=False, keep_links=False)
         except Exception:  # noqa: BLE001 - read by calamine but not by openpyxl: rebuilt below
             workbook = None
     if workbook is None:

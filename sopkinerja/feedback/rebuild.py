@@ -29,8 +29,7 @@ from sopkinerja.numbers import parse_number
 
 def rebuilt(workspace, ledger, outcome, scratch: Path):
     """(an openpyxl workbook of the rebuilt request with the unit's values, the issues moved onto it)."""
-    import openpyxl
-
+    from sopkinerja.feedback import loading
     from sopkinerja.generate.workbook import write_request_workbook
 
     spec = request_spec(workspace, ledger, outcome.request)
@@ -38,7 +37,7 @@ def rebuilt(workspace, ledger, outcome, scratch: Path):
     filled, moved = _values(parsed, spec)
     try:
         write_request_workbook(spec, str(scratch), filled)
-        workbook = openpyxl.load_workbook(io.BytesIO(scratch.read_bytes()))
+        workbook = loading.load(io.BytesIO(scratch.read_bytes()))
     finally:
         scratch.unlink(missing_ok=True)
     layout = L.layout_for(Period.parse(spec.period_code))
