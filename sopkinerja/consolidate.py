@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from sopkinerja.files import KeptCache, code_mark
-from sopkinerja.models import FREQUENCIES, Indicator, Period
+from sopkinerja.models import FREQUENCIES, Indicator, Period, due
 from sopkinerja.rules import KATEGORI, capaian, for_average, kategori, serapan, year_so_far
 from sopkinerja.series import YearSeries, year_series
 
@@ -193,7 +193,7 @@ def consolidate(ledger, master, period: str, unit_statuses, cap: float | None, c
     parts = []
     for unit in master.units:
         piece = found.pop(unit.code)
-        piece.columns.update(_master_columns(unit, master.indicators_of(unit.code), current))
+        piece.columns.update(_master_columns(unit, master, current))
         parts.append(piece)
     pieces.prune()
     status_of = {code: UNIT_STATUS[s.status] for code, s in statuses.items()}
@@ -323,19 +323,22 @@ def _pieces_of(ledger, entries, current: Period, cap: float | None, kept: KeptCa
     return out
 
 
-def _master_columns(unit, indicators, current: Period) -> dict[str, list]:
-    """The unit's rows as the master gives them (not kept with a piece: made again each time)."""
+def _master_columns(unit, master, current: Period) -> dict[str, list]:
+    """The unit's rows as the master gives them (not kept with a piece: made again each time,
+    from the master's columns: a cached master makes no ``Indicator`` for them)."""
+    fields = master.columns_of(unit.code, _MASTER_FIELDS)
+    due_of = {frequency: due(frequency, current) for frequency in set(fields["frequency"])}
     return {
-        "kode_unit": [i.unit_code for i in indicators],
-        "nama_unit": [unit.name] * len(indicators),
-        "kode_indikator": [i.code for i in indicators],
-        "indikator": [i.name for i in indicators], "satuan": [i.measure for i in indicators],
-        "polaritas": [i.polarity for i in indicators],
-        "sasaran": [i.objective for i in indicators], "program": [i.program for i in indicators],
-        "kegiatan": [i.activity for i in indicators], "sub_kegiatan": [i.sub_activity for i in indicators],
-        "metode": [i.method for i in indicators], "frekuensi": [i.frequency for i in indicators],
-        "wajib": [i.due(current) for i in indicators],
+        "kode_unit": fields["unit_code"], "nama_unit": [unit.name] * len(fields["code"]),
+        "kode_indikator": fields["code"], "indikator": fields["name"], "satuan": fields["measure"],
+        "polaritas": fields["polarity"], "sasaran": fields["objective"], "program": fields["program"],
+        "kegiatan": fields["activity"], "sub_kegiatan": fields["sub_activity"], "metode": fields["method"],
+        "frekuensi": fields["frequency"], "wajib": [due_of[frequency] for frequency in fields["frequency"]],
     }
+
+
+_MASTER_FIELDS = ("unit_code", "code", "name", "measure", "polarity", "objective", "program", "activity",
+                  "sub_activity", "method", "frequency")
 
 
 def _read_rounds(period: Period) -> list[Period]:

@@ -180,13 +180,8 @@ class Indicator:
         return None
 
     def due(self, period: Period) -> bool:
-        """Whether a value is asked for in this round (``frekuensi``): quarterly every round,
-        half-yearly in TW2 and TW4 (and each semester), yearly in the year's last round."""
-        if self.frequency == "triwulanan" or period.kind == "Y":
-            return True
-        if self.frequency == "semesteran":
-            return period.kind == "S" or period.number % 2 == 0
-        return period.last_of_year
+        """Whether a value is asked for in this round (``frekuensi``: ``due``)."""
+        return due(self.frequency, period)
 
     @property
     def budget_key(self) -> str:
@@ -204,6 +199,16 @@ class Indicator:
         from sopkinerja.rules import is_percentage_measure
 
         return is_percentage_measure(self.measure)
+
+
+def due(frequency: str, period: Period) -> bool:
+    """Whether an indicator of this ``frekuensi`` is asked for a value in this round: quarterly
+    every round, half-yearly in TW2 and TW4 (and each semester), yearly in the year's last round."""
+    if frequency == "triwulanan" or period.kind == "Y":
+        return True
+    if frequency == "semesteran":
+        return period.kind == "S" or period.number % 2 == 0
+    return period.last_of_year
 
 
 def budget_key(sub_activity: str, code: str) -> str:
@@ -259,6 +264,28 @@ class Master:
 
     def indicators_of(self, unit_code: str) -> tuple[Indicator, ...]:
         return self._by_unit.get(unit_code, ())
+
+    def indicator(self, code: str) -> Indicator:
+        """The indicator of this code (codes are unique in a master: its check); KeyError if none."""
+        return self._by_code[code]
+
+    def columns_of(self, unit_code: str, names: tuple[str, ...]) -> dict[str, list]:
+        """The unit's indicators' fields ``names``, in master order: a list per field."""
+        indicators = self.indicators_of(unit_code)
+        return {name: [getattr(i, name) for i in indicators] for name in names}
+
+    def column(self, name: str) -> list:
+        """Every indicator's field ``name``, in master order."""
+        return [getattr(i, name) for i in self.indicators]
+
+    @property
+    def count(self) -> int:
+        """How many indicators it has."""
+        return len(self.indicators)
+
+    @cached_property
+    def _by_code(self) -> dict[str, Indicator]:
+        return {i.code: i for i in self.indicators}
 
     @cached_property
     def budget_lines(self) -> dict[str, BudgetLine]:

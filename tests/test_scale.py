@@ -636,3 +636,51 @@ def test_checked_values_travel_packed(round_ws, monkeypatch):
     run_round(root)
     assert packed and all(isinstance(v, PackedValues) for v in packed)
     assert sum(len(v) for v in packed) > 50
+
+
+@pytest.mark.parametrize("interleaved", [False, True], ids=["units-in-blocks", "units-interleaved"])
+def test_cached_master_makes_indicators_only_where_asked_and_equal_to_the_read_one(master_factory, tmp_path,
+                                                                                   interleaved):
+    """A master from the cache (``PooledMaster``) answers every question as the read master does,
+    and makes one unit's ``Indicator`` objects for a question about that unit only (issue 20)."""
+    from conftest import INDICATOR_HEADER, UNIT_HEADER, indicator_row, unit_row
+
+    from sopkinerja.master import PooledMaster, load_master
+    from sopkinerja.models import Period
+
+    units = [unit_row("SEK", "Sekretariat"), unit_row("BID1", "Bidang Satu", nip="198001012005011002"),
+             unit_row("BID2", "Bidang Dua", nip="198101012006011003")]
+    order = ["SEK", "BID1", "BID2"] * 3 if interleaved else ["SEK"] * 3 + ["BID1"] * 3 + ["BID2"] * 3
+    rows = [indicator_row(unit, f"I-{n:02d}", target=10 + n % 4, pagu=1000 + n) + [("tahunan", "triwulanan")[n % 2]]
+            for n, unit in enumerate(order)]
+    header = [*INDICATOR_HEADER, "frekuensi"]
+    path = master_factory(sheets={"Unit": [UNIT_HEADER, *units], "Indikator": [header, *rows]})
+    read = load_master(path, cache=tmp_path).master
+    cached = load_master(path, cache=tmp_path).master
+    assert isinstance(cached, PooledMaster) and not isinstance(read, PooledMaster)
+
+    assert cached.indicators_of("BID1") == read.indicators_of("BID1")
+    assert set(cached._made) == {"BID1"}  # one unit's objects, no one else's
+    assert cached.indicator("I-04") is cached.indicators_of("BID1")[1]
+    assert cached.indicator("I-04") == read.indicator("I-04")
+    assert set(cached._made) == {"BID1"}
+    names = ("code", "frequency", "budget", "unit_code")
+    for unit in ("SEK", "BID2", "nobody"):
+        assert cached.columns_of(unit, names) == read.columns_of(unit, names)
+    assert cached.indicators_of("nobody") == () == read.indicators_of("nobody")
+    assert set(cached._made) == {"BID1"}
+    assert cached.column("budget") == read.column("budget") == [1000 + n for n in range(9)]
+    assert cached.column("frequency") == [("tahunan", "triwulanan")[n % 2] for n in range(9)]
+    assert cached.count == read.count == 9
+    assert "indicators" not in cached.__dict__
+    assert cached.indicators == read.indicators  # all of them, in master order
+    assert cached.indicators[order.index("BID1")] is cached.indicators_of("BID1")[0]  # the objects made before
+    assert cached == read and read == cached
+
+    from sopkinerja.consolidate import _master_columns
+
+    for unit in cached.units:
+        assert _master_columns(unit, cached, Period.parse("2026-TW2")) == _master_columns(
+            unit, read, Period.parse("2026-TW2"))
+    assert [row for row in _master_columns(cached.units[0], cached, Period.parse("2026-TW2"))["wajib"]] == [
+        indicator.due(Period.parse("2026-TW2")) for indicator in read.indicators_of("SEK")]

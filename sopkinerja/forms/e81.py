@@ -32,7 +32,7 @@ from sopkinerja.forms.sheet import (
     write_title,
     xf,
 )
-from sopkinerja.models import Period
+from sopkinerja.models import Period, budget_key
 from sopkinerja.rules import capaian, kategori, round_half_up, serapan
 
 MEASURED = tuple(c.key for c in L.E81_COLUMNS if c.pair)  # the K / Rp pairs, columns 5-14
@@ -131,7 +131,7 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
     kept = KeptCache(cache, ".e81", _Chunk)
 
     @functools.cache
-    def indicators() -> dict:  # asked for only when rows are made (or digested)
+    def indicators() -> dict:  # every row's, for digests without the units' keys only
         return {i.code: i for i in master.indicators}
 
     @functools.cache
@@ -171,7 +171,7 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
 
     def indicator_row(index: int, col) -> FormRow:
         code = col["kode_indikator"][index]
-        indicator = indicators()[code]
+        indicator = master.indicator(code)  # a cached master makes only its unit's indicators
         row = FormRow("indicator", "", "", "", col["indikator"][index], unit=names[col["kode_unit"][index]])
         k = row.k
         k[_AT["renstra_target"]] = indicator.renstra_target
@@ -274,8 +274,9 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
     kept.prune()
 
     title = _title(config, period, list(dict.fromkeys(plan.objectives)), language)
-    measured = list(master.indicators) if len(master.indicators) == len(table) else [
-        indicators()[code] for code in col["kode_indikator"]]  # the same indicators: their largest values
+    fields = ("renstra_target", "renstra_actual_last")  # the same indicators' largest values: any order
+    measured = [master.column(name) for name in fields] if master.count == len(table) else [
+        [getattr(master.indicator(code), name) for code in col["kode_indikator"]] for name in fields]
     largest = _largest(table, measured, rounds, largest_rate, tops)
     return E81(title, body, plan.rows, first_row, _footers(recap, rounds, language), largest)
 
@@ -370,7 +371,8 @@ def _plan(col: _Columns, master) -> _Plan:
     """The body's tree from the table's master columns (``_Plan``)."""
     codes, indicator_codes = col["kode_unit"], col["kode_indikator"]
     names = {u.code: u.name for u in master.units}
-    budget_key = {i.code: i.budget_key for i in master.indicators}
+    line_of = {code: budget_key(sub, code) for code, sub in zip(master.column("code"), master.column("sub_activity"),
+                                                                 strict=True)}
     lines = master.budget_lines
     row_of = {code: index for index, code in enumerate(indicator_codes)}
     tree: dict = {}  # program -> kegiatan -> sub kegiatan -> indicator rows (table indices)
@@ -419,7 +421,7 @@ def _plan(col: _Columns, master) -> _Plan:
             chunks, pending, pending_rows = [], [], 0
             for sub in sorted(subs, key=dpa_key):
                 found = subs[sub]
-                line = lines.get(budget_key[indicator_codes[found[0]]]) if sub else None
+                line = lines.get(line_of[indicator_codes[found[0]]]) if sub else None
                 pending.append((sub, number(2) if sub else "", _compact(found),
                                 line.key if line is not None else None,
                                 row_of[line.indicators[0]] if line is not None else -1,
@@ -762,10 +764,11 @@ def _lines(text: str, chars: float) -> int:
     return _wraps(text, _fits(chars)) if text else 1
 
 
-def _largest(table, indicators, rounds, rates, tops) -> list[tuple[float, float]]:
+def _largest(table, renstra, rounds, rates, tops) -> list[tuple[float, float]]:
     """Per measured column the largest K and Rp (absolute) the form shows, from the columns they
     come from (numpy) rather than a pass over every cell: K from the table, the rounds and the
-    master; Rp from the rows nothing sums further up (amounts are never negative); the rates
+    master (``renstra``: the rows' target_renstra and realisasi_renstra_lalu); Rp from the rows
+    nothing sums further up (amounts are never negative); the rates
     (``rates``: K's, Rp's) as the body found them."""
     import numpy as np
 
@@ -775,8 +778,8 @@ def _largest(table, indicators, rounds, rates, tops) -> list[tuple[float, float]
         return float(np.nanmax(array)) if array.size and not np.isnan(array).all() else 0.0
 
     k = dict.fromkeys(MEASURED, 0.0)
-    k["renstra_target"] = top([i.renstra_target for i in indicators])
-    k["renstra_last"] = top([i.renstra_actual_last for i in indicators])
+    k["renstra_target"] = top(renstra[0])
+    k["renstra_last"] = top(renstra[1])
     k["annual"] = top(table["target_tahunan"].to_numpy())
     for _, quarter, values in rounds:
         k[quarter] = top(values.actual)
