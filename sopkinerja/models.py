@@ -325,6 +325,10 @@ class Master:
             marks[unit.code] = hashlib.blake2b(pickle.dumps(values, protocol=5), digest_size=16).digest()
         return marks
 
+    def budget_line(self, key: str) -> BudgetLine:
+        """The budget line of this key (``budget_key``); KeyError if none."""
+        return self.budget_lines[key]
+
     def first_lines(self, unit_code: str) -> dict[str, BudgetLine]:
         """The unit's budget lines by the code of their first indicator (the row that shows a line)."""
         return self._lines_by_unit.get(unit_code, {})

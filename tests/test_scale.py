@@ -319,9 +319,9 @@ def test_master_cache_is_used_and_follows_the_master(example_ws, monkeypatch):
     assert list((example_ws / "arsip" / "cache").glob("master-*.pickle"))
     monkeypatch.setattr(master_module, "read_master", lambda *a: pytest.fail("read again"))
     cached = workspace.master().master
-    assert cached == first
-    assert "budget_lines" in cached.__dict__  # kept with it, not grouped again
     assert list(cached.budget_lines.items()) == list(first.budget_lines.items())
+    assert not cached._made  # kept with it, not grouped again from the indicators (none made for them)
+    assert cached == first
     assert "unit_marks" in cached.__dict__ and cached.unit_marks == first.unit_marks  # kept, not digested again
     monkeypatch.undo()
     for pickle in (example_ws / "arsip" / "cache").glob("master-*.pickle"):
@@ -673,6 +673,14 @@ def test_cached_master_makes_indicators_only_where_asked_and_equal_to_the_read_o
     assert cached.column("frequency") == [("tahunan", "triwulanan")[n % 2] for n in range(9)]
     assert cached.count == read.count == 9
     assert "indicators" not in cached.__dict__
+    assert cached.first_lines("BID2") == read.first_lines("BID2") and len(read.first_lines("BID2")) == 3
+    assert set(cached._lines_made) == {"BID2"}  # one unit's budget lines made, no one else's
+    line = read.first_lines("SEK")["I-00"]
+    assert cached.budget_line(line.key) == line == read.budget_line(line.key)
+    assert set(cached._lines_made) == {"BID2", "SEK"}
+    assert cached.first_lines("nobody") == {} == read.first_lines("nobody")
+    assert cached.budget_lines == read.budget_lines and list(cached.budget_lines) == list(read.budget_lines)
+    assert cached.budget_lines[line.key] is cached.budget_line(line.key)  # the objects made before
     assert cached.indicators == read.indicators  # all of them, in master order
     assert cached.indicators[order.index("BID1")] is cached.indicators_of("BID1")[0]  # the objects made before
     assert cached == read and read == cached

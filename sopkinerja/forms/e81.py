@@ -120,7 +120,6 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
     col = _Columns(table)
     plan = _kept_plan(recap, master, col, cache)
     names = {u.code: u.name for u in master.units}
-    lines = master.budget_lines
     rejected_revision = {i.unit for i in issues if i.code == "revision-rejected"}
     quarter_of = {code: L.E81_ROUND_COLUMN[Period.parse(code).kind][Period.parse(code).number]
                   for code in recap.rounds}
@@ -135,8 +134,12 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
         return {i.code: i for i in master.indicators}
 
     @functools.cache
-    def first_line() -> dict:
-        return {line.indicators[0]: line for line in lines.values()}
+    def first_line() -> dict:  # every row's, for digests without the units' keys only
+        return {line.indicators[0]: line for line in master.budget_lines.values()}
+
+    @functools.cache
+    def unit_lines(unit_code: str) -> dict:  # a cached master makes only the unit's lines
+        return master.first_lines(unit_code)
 
     # What a chunk's rows show, per unit: its piece's key (consolidate: its answers, requests, master
     # rows, code), its status and whether its revision was refused; else (a recap made elsewhere)
@@ -187,7 +190,7 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
         k[_AT["renstra_so_far"]] = so_far
         k[_AT["renstra_rate"]] = capaian(so_far, k[_AT["renstra_target"]], col["polaritas"][index])
         row.decimals = _decimals([v for key, v in zip(MEASURED, k, strict=True) if key != "renstra_rate"])
-        own_line = first_line().get(code)
+        own_line = unit_lines(col["kode_unit"][index]).get(code)
         if own_line is not None and own_line.key.startswith("IND "):  # its own pagu, without a sub kegiatan
             _budget(row, index, own_line, col, rounds)
         row.remarks = _remarks(index, code, indicator, col, rounds, due_then, rejected_revision, language)
@@ -212,7 +215,7 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
         if sub:
             sub_row = FormRow("sub_activity", sub_number, "", sub, "", unit=sub_unit)
             if line_key is not None:
-                _budget(sub_row, line_row, lines[line_key], col, rounds)
+                _budget(sub_row, line_row, master.budget_line(line_key), col, rounds)
             rows.append(sub_row)
             sub_rp = list(sub_row.rp)
         rate_k = 0.0

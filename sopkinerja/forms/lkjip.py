@@ -186,6 +186,7 @@ class _Kept:
 
         self.kept = KeptCache(cache, ".lkjip", Block)
         self.context, self.order, self.shows, self.col, self.spool = context, order, shows, col, spool
+        self.shown: dict[int, bytes] = {}  # per block's start: both sheets' blocks hold the same rows
 
     def blocks(self, sheet: str, first: int, styles, rows, before, columns: tuple[str, ...]) -> list:
         import hashlib
@@ -198,7 +199,10 @@ class _Kept:
             part = self.order[start:start + CHUNK_ROWS]
             digest = hashlib.sha256(repr((self.context, sheet, first, start, styles, before(start))).encode("utf-8",
                                                                                                          "surrogatepass"))
-            digest.update(self.shows(part))
+            shown = self.shown.get(start)
+            if shown is None:
+                shown = self.shown[start] = self.shows(part)
+            digest.update(shown)
             keys.append(digest.hexdigest())
         # Many blocks to make (a first run): the columns whole; a few (a resubmission): their rows only.
         whole = sum(len(self.order[start:start + CHUNK_ROWS]) for start, key in zip(starts, keys, strict=True)
