@@ -684,6 +684,11 @@ def test_cached_master_makes_indicators_only_where_asked_and_equal_to_the_read_o
     assert cached.indicators == read.indicators  # all of them, in master order
     assert cached.indicators[order.index("BID1")] is cached.indicators_of("BID1")[0]  # the objects made before
     assert cached == read and read == cached
+    assert cached._pools is None  # every unit's objects made: the columns let go, the objects answer
+    assert cached.columns_of("BID2", names) == read.columns_of("BID2", names)
+    assert cached.column("budget") == read.column("budget") and cached.count == 9
+    assert cached.indicator("I-04") is cached.indicators_of("BID1")[1]
+    assert cached.indicators_of("nobody") == ()
 
     from sopkinerja.consolidate import _master_columns
 
