@@ -320,7 +320,7 @@ def test_master_cache_is_used_and_follows_the_master(example_ws, monkeypatch):
     monkeypatch.setattr(master_module, "read_master", lambda *a: pytest.fail("read again"))
     cached = workspace.master().master
     assert list(cached.budget_lines.items()) == list(first.budget_lines.items())
-    assert not cached._made  # kept with it, not grouped again from the indicators (none made for them)
+    assert not cached._indicators.made  # kept with it, not grouped again from the indicators (none made for them)
     assert cached == first
     assert "unit_marks" in cached.__dict__ and cached.unit_marks == first.unit_marks  # kept, not digested again
     monkeypatch.undo()
@@ -660,31 +660,31 @@ def test_cached_master_makes_indicators_only_where_asked_and_equal_to_the_read_o
     assert isinstance(cached, PooledMaster) and not isinstance(read, PooledMaster)
 
     assert cached.indicators_of("BID1") == read.indicators_of("BID1")
-    assert set(cached._made) == {"BID1"}  # one unit's objects, no one else's
+    assert set(cached._indicators.made) == {"BID1"}  # one unit's objects, no one else's
     assert cached.indicator("I-04") is cached.indicators_of("BID1")[1]
     assert cached.indicator("I-04") == read.indicator("I-04")
-    assert set(cached._made) == {"BID1"}
+    assert set(cached._indicators.made) == {"BID1"}
     names = ("code", "frequency", "budget", "unit_code")
     for unit in ("SEK", "BID2", "nobody"):
         assert cached.columns_of(unit, names) == read.columns_of(unit, names)
     assert cached.indicators_of("nobody") == () == read.indicators_of("nobody")
-    assert set(cached._made) == {"BID1"}
+    assert set(cached._indicators.made) == {"BID1"}
     assert cached.column("budget") == read.column("budget") == [1000 + n for n in range(9)]
     assert cached.column("frequency") == [("tahunan", "triwulanan")[n % 2] for n in range(9)]
     assert cached.count == read.count == 9
     assert "indicators" not in cached.__dict__
     assert cached.first_lines("BID2") == read.first_lines("BID2") and len(read.first_lines("BID2")) == 3
-    assert set(cached._lines_made) == {"BID2"}  # one unit's budget lines made, no one else's
+    assert set(cached._lines.made) == {"BID2"}  # one unit's budget lines made, no one else's
     line = read.first_lines("SEK")["I-00"]
     assert cached.budget_line(line.key) == line == read.budget_line(line.key)
-    assert set(cached._lines_made) == {"BID2", "SEK"}
+    assert set(cached._lines.made) == {"BID2", "SEK"}
     assert cached.first_lines("nobody") == {} == read.first_lines("nobody")
     assert cached.budget_lines == read.budget_lines and list(cached.budget_lines) == list(read.budget_lines)
     assert cached.budget_lines[line.key] is cached.budget_line(line.key)  # the objects made before
     assert cached.indicators == read.indicators  # all of them, in master order
     assert cached.indicators[order.index("BID1")] is cached.indicators_of("BID1")[0]  # the objects made before
     assert cached == read and read == cached
-    assert cached._pools is None  # every unit's objects made: the columns let go, the objects answer
+    assert cached._indicators.columns is None  # every unit's objects made: the columns let go, the objects answer
     assert cached.columns_of("BID2", names) == read.columns_of("BID2", names)
     assert cached.column("budget") == read.column("budget") and cached.count == 9
     assert cached.indicator("I-04") is cached.indicators_of("BID1")[1]

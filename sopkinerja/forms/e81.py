@@ -137,10 +137,6 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
     def first_line() -> dict:  # every row's, for digests without the units' keys only
         return {line.indicators[0]: line for line in master.budget_lines.values()}
 
-    @functools.cache
-    def unit_lines(unit_code: str) -> dict:  # a cached master makes only the unit's lines
-        return master.first_lines(unit_code)
-
     # What a chunk's rows show, per unit: its piece's key (consolidate: its answers, requests, master
     # rows, code), its status and whether its revision was refused; else (a recap made elsewhere)
     # a digest of every row.
@@ -190,7 +186,7 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
         k[_AT["renstra_so_far"]] = so_far
         k[_AT["renstra_rate"]] = capaian(so_far, k[_AT["renstra_target"]], col["polaritas"][index])
         row.decimals = _decimals([v for key, v in zip(MEASURED, k, strict=True) if key != "renstra_rate"])
-        own_line = unit_lines(col["kode_unit"][index]).get(code)
+        own_line = master.first_lines(col["kode_unit"][index]).get(code)  # a cached master: the unit's only
         if own_line is not None and own_line.key.startswith("IND "):  # its own pagu, without a sub kegiatan
             _budget(row, index, own_line, col, rounds)
         row.remarks = _remarks(index, code, indicator, col, rounds, due_then, rejected_revision, language)

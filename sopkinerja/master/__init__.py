@@ -195,30 +195,19 @@ def _unpooled(pool: tuple[list, bytes]) -> list:
 
 
 class PooledMaster(Master):
-    """A master as its cache keeps it (``_store``): each indicator field a pooled column, made into
-    ``Indicator`` objects only where asked — a unit's (``indicators_of``, kept), one by code (its
-    unit's) or all (``indicators``: the units' objects in master order). A resubmission at 1,000
-    units × 500 asks for one unit's; making all 500,000 on every load cost ~2.6 s of each run
-    (issue 20). Equal to the ``Master`` of the same units and indicators."""
+    """A master as its cache keeps it (``_store``): each indicator and budget line field a pooled
+    column, made into objects only where asked — a unit's (``indicators_of``, ``first_lines``),
+    one by code or key (its unit's) or all (``indicators``, ``budget_lines``: the units' objects
+    in master order). A resubmission at 1,000 units × 500 asks for one unit's; making all
+    500,000 indicators on every load cost ~2.6 s of each run (issue 20). Equal to the ``Master``
+    of the same units and indicators."""
 
     def __init__(self, units: tuple[Unit, ...], pools: list[tuple[list, bytes]], rows: dict,
                  line_pools: list[tuple[list, bytes]], line_rows: dict):
-        import dataclasses
-
-        def ranges(found: dict) -> dict:
-            return {code: range(*at) if isinstance(at, tuple) else at for code, at in found.items()}
-
-        def columns(kind, packed_columns) -> dict:
-            return {f.name: (distinct, _indexes(packed)) for f, (distinct, packed)
-                    in zip(dataclasses.fields(kind), packed_columns, strict=True)}
-
         object.__setattr__(self, "units", units)
-        object.__setattr__(self, "_rows", ranges(rows))
-        object.__setattr__(self, "_pools", columns(Indicator, pools))
-        object.__setattr__(self, "_made", {})
-        object.__setattr__(self, "_line_rows", ranges(line_rows))
-        object.__setattr__(self, "_line_pools", columns(BudgetLine, line_pools))
-        object.__setattr__(self, "_lines_made", {})
+        object.__setattr__(self, "_indicators", _Pooled(Indicator, pools, rows))
+        object.__setattr__(self, "_lines", _Pooled(BudgetLine, line_pools, line_rows))
+        object.__setattr__(self, "_first_lines", {})
 
     def __eq__(self, other):
         if not isinstance(other, Master):
@@ -229,95 +218,102 @@ class PooledMaster(Master):
 
     @cached_property
     def indicators(self) -> tuple[Indicator, ...]:
-        made: list = [None] * self.count
-        for code, rows in self._rows.items():
-            for row, indicator in zip(rows, self.indicators_of(code), strict=True):
-                made[row] = indicator
-        return tuple(made)
+        return self._indicators.every()
 
     def indicators_of(self, unit_code: str) -> tuple[Indicator, ...]:
-        made = self._made.get(unit_code)
-        if made is None:
-            rows = self._rows.get(unit_code)
-            if rows is None or self._pools is None:
-                return ()
-            made = self._made[unit_code] = tuple(Indicator(*fields) for fields in zip(
-                *(self._column(name, rows) for name in self._pools), strict=True))
-            if len(self._made) == len(self._rows):
-                self._release()
-        return made
-
-    def _release(self) -> None:
-        """Every unit's objects are made (a cold run): the columns go (~50 MiB at 1,000 × 500,
-        issue 20's peak), the objects answer from now on."""
-        made: list = [None] * self.count
-        for code, rows in self._rows.items():
-            for row, indicator in zip(rows, self._made[code], strict=True):
-                made[row] = indicator
-        self.__dict__["indicators"] = tuple(made)
-        object.__setattr__(self, "_pools", None)
+        return self._indicators.of(unit_code)
 
     def indicator(self, code: str) -> Indicator:
-        if self._pools is None:
-            return self.indicators[self._row_of[code]]
-        row = self._row_of[code]
-        unit = self._pools["unit_code"][0][self._pools["unit_code"][1][row]]
-        return self.indicators_of(unit)[self._rows[unit].index(row)]
+        return self._indicators.by("code", code)
 
     def columns_of(self, unit_code: str, names: tuple[str, ...]) -> dict[str, list]:
-        if self._pools is None:
-            return super().columns_of(unit_code, names)
-        rows = self._rows.get(unit_code, ())
-        return {name: self._column(name, rows) for name in names}
-
-    @cached_property
-    def budget_lines(self) -> dict[str, BudgetLine]:
-        made: list = [None] * len(self._line_pools["key"][1])
-        for code, rows in self._line_rows.items():
-            for row, line in zip(rows, self._unit_lines(code), strict=True):
-                made[row] = line
-        return {line.key: line for line in made}
-
-    def budget_line(self, key: str) -> BudgetLine:
-        row = self._line_of[key]
-        unit = self._line_pools["unit_code"][0][self._line_pools["unit_code"][1][row]]
-        return self._unit_lines(unit)[self._line_rows[unit].index(row)]
-
-    def first_lines(self, unit_code: str) -> dict[str, BudgetLine]:
-        return {line.indicators[0]: line for line in self._unit_lines(unit_code)}
-
-    def _unit_lines(self, unit_code: str) -> tuple[BudgetLine, ...]:
-        made = self._lines_made.get(unit_code)
-        if made is None:
-            rows = self._line_rows.get(unit_code, ())
-            made = self._lines_made[unit_code] = tuple(BudgetLine(*fields) for fields in zip(
-                *(_picked(self._line_pools[name], rows) for name in self._line_pools), strict=True))
-        return made
-
-    @cached_property
-    def _line_of(self) -> dict[str, int]:
-        distinct, indexes = self._line_pools["key"]
-        return {distinct[index]: row for row, index in enumerate(indexes)}
+        return self._indicators.columns_of(unit_code, names)
 
     def column(self, name: str) -> list:
-        if self._pools is None:
-            return super().column(name)
-        distinct, indexes = self._pools[name]
-        return list(map(distinct.__getitem__, indexes))
+        return self._indicators.column(name)
 
     @property
     def count(self) -> int:
-        return len(self.indicators) if self._pools is None else len(self._pools["code"][1])
-
-    def _column(self, name: str, rows) -> list:
-        return _picked(self._pools[name], rows)
+        return self._indicators.count
 
     @cached_property
-    def _row_of(self) -> dict[str, int]:
-        if self._pools is None:
-            return {indicator.code: row for row, indicator in enumerate(self.indicators)}
-        distinct, indexes = self._pools["code"]
-        return {distinct[index]: row for row, index in enumerate(indexes)}
+    def budget_lines(self) -> dict[str, BudgetLine]:
+        return {line.key: line for line in self._lines.every()}
+
+    def budget_line(self, key: str) -> BudgetLine:
+        return self._lines.by("key", key)
+
+    def first_lines(self, unit_code: str) -> dict[str, BudgetLine]:
+        found = self._first_lines.get(unit_code)
+        if found is None:
+            found = self._first_lines[unit_code] = {line.indicators[0]: line for line in self._lines.of(unit_code)}
+        return found
+
+
+class _Pooled:
+    """One kind of a cached master's objects (``Indicator``, ``BudgetLine``): its fields as pooled
+    columns and each unit's rows (a range or a list); a unit's objects made when first asked and
+    kept, so asking again gives the same objects. Once every unit's are made (a cold run) the
+    columns are let go (~50 MiB at 1,000 × 500, issue 20's peak) and the objects answer."""
+
+    def __init__(self, kind, packed: list[tuple[list, bytes]], rows: dict):
+        import dataclasses
+
+        self.kind = kind
+        self.columns = {f.name: (distinct, _indexes(indexes))
+                        for f, (distinct, indexes) in zip(dataclasses.fields(kind), packed, strict=True)}
+        self.rows = {unit: range(*at) if isinstance(at, tuple) else at for unit, at in rows.items()}
+        self.count = sum(len(at) for at in self.rows.values())
+        self.made: dict[str, tuple] = {}
+        self._every: tuple | None = None
+        self._row_of: dict[str, dict] = {}
+
+    def of(self, unit_code: str) -> tuple:
+        made = self.made.get(unit_code)
+        if made is None:
+            rows = self.rows.get(unit_code)
+            if rows is None:
+                return ()
+            made = self.made[unit_code] = tuple(self.kind(*fields) for fields in zip(
+                *(_picked(column, rows) for column in self.columns.values()), strict=True))
+            if len(self.made) == len(self.rows):
+                self.every()
+                self.columns = None
+        return made
+
+    def every(self) -> tuple:
+        """All the objects, in master order."""
+        if self._every is None:
+            every: list = [None] * self.count
+            for unit_code, rows in self.rows.items():
+                for row, item in zip(rows, self.of(unit_code), strict=True):
+                    every[row] = item
+            self._every = tuple(every)
+        return self._every
+
+    def by(self, name: str, value):
+        """The object whose field ``name`` (unique: a code, a key) is ``value``; KeyError if none."""
+        row_of = self._row_of.get(name)
+        if row_of is None:
+            row_of = self._row_of[name] = {value: row for row, value in enumerate(self.column(name))}
+        row = row_of[value]
+        if self.columns is None:
+            return self._every[row]
+        distinct, indexes = self.columns["unit_code"]
+        unit_code = distinct[indexes[row]]
+        return self.of(unit_code)[self.rows[unit_code].index(row)]
+
+    def column(self, name: str) -> list:
+        if self.columns is None:
+            return [getattr(item, name) for item in self._every]
+        return _picked(self.columns[name], range(self.count))
+
+    def columns_of(self, unit_code: str, names: tuple[str, ...]) -> dict[str, list]:
+        if self.columns is None:
+            made = self.of(unit_code)
+            return {name: [getattr(item, name) for item in made] for name in names}
+        rows = self.rows.get(unit_code, ())
+        return {name: _picked(self.columns[name], rows) for name in names}
 
 
 def _picked(pool: tuple, rows) -> list:
