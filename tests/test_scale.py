@@ -697,3 +697,21 @@ def test_cached_master_makes_indicators_only_where_asked_and_equal_to_the_read_o
             unit, read, Period.parse("2026-TW2"))
     assert [row for row in _master_columns(cached.units[0], cached, Period.parse("2026-TW2"))["wajib"]] == [
         indicator.due(Period.parse("2026-TW2")) for indicator in read.indicators_of("SEK")]
+
+
+def test_a_cached_master_whose_columns_do_not_match_its_rows_is_read_again(example_ws):
+    """A master cache entry that unpickles but whose columns and units' rows disagree is read
+    again from the source when loaded, never found out halfway through a run."""
+    import pickle
+
+    from sopkinerja.workspace import open_workspace
+
+    workspace = open_workspace(example_ws)
+    first = workspace.master().master
+    [entry] = (example_ws / "arsip" / "cache").glob("master-*.pickle")
+    stored = pickle.loads(entry.read_bytes())
+    unit, at = next(iter(stored["unit_rows"].items()))
+    stored["unit_rows"][unit] = (at[0], at[1] - 1) if isinstance(at, tuple) else at[:-1]
+    entry.write_bytes(pickle.dumps(stored))
+    again = workspace.master().master
+    assert type(again).__name__ == "Master" and again == first  # read from the workbook

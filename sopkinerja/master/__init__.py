@@ -264,6 +264,8 @@ class _Pooled:
                         for f, (distinct, indexes) in zip(dataclasses.fields(kind), packed, strict=True)}
         self.rows = {unit: range(*at) if isinstance(at, tuple) else at for unit, at in rows.items()}
         self.count = sum(len(at) for at in self.rows.values())
+        if any(len(indexes) != self.count for _, indexes in self.columns.values()):
+            raise ValueError("a damaged master cache")  # _cached reads the master again, now, not mid-run
         self.made: dict[str, tuple] = {}
         self._every: tuple | None = None
         self._row_of: dict[str, dict] = {}
