@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from sopkinerja.ingest import CONTAINER_FORMATS, SYSTEM_FILE, WORKBOOK_FORMATS
 from sopkinerja.ingest.reader import PARSER_VERSION
 from sopkinerja.issues import ERROR, WARNING, Issue, count
-from sopkinerja.records import FileOutcome, UnitStatus, value_rows
+from sopkinerja.ledger import Segment
+from sopkinerja.records import FileOutcome, PackedValues, UnitStatus, value_rows
 
 NOT_IDENTIFIED = ("unknown-request", "wrong-period")
 # A member of a container that is a workbook, or meant to be one: its own issues are shown.
@@ -241,7 +242,7 @@ def record(ledger, current: list[FileOutcome], period: str, now: str, sistem_ste
     submissions = [(o.sha256, o.part, o.request["request_id"] if o.request else None, o.unit,
                     o.request["period"] if o.request else None, o.received_at.isoformat(), o.status, now,
                     PARSER_VERSION) for o in current]
-    values = [(o.sha256, o.part, *row) for o in current for row in value_rows(o.values)]
+    values = [_values_segment(o) for o in current]
     issues = [(o.sha256, o.part, period, i.unit, i.code, i.severity, i.sheet, i.cell, _params(i))
               for o in current for i in o.issues]
     issues += [(None, "", period, i.unit, i.code, i.severity, i.sheet, i.cell, _params(i)) for i in loose]
@@ -250,6 +251,23 @@ def record(ledger, current: list[FileOutcome], period: str, now: str, sistem_ste
     with ledger.transaction():
         ledger.replace_round(period, sorted({o.sha256 for o in current}), sistem_steps, submissions, values,
                              issues, events)
+
+
+def _values_segment(outcome: FileOutcome) -> Segment:
+    """The outcome's value rows for the ledger, made only if they are written: known by the file,
+    its part and its packed values (equal bytes unpack to equal rows), so a round where one unit
+    sends a correction makes that file's 500 rows, not the round's 500,000 (issue 20)."""
+    import hashlib
+    import marshal
+
+    values = outcome.values
+    if isinstance(values, PackedValues):
+        body = b"p%d" % values.pickled + values.blob
+    else:
+        body = b"r" + marshal.dumps(value_rows(values), 2)  # version 2: equal values, equal bytes
+    head = f"{outcome.sha256}\0{outcome.part}\0".encode()
+    return Segment(hashlib.blake2b(head + body, digest_size=16).digest(), len(values),
+                   lambda: [(outcome.sha256, outcome.part, *row) for row in value_rows(values)])
 
 
 def _params(issue: Issue) -> str:

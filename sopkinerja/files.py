@@ -53,8 +53,14 @@ def code_mark() -> str:
 
 class KeptCache:
     """Derived objects kept on disk by a key of what they are made from (pickled, each entry with
-    a digest of its bytes: a torn or foreign one is made again); safe to delete. Entries not used
-    since the cache was opened are removed by ``prune``, so the folder holds one output's worth."""
+    its length and CRC-32 in front: a torn or foreign one is made again); safe to delete. Entries
+    not used since the cache was opened are removed by ``prune``, so the folder holds one output's
+    worth.
+
+    The check is against a torn write (a power cut before the entry reached the disk leaves it
+    short, or zeros), not against anyone: the key already names the content. CRC-32 reads ~1.7
+    GB/s here against blake2b's ~0.5, and a resubmission at 1,000 units reads ~280 MB of entries
+    (issue 20)."""
 
     def __init__(self, folder: Path | None, suffix: str, kind: type):
         self.folder, self.suffix, self.kind = folder, suffix, kind
@@ -78,10 +84,10 @@ class KeptCache:
             blob = (self.folder / f"{key}{self.suffix}").read_bytes()
         except OSError:
             return None
-        if hashlib.blake2b(blob[16:], digest_size=16).digest() != blob[:16]:
+        if blob[:_HEAD] != _head(memoryview(blob)[_HEAD:]):
             return None
         try:
-            found = pickle.loads(blob[16:])
+            found = pickle.loads(memoryview(blob)[_HEAD:])
         except Exception:  # written by another version: made again
             return None
         return found if isinstance(found, self.kind) else None
@@ -102,8 +108,7 @@ class KeptCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             # Not flushed to disk: an entry torn by a power cut fails its digest and is made again.
-            write_bytes(self.folder / f"{key}{self.suffix}", hashlib.blake2b(data, digest_size=16).digest() + data,
-                        durable=False)
+            write_bytes(self.folder / f"{key}{self.suffix}", _head(data) + data, durable=False)
         except OSError:
             pass  # a cache that cannot be written only costs time
 
@@ -113,3 +118,12 @@ class KeptCache:
         for path in self.folder.glob(f"*{self.suffix}"):
             if path.stem not in self.used:
                 path.unlink(missing_ok=True)
+
+
+_HEAD = 12  # a kept entry's length (8 bytes) and CRC-32 (4), before its pickle
+
+
+def _head(data) -> bytes:
+    import zlib
+
+    return len(data).to_bytes(8, "little") + zlib.crc32(data).to_bytes(4, "little")

@@ -165,17 +165,44 @@ AFTER = {
 }
 
 
+def _segments(values, made: list | None = None):
+    """``values`` as one ``Segment`` per file (marked by its rows, as decide marks a file's packed
+    values); each made segment's sha256 is appended to ``made``."""
+    import marshal
+
+    from sopkinerja.ledger import Segment
+
+    by_file: dict[str, list] = {}
+    for row in values:
+        by_file.setdefault(row[0], []).append(row)
+
+    def make(sha, rows):
+        if made is not None:
+            made.append(sha)
+        return rows
+
+    return [Segment(marshal.dumps(rows, 2), len(rows), lambda sha=sha, rows=rows: make(sha, rows))
+            for sha, rows in by_file.items()]
+
+
+def _as(shape, rows, made=None):
+    submissions, values, issues = rows
+    return (submissions, _segments(values, made) if shape == "segments" else values, issues)
+
+
 @pytest.mark.parametrize("after", AFTER, ids=list(AFTER))
 @pytest.mark.parametrize("other_round_after", [False, True], ids=["round-last", "another-round-after"])
 @pytest.mark.parametrize("block", [1, 2, 1000], ids=["digest-per-row", "per-2-rows", "per-1000-rows"])
-def test_replacing_a_round_gives_the_rows_and_ids_of_a_rewrite(tmp_path, after, other_round_after, block,
+@pytest.mark.parametrize("shape", ["rows", "segments"])
+def test_replacing_a_round_gives_the_rows_and_ids_of_a_rewrite(tmp_path, after, other_round_after, block, shape,
                                                                monkeypatch):
     """The second write finds what to keep from the first's digests (rows digested in blocks of
-    ``block``), or, after another round's write, by reading the rows back: either way the rows and
-    ids of deleting and inserting everything."""
+    ``block``, or values one file's segment each), or, after another round's write, by reading the
+    rows back: either way the rows and ids of deleting and inserting everything."""
     from sopkinerja.ledger import rounds
 
     monkeypatch.setattr(rounds, "ROW_BLOCK", block)
+    made: list[str] = []
     results, writes = [], []
     for name, incremental in (("inc", True), ("full", False)):
         with Ledger.open(tmp_path / f"{name}.sqlite") as ledger:
@@ -183,7 +210,7 @@ def test_replacing_a_round_gives_the_rows_and_ids_of_a_rewrite(tmp_path, after, 
                 _file(ledger, sha)
             with ledger.transaction():
                 shas, values_of, issues_of = BEFORE
-                ledger.replace_round("2026-TW3", shas, [], *_round(shas, values_of, issues_of), [])
+                ledger.replace_round("2026-TW3", shas, [], *_as(shape, _round(shas, values_of, issues_of)), [])
             if other_round_after:  # another round's rows recorded after this one's
                 with ledger.transaction():
                     other = ([("z", "", "R", "Uz", "2026-TW2", "2026-07-01", "accepted", "x", "7")],
@@ -196,7 +223,7 @@ def test_replacing_a_round_gives_the_rows_and_ids_of_a_rewrite(tmp_path, after, 
             _count_writes(ledger)
             with ledger.transaction():
                 if incremental:
-                    ledger.replace_round("2026-TW3", replaced, [], *rows, [])
+                    ledger.replace_round("2026-TW3", replaced, [], *_as(shape, rows, made), [])
                 else:
                     _rewrite(ledger, replaced, *rows)
             writes.append(ledger.db.execute("SELECT COUNT(*) FROM temp.writes").fetchone()[0])
@@ -204,6 +231,8 @@ def test_replacing_a_round_gives_the_rows_and_ids_of_a_rewrite(tmp_path, after, 
     assert results[0] == results[1]
     if after in ("unchanged", "a file added") and not other_round_after:
         assert writes[0] < writes[1]  # the values already there were kept, not written again
+        if shape == "segments":  # and the kept files' rows were not even made
+            assert made == sorted(set(shas) - set(BEFORE[0]))
 
 
 @pytest.mark.parametrize("state", [b"not json", b'{"schema": 1}', None], ids=["torn", "foreign", "deleted"])

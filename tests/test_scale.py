@@ -550,6 +550,31 @@ def test_a_cache_block_torn_after_a_power_cut_is_made_again(tmp_path):
     assert BlockCache(tmp_path / "c").get("k1") is None
 
 
+@pytest.mark.parametrize("damage", ["zeros", "short", "one byte", "longer", "empty"])
+def test_a_kept_entry_damaged_in_any_way_is_a_miss(tmp_path, damage):
+    """A power cut after the rename but before the data reached the disk leaves an entry of zeros,
+    short or empty; any change of its bytes fails its length and CRC-32."""
+    from sopkinerja.files import KeptCache
+
+    cache = KeptCache(tmp_path / "c", ".x", dict)
+    cache.put("k", {"rows": list(range(1000))})
+    assert KeptCache(tmp_path / "c", ".x", dict).get("k") == {"rows": list(range(1000))}
+    entry = tmp_path / "c" / "k.x"
+    blob = bytearray(entry.read_bytes())
+    if damage == "zeros":
+        blob[12:] = bytes(len(blob) - 12)
+    elif damage == "short":
+        blob = blob[:len(blob) // 2]
+    elif damage == "one byte":
+        blob[len(blob) // 2] ^= 0x20
+    elif damage == "longer":
+        blob += b"\0" * 16
+    else:
+        blob = bytearray()
+    entry.write_bytes(bytes(blob))
+    assert KeptCache(tmp_path / "c", ".x", dict).get("k") is None
+
+
 _FREED_RSS = """
 import sys
 from sopkinerja.pool import settle_malloc

@@ -17,12 +17,12 @@ from sopkinerja.ledger.events import Events
 from sopkinerja.ledger.files import Files, pack_parse, unpack_parse
 from sopkinerja.ledger.mail import Mail
 from sopkinerja.ledger.requests import Requests
-from sopkinerja.ledger.rounds import Rounds
+from sopkinerja.ledger.rounds import Rounds, Segment
 from sopkinerja.ledger.runs import Runs
 from sopkinerja.ledger.schema import MIGRATIONS, SCHEMA_VERSION, _statements
 
-__all__ = ["LEDGER_NAME", "LOCK_NAME", "MIGRATIONS", "SCHEMA_VERSION", "Ledger", "pack_parse", "unpack_parse",
-           "workspace_lock"]
+__all__ = ["LEDGER_NAME", "LOCK_NAME", "MIGRATIONS", "SCHEMA_VERSION", "Ledger", "Segment", "pack_parse",
+           "unpack_parse", "workspace_lock"]
 
 LEDGER_NAME = "buku-besar.sqlite"
 LOCK_NAME = "sopkinerja.lock"

@@ -6,8 +6,21 @@ import hashlib
 import json
 import marshal
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sopkinerja.records import StepEvent
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Rows written together (one file's values), known without making them: equal ``mark``s
+    (bytes naming what the rows are made from, e.g. the file and its packed values) mean equal
+    rows, and ``count`` of them; ``make`` gives the rows when they have to be written."""
+
+    mark: bytes
+    count: int
+    make: Callable[[], list[tuple]]
 
 
 class Rounds:
@@ -22,6 +35,8 @@ class Rounds:
         ``submissions``: (sha256, part, request_id, unit_code, period, received_at, status, parsed_at,
         parser_version); ``values``: (sha256, part, indicator, field, number, text, original, cell);
         ``issues``: (sha256, part, period, unit_code, code, severity, sheet, cell, params JSON).
+        ``values`` may also be given as ``Segment``s (one per file): the files' values kept are then
+        found without making their rows, and only those written again are made.
         """
         marks = ",".join("?" * len(shas))
         self.db.execute("PRAGMA defer_foreign_keys = ON")  # values may stay while their submission is rewritten
@@ -41,7 +56,7 @@ class Rounds:
                       mark=period)
         self.add_step_events(events)
 
-    def _replace(self, table: str, where: str, args, columns: tuple[str, ...], rows: list[tuple],
+    def _replace(self, table: str, where: str, args, columns: tuple[str, ...], rows: list,
                  verb: str = "INSERT", mark: str | None = None) -> None:
         """The rows of ``table`` matching ``where`` replaced by ``rows``, with the ids and contents a
         delete and an insert in order would give. When the matching rows are the table's last,
@@ -51,20 +66,39 @@ class Rounds:
 
         With ``mark`` (the round), what was written is remembered (``_remember_written``): while no
         other write touched the table since, the rows kept are found from the digests of the rows
-        written last time instead of reading them back."""
+        written last time instead of reading them back. ``rows`` given as ``Segment``s are
+        digested one segment each (by their marks), and made only from the first one written."""
         names = ", ".join(columns)
-        written = self._written(table, where, mark) if mark is not None else None
-        digests, at_written = _block_digests(rows, written["count"] if written else None)
-        kept = self._kept_by_digests(table, where, args, written, digests, at_written, len(rows)) if written else None
+        segments = rows if rows and isinstance(rows[0], Segment) else None
+        unit = "segment" if segments is not None else ROW_BLOCK
+        written = self._written(table, where, mark, unit) if mark is not None else None
+        if segments is not None:
+            digests, at_written, sizes = _segment_digests(segments), None, [s.count for s in segments]
+            total = sum(sizes)
+        else:
+            digests, at_written = _block_digests(rows, written["count"] if written else None)
+            total, sizes = len(rows), [ROW_BLOCK] * len(digests)
+        kept = (self._kept_by_digests(table, where, args, written, digests, at_written, sizes, total)
+                if written else None)
+        if kept is None and segments is not None:
+            rows, segments = [row for segment in segments for row in segment.make()], None
         keep, first, count = kept if kept is not None else self._kept_by_reading(table, where, args, names, rows)
         if keep < count:
             if keep:
                 self.db.execute(f"DELETE FROM {table} WHERE rowid >= ?", (first + keep,))
             else:
                 self.db.execute(f"DELETE FROM {table} WHERE {where}", args)
-        self.db.executemany(f"{verb} INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows[keep:])
+        insert = f"{verb} INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
+        if segments is None:
+            self.db.executemany(insert, rows[keep:])
+        else:  # keep ends where a segment does (_kept_by_digests)
+            at = 0
+            for segment in segments:
+                if at >= keep:
+                    self.db.executemany(insert, segment.make())
+                at += segment.count
         if mark is not None:
-            self._remember_written(table, where, args, mark, digests, len(rows))
+            self._remember_written(table, where, args, mark, digests, total, unit)
 
     def _kept_by_reading(self, table: str, where: str, args, names: str, rows: list[tuple]) -> tuple:
         """(leading rows to keep, first matching rowid, matching rows) from the stored rows: kept
@@ -94,27 +128,29 @@ class Rounds:
         stored = self.get_state(f"rows-generation:{table}")
         return int(stored) if stored is not None else 0
 
-    def _written(self, table: str, where: str, mark: str) -> dict | None:
+    def _written(self, table: str, where: str, mark: str, unit) -> dict | None:
         """What ``_remember_written`` kept of the last write of this round's rows, when it can be
-        trusted: no other write of the table since, the same schema and condition."""
+        trusted: no other write of the table since, the same schema and condition, digested in
+        the same ``unit`` (rows per block, or "segment")."""
         stored = self.get_state(f"rows-written:{table}:{mark}")
         if stored is None:
             return None
         try:
             written = json.loads(stored)
             if (written["schema"] != self.schema_version or written["generation"] != self._generation(table)
-                    or written["where"] != _where_mark(where)):
+                    or written["where"] != _where_mark(where) or written.get("unit") != unit):
                 return None
             return {"count": int(written["count"]), "first": written["first"], "digests": list(written["digests"])}
         except (ValueError, KeyError, TypeError):
             return None
 
     def _kept_by_digests(self, table: str, where: str, args, written: dict, digests: list[str],
-                         at_written: str | None, count: int) -> tuple | None:
+                         at_written: str | None, sizes: list[int], count: int) -> tuple | None:
         """(leading rows to keep, first matching rowid, matching rows) as ``_kept_by_reading`` would
-        find them, from the digests of the last write (``_written``) and of ``count`` new rows
-        (``at_written``: theirs over as many rows as were written); None when the matching rows
-        are not exactly those written."""
+        find them, from the running digests of the last write (``_written``) and of ``count`` new
+        rows in pieces of ``sizes`` rows (``at_written``: theirs over as many rows as were
+        written); None when the matching rows are not exactly those written. The rows kept end
+        where a piece does, or at the end of the rows written."""
         found, first, last = self._span(table, where, args)
         if found != written["count"] or first != written["first"] or (found and last != first + found - 1):
             return None
@@ -124,12 +160,13 @@ class Rounds:
             if before != now:
                 break
             same += 1
-        keep = min(same * ROW_BLOCK, found, count)
+        keep = min(sum(sizes[:same]), found, count)
         if keep < found and same == len(old) - 1 and at_written == old[-1]:
             keep = found  # the rows written last time, then more (a file added at the end)
         return keep, first, found
 
-    def _remember_written(self, table: str, where: str, args, mark: str, digests: list[str], count: int) -> None:
+    def _remember_written(self, table: str, where: str, args, mark: str, digests: list[str], count: int,
+                          unit) -> None:
         """After a write: the table's generation moves on and, when the matching rows are exactly
         ``count`` rows numbered without a gap (INSERT OR REPLACE of a repeated key leaves fewer), the
         round's rows are remembered by the digests of their blocks."""
@@ -141,8 +178,8 @@ class Rounds:
             self.db.execute("DELETE FROM state WHERE key = ?", (key,))
             return
         self.set_state(key, json.dumps({"schema": self.schema_version, "generation": generation,
-                                        "where": _where_mark(where), "count": count, "first": first,
-                                        "digests": digests}).encode())
+                                        "where": _where_mark(where), "unit": unit, "count": count,
+                                        "first": first, "digests": digests}).encode())
 
     def earlier_round_parts(self, period: str, parser_version: str) -> dict[str, list[tuple[str, str]]]:
         """sha256 -> [(part, request id)] of the files an earlier run recorded for another round than
@@ -275,6 +312,15 @@ def _block_digests(rows: list[tuple], also: int | None = None) -> tuple[list[str
         digest.update(marshal.dumps(block, 2))
         out.append(digest.copy().hexdigest()[:32])
     return out, at_also
+
+
+def _segment_digests(segments: list[Segment]) -> list[str]:
+    """A running digest of ``segments`` at the end of each, from their marks and counts."""
+    out, digest = [], hashlib.sha256()
+    for segment in segments:
+        digest.update(len(segment.mark).to_bytes(8, "little") + segment.mark + segment.count.to_bytes(8, "little"))
+        out.append(digest.copy().hexdigest()[:32])
+    return out
 
 
 def _where_mark(where: str) -> str:
