@@ -5,14 +5,15 @@
     python -m bench.profile resubmit WS [--name a] [--factor 0.9] [--hours 2]
 
 ``prepare`` plays the earlier rounds and fills the current one's files, as ``python -m bench run``
-does before it times anything (1,000 units: ~25 min), and leaves the workspace: copy it
-(``cp -a``) for each cold run to compare. ``phases`` runs ``run`` once in this process at the
-round's run time and prints each stage's wall time and the process's RSS before and after and its
-peak (HWM) so far (Linux; elsewhere wall time only); with ``--cprofile`` it also writes a cProfile
-of the whole run. ``resubmit`` adds one more return of the first unit (a new name each time, so
-each call is a new resubmission). Compare builds with a git worktree of each commit on the same
-venv (``PYTHONPATH=<worktree>``), one after the other — and from one worktree per workspace: the
-kept caches are keyed by the code, so a run from another checkout makes them all again.
+does before it times anything (1,000 units: ~25 min), and leaves the workspace: copy it (``cp -a``)
+for each cold run to compare. ``phases`` runs ``run`` once in this process at the round's run time
+and prints each stage's wall time and the process's RSS before and after and its peak (HWM) so far
+(Linux; elsewhere wall time only); with ``--cprofile`` it also writes a cProfile of the whole run;
+each stage's CPU time is this process's and its ended workers'. ``resubmit`` adds one more return
+of the first unit (a new name each time, so each call is a new resubmission). Compare builds with a
+git worktree of each commit on the same venv (``PYTHONPATH=<worktree>``), one after the other — and
+from one worktree per workspace: the kept caches are keyed by the code, so a run from another
+checkout makes them all again.
 """
 
 from __future__ import annotations
@@ -45,14 +46,19 @@ def memory() -> dict[str, int]:
 
 def _timed(function, label: str, out):
     def timed(*args, **kwargs):
-        before, started = memory(), time.perf_counter()
+        import os
+
+        before, started, cpu = memory(), time.perf_counter(), os.times()
         try:
             return function(*args, **kwargs)
         finally:
-            after = memory()
+            after, spent = memory(), os.times()
             rss = (f"  rss {before['VmRSS']} -> {after['VmRSS']} MiB  hwm {after['VmHWM']} MiB"
                    if before and after else "")
-            print(f"{label:16s} {time.perf_counter() - started:8.2f} s{rss}", file=out, flush=True)
+            own = spent.user + spent.system - cpu.user - cpu.system
+            workers = spent.children_user + spent.children_system - cpu.children_user - cpu.children_system
+            print(f"{label:16s} {time.perf_counter() - started:8.2f} s  cpu {own:6.1f} + workers {workers:6.1f} s{rss}",
+                  file=out, flush=True)
     return timed
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 
 def worker_count(jobs: int) -> int:
@@ -118,3 +119,45 @@ def run_alone(function: Callable, job, fallback: Callable):
 
 
 _END = object()
+
+
+def dump_columns(table, names: tuple[str, ...], also, path: Path) -> None:
+    """``table``'s columns ``names`` and the object ``also`` into ``path`` for a spawn process
+    (``load_columns``): a float column as its array, any other as one marshalled list. Pickling
+    the frame would hold a memo entry for each of its millions of strings (hundreds of MiB at
+    1,000 units) and the pickle whole; this writes one column at a time. ValueError when a
+    column holds a value marshal does not carry (then hand nothing over)."""
+    import marshal
+    import pickle
+
+    with open(path, "wb") as out:
+        pickle.dump((len(table), names, also), out, protocol=5)
+        for name in names:
+            column = table[name]
+            if column.dtype.kind == "f":
+                pickle.dump(("array", column.to_numpy()), out, protocol=5)
+            else:
+                pickle.dump(("list", column.dtype, marshal.dumps(column.tolist(), 2)), out, protocol=5)
+
+
+def load_columns(path: Path):
+    """(a frame of the columns, the object) ``dump_columns`` wrote, each column of its own dtype."""
+    import marshal
+    import pickle
+
+    import numpy as np
+    import pandas as pd
+
+    columns = {}
+    with open(path, "rb") as source:
+        count, names, also = pickle.load(source)
+        for name in names:
+            kind, *data = pickle.load(source)
+            if kind == "array":
+                columns[name] = data[0]
+            else:
+                dtype, blob = data
+                values = np.empty(count, dtype=object)
+                values[:] = marshal.loads(blob)
+                columns[name] = pd.Series(values, dtype=dtype, copy=False)
+    return pd.DataFrame(columns, copy=False), also

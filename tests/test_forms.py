@@ -738,3 +738,75 @@ def test_the_lkjip_bodies_keep_their_formats_and_row_heights(year):
     rows = [row for row in factors.iter_rows(min_row=1) if isinstance(row[0].value, int)]
     assert len(rows) == len(MASTER.indicators)
     assert all(row[1].alignment.wrap_text and row[1].border.left.style == "thin" for row in rows)
+
+
+@pytest.mark.parametrize("carried", [True, False], ids=["handed-over", "a-value-marshal-cannot-carry"])
+def test_the_lkjip_written_beside_the_e81_in_its_own_process_is_the_same_file(year, tmp_path, monkeypatch, carried):
+    """A big LKjIP mostly to be made is written by a spawn process of its own from the columns
+    handed over (``lkjip.beside``): byte for byte the file written in this process, its blocks
+    kept as well; a column the hand-over cannot carry is written here instead."""
+    import dataclasses
+    import pickle
+    from datetime import datetime
+    from decimal import Decimal
+
+    import sopkinerja.pool
+    from sopkinerja.consolidate import consolidate, last_year
+    from sopkinerja.forms import lkjip
+    from sopkinerja.workspace import open_workspace
+
+    workspace = open_workspace(year[0])
+    with workspace.ledger() as ledger:
+        stored = ledger.get_state("run:2026-TW4")
+        units = pickle.loads(stored[stored.index(b"\n") + 1:]).units
+        recap = consolidate(ledger, workspace.master().master, "2026-TW4", units, None)
+        previous = last_year(ledger, workspace.master().master, "2026-TW4")
+    if not carried:
+        table = recap.table.copy()
+        table["satuan"] = table["satuan"].astype(object)
+        table.loc[0, "satuan"] = Decimal("1")  # not a value marshal knows
+        recap = dataclasses.replace(recap, table=table)
+    created = datetime(2027, 1, 12, 9)
+    here = tmp_path / "here.xlsx"
+    lkjip.write(recap, workspace.config, previous, here, "id", created, tmp_path / "kept-here")
+    spawned = []
+    real = sopkinerja.pool.spawn_pool
+    monkeypatch.setattr(sopkinerja.pool, "spawn_pool", lambda workers: spawned.append(workers) or real(workers))
+    monkeypatch.setattr(lkjip, "PROCESS_FROM", 0)
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    args = (workspace.config, previous, stage / "beside.xlsx", "id", created, tmp_path / "kept-beside")
+    with lkjip.beside(recap, args, stage) as pending:
+        pending()
+    assert spawned == ([1] if carried else [])
+    assert (stage / "beside.xlsx").read_bytes() == here.read_bytes()
+    assert [p.name for p in stage.iterdir()] == ["beside.xlsx"]  # the hand-over file is gone
+    assert sorted(p.name for p in (tmp_path / "kept-beside").iterdir()) == sorted(
+        p.name for p in (tmp_path / "kept-here").iterdir())
+    # Kept now: the next write needs no process of its own.
+    spawned.clear()
+    with lkjip.beside(recap, args, stage) as pending:
+        pending()
+    assert spawned == []
+
+
+def test_columns_handed_to_a_process_come_back_as_they_were(tmp_path):
+    import math
+
+    import pandas as pd
+
+    from sopkinerja.pool import dump_columns, load_columns
+
+    table = pd.DataFrame({"text": ["a", None, "", "é 😀"], "number": [1.5, float("nan"), 0.0, -2.0],
+                          "mixed": ["x", 3, 2.5, None], "unused": ["1", "2", "3", "4"]})
+    table["words"] = pd.Series(["a", None, "", "é 😀"], dtype=object)  # pandas may infer a str dtype for "text"
+    dump_columns(table, ("text", "words", "number", "mixed"), {"also": [1, 2]}, tmp_path / "h")
+    back, also = load_columns(tmp_path / "h")
+    assert also == {"also": [1, 2]}
+    assert list(back.columns) == ["text", "words", "number", "mixed"]
+    assert [back[name].dtype for name in back.columns] == [table[name].dtype for name in back.columns]
+    pd.testing.assert_frame_equal(back, table[["text", "words", "number", "mixed"]])
+    assert back["words"].tolist() == ["a", None, "", "é 😀"]
+    assert back["number"].dtype.kind == "f" and math.isnan(back["number"][1])
+    assert back["number"].tolist()[::2] == [1.5, 0.0]
+    assert back["mixed"].tolist() == ["x", 3, 2.5, None]

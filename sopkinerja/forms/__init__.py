@@ -31,7 +31,12 @@ def write_forms(recap, master, config, issues, previous_year: dict, generated_at
                 stage: Path, cache: Path | None = None) -> dict[str, Path]:
     """Write the round's forms into ``stage``; returns output key -> staged path. ``previous_year``
     is ``consolidate.last_year`` (read by the caller: this may run in a thread without the ledger);
-    ``cache`` a folder for what makes the next run's forms faster (derived, safe to delete)."""
+    ``cache`` a folder for what makes the next run's forms faster (derived, safe to delete).
+
+    When most of a big LKjIP's blocks are to be made (a year's first run of its last round), the
+    LKjIP is written in a process of its own while this one writes the E.81 (``lkjip.beside``):
+    in one process the two are one core's work, one after the other, however many cores there
+    are (issue 20)."""
     from sopkinerja.forms import e81, lkjip
     from sopkinerja.i18n import format_date
 
@@ -41,12 +46,16 @@ def write_forms(recap, master, config, issues, previous_year: dict, generated_at
     signed_on = format_date(generated_at, language)
     written = {}
     written["e81_xlsx"] = stage / names["e81_xlsx"]
-    e81.write(recap, master, config, issues, written["e81_xlsx"], signed_on, language, created,
-              cache / f"e81-{recap.period}" if cache is not None else None)
+    lkjip_args = None
     if "lkjip_xlsx" in names:
         written["lkjip_xlsx"] = stage / names["lkjip_xlsx"]
-        lkjip.write(recap, config, previous_year, written["lkjip_xlsx"], language, created,
-                    cache / f"lkjip-{recap.period}" if cache is not None else None)
+        lkjip_args = (config, previous_year, written["lkjip_xlsx"], language, created,
+                      cache / f"lkjip-{recap.period}" if cache is not None else None)
+    with lkjip.beside(recap, lkjip_args, stage) as pending:
+        e81.write(recap, master, config, issues, written["e81_xlsx"], signed_on, language, created,
+                  cache / f"e81-{recap.period}" if cache is not None else None)
+        if lkjip_args is not None:
+            pending()
     return written
 
 

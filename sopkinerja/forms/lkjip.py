@@ -6,6 +6,8 @@ The two long sheets' bodies are sheet XML spliced in, in blocks kept between run
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sopkinerja.forms import layouts as L
@@ -55,6 +57,68 @@ def write(recap, config, previous: dict, path: Path, language: str, created, cac
                              len(layout.columns) - 1)
                       for number, ((first, blocks), layout) in enumerate(
                           zip(bodies, (L.LKJIP_MEASUREMENT, L.LKJIP_FACTORS), strict=True), start=1)])
+
+
+# The table's columns the LKjIP reads (its long sheets', its budget sheet's, its rows' digests).
+TABLE_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "sasaran", "satuan", "program", "target_tahunan",
+                 "realisasi_sd", "capaian_tahunan_persen", "pagu", "realisasi_anggaran", "faktor_pendorong",
+                 "faktor_penghambat", "tindak_lanjut")
+PROCESS_FROM = 50_000  # table rows from which an LKjIP mostly to be made is written beside the E.81
+
+
+@contextlib.contextmanager
+def beside(recap, args: tuple | None, stage: Path) -> Iterator[Callable[[], None]]:
+    """A call that writes the LKjIP (``write(recap, *args)``; nothing when ``args`` is None). With
+    ``PROCESS_FROM`` rows or more and most of its blocks not kept, the LKjIP is started here in
+    a spawn process of its own (its table columns handed over through a file in ``stage``,
+    ``pool.dump_columns``: no copy of the table in this process's memory) and the call waits
+    for it; a process that cannot start or dies is a write in this process instead. Leaving
+    the block waits for the process."""
+    if args is None or len(recap.table) < PROCESS_FROM or not _mostly_to_make(len(recap.table), args[-1]):
+        yield lambda: write(recap, *args) if args is not None else None
+        return
+    from concurrent.futures.process import BrokenProcessPool
+    from dataclasses import replace
+
+    from sopkinerja.pool import dump_columns, spawn_pool
+
+    handed = stage / ".lkjip-columns"
+    try:
+        dump_columns(recap.table, TABLE_COLUMNS, replace(recap, table=None, by_round={}, master_marks={}), handed)
+    except ValueError:  # a value the hand-over does not carry: written here
+        handed.unlink(missing_ok=True)
+        yield lambda: write(recap, *args)
+        return
+    with spawn_pool(1) as pool:
+        job = pool.submit(write_handed, handed, *args)
+
+        def pending() -> None:
+            try:
+                job.result()
+            except BrokenProcessPool:
+                write(recap, *args)
+            finally:
+                handed.unlink(missing_ok=True)
+
+        yield pending
+
+
+def write_handed(handed: Path, *args) -> None:
+    """``write`` in a process of its own, from the columns ``beside`` handed over."""
+    from dataclasses import replace
+
+    from sopkinerja.pool import load_columns
+
+    table, recap = load_columns(handed)
+    write(replace(recap, table=table), *args)
+
+
+def _mostly_to_make(rows: int, cache: Path | None) -> bool:
+    """Whether fewer than half of the two long sheets' blocks are kept in ``cache``."""
+    if cache is None or not cache.is_dir():
+        return True
+    blocks = 2 * -(-rows // CHUNK_ROWS)
+    return sum(1 for _ in cache.glob("*.lkjip")) < blocks / 2
 
 
 def _start(workbook, layout: L.SheetLayout, f, values, language: str):
