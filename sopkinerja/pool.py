@@ -3,6 +3,7 @@ worker cannot break (generate's workbooks, run's files, the recap's rows all use
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -119,6 +120,30 @@ def run_alone(function: Callable, job, fallback: Callable):
 
 
 _END = object()
+
+
+@contextlib.contextmanager
+def beside(function: Callable, args: tuple, instead: Callable[[], object]) -> Iterator[Callable[[], object]]:
+    """``function(*args)`` started now in a spawn process of its own, while the caller goes on; the
+    call yielded waits for it and gives its result — or ``instead()``'s, run here, when the
+    process could not start or died. Leaving the block waits for the process."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    with spawn_pool(1) as pool:
+        try:
+            job = pool.submit(function, *args)
+        except (BrokenProcessPool, OSError):
+            job = None
+
+        def wait():
+            if job is None:
+                return instead()
+            try:
+                return job.result()
+            except BrokenProcessPool:
+                return instead()
+
+        yield wait
 
 
 def dump_columns(table, names: tuple[str, ...], also, path: Path) -> None:

@@ -740,3 +740,16 @@ def test_a_cached_master_whose_columns_do_not_match_its_rows_is_read_again(examp
     entry.write_bytes(pickle.dumps(stored))
     again = workspace.master().master
     assert type(again).__name__ == "Master" and again == first  # read from the workbook
+
+
+def test_work_beside_gives_its_result_or_is_done_here_when_its_process_dies():
+    """pool.beside: a function in a spawn process of its own while the caller goes on; a process
+    that dies (the OS killed it) means the work is done here instead."""
+    import math
+
+    from sopkinerja.pool import beside
+
+    with beside(math.factorial, (20,), lambda: "here") as wait:
+        assert wait() == math.factorial(20)
+    with beside(os._exit, (3,), lambda: "here") as wait:
+        assert wait() == "here"

@@ -77,30 +77,23 @@ def beside(recap, args: tuple | None, stage: Path) -> Iterator[Callable[[], None
     if args is None or len(recap.table) < PROCESS_FROM or not _mostly_to_make(len(recap.table), args[-1]):
         yield lambda: write(recap, *args) if args is not None else None
         return
-    from concurrent.futures.process import BrokenProcessPool
     from dataclasses import replace
 
-    from sopkinerja.pool import dump_columns, spawn_pool
+    from sopkinerja import pool
 
     handed = stage / ".lkjip-columns"
     try:
-        dump_columns(recap.table, TABLE_COLUMNS, replace(recap, table=None, by_round={}, master_marks={}), handed)
+        pool.dump_columns(recap.table, TABLE_COLUMNS, replace(recap, table=None, by_round={}, master_marks={}),
+                          handed)
     except ValueError:  # a value the hand-over does not carry: written here
         handed.unlink(missing_ok=True)
         yield lambda: write(recap, *args)
         return
-    with spawn_pool(1) as pool:
-        job = pool.submit(write_handed, handed, *args)
-
-        def pending() -> None:
-            try:
-                job.result()
-            except BrokenProcessPool:
-                write(recap, *args)
-            finally:
-                handed.unlink(missing_ok=True)
-
-        yield pending
+    try:
+        with pool.beside(write_handed, (handed, *args), lambda: write(recap, *args)) as wait:
+            yield wait
+    finally:
+        handed.unlink(missing_ok=True)
 
 
 def write_handed(handed: Path, *args) -> None:
