@@ -63,7 +63,7 @@ def write(recap, config, previous: dict, path: Path, language: str, created, cac
 TABLE_COLUMNS = ("kode_unit", "kode_indikator", "indikator", "sasaran", "satuan", "program", "target_tahunan",
                  "realisasi_sd", "capaian_tahunan_persen", "pagu", "realisasi_anggaran", "faktor_pendorong",
                  "faktor_penghambat", "tindak_lanjut")
-PROCESS_FROM = 200_000  # table rows from which an LKjIP mostly to be made is written beside the E.81 (design.md)
+PROCESS_FROM = 100_000  # table rows from which an LKjIP mostly to be made is written beside the E.81 (design.md)
 
 
 @contextlib.contextmanager
