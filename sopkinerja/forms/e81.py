@@ -32,7 +32,7 @@ from sopkinerja.forms.sheet import (
     write_title,
     xf,
 )
-from sopkinerja.models import Period, budget_key
+from sopkinerja.models import Period, budget_key, due
 from sopkinerja.rules import capaian, kategori, round_half_up, serapan
 
 MEASURED = tuple(c.key for c in L.E81_COLUMNS if c.pair)  # the K / Rp pairs, columns 5-14
@@ -168,28 +168,35 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
     whole = sum(chunk[1] for chunk, key in zip(chunks, keys, strict=True) if not kept.has(key)) > (
         WHOLE_FROM * plan.rows)
 
+    # Looked up once for the form's 500,000 rows, not on each.
+    quarters_at = [(_AT[quarter], values.actual) for _, quarter, values in rounds]
+    remark_rounds = [(code, L.say(L.ROUND_NAMES[quarter], language), values, _DueThen(due_then[code]))
+                     for code, quarter, values in rounds]
+    not_rate = [index for index, key in enumerate(MEASURED) if key != "renstra_rate"]
+    target_at, last_at, annual_at, year_at = _AT["renstra_target"], _AT["renstra_last"], _AT["annual"], _AT["year"]
+    so_far_at, rate_at = _AT["renstra_so_far"], _AT["renstra_rate"]
+
     def indicator_row(index: int, col) -> FormRow:
         code = col["kode_indikator"][index]
         indicator = master.indicator(code)  # a cached master makes only its unit's indicators
         row = FormRow("indicator", "", "", "", col["indikator"][index], unit=names[col["kode_unit"][index]])
         k = row.k
-        k[_AT["renstra_target"]] = indicator.renstra_target
-        k[_AT["renstra_last"]] = indicator.renstra_actual_last
-        k[_AT["annual"]] = _value(col["target_tahunan"][index])
-        for _, quarter, values in rounds:
-            k[_AT[quarter]] = _value(values.actual[index])
+        k[target_at] = indicator.renstra_target
+        k[last_at] = last = indicator.renstra_actual_last
+        k[annual_at] = _value(col["target_tahunan"][index])
+        for at, actual in quarters_at:
+            k[at] = _value(actual[index])
         year = _value(col["realisasi_sd"][index])
-        k[_AT["year"]] = year
-        last = k[_AT["renstra_last"]]
+        k[year_at] = year
         so_far = year if col["metode"][index] != "kumulatif" else (
             None if year is None or last is None else year + last)
-        k[_AT["renstra_so_far"]] = so_far
-        k[_AT["renstra_rate"]] = capaian(so_far, k[_AT["renstra_target"]], col["polaritas"][index])
-        row.decimals = _decimals([v for key, v in zip(MEASURED, k, strict=True) if key != "renstra_rate"])
+        k[so_far_at] = so_far
+        k[rate_at] = capaian(so_far, k[target_at], col["polaritas"][index])
+        row.decimals = _decimals([k[at] for at in not_rate])
         own_line = master.first_lines(col["kode_unit"][index]).get(code)  # a cached master: the unit's only
         if own_line is not None and own_line.key.startswith("IND "):  # its own pagu, without a sub kegiatan
             _budget(row, index, own_line, col, rounds)
-        row.remarks = _remarks(index, code, indicator, col, rounds, due_then, rejected_revision, language)
+        row.remarks = _remarks(index, code, indicator, col, remark_rounds, rejected_revision, language)
         return row
 
     rate = _AT["renstra_rate"]
@@ -557,8 +564,10 @@ def _sum_up(parent: FormRow, children: list) -> None:
     _derive_rp(parent, known("year"))
 
 
-def _remarks(index, code, indicator, col, rounds, due_then, rejected_revision, language) -> str:
-    """Keterangan: the unit's own text, then the tool's notes on where a value is missing from."""
+def _remarks(index, code, indicator, col, rounds, rejected_revision, language) -> str:
+    """Keterangan: the unit's own text, then the tool's notes on where a value is missing from.
+    ``rounds``: per round of the year so far, (its code, its name on the form, its values,
+    ``_DueThen`` of it)."""
     notes = [col["keterangan"][index]] if col["keterangan"][index] else []
     unit = col["kode_unit"][index]
     status = col["status_unit"][index]
@@ -567,11 +576,11 @@ def _remarks(index, code, indicator, col, rounds, due_then, rejected_revision, l
     if unit in rejected_revision:
         notes.append(L.say(L.NOTE_REVISION_REJECTED, language))
     missing, late, rejected = [], [], []
-    for round_code, quarter, values in rounds:
-        name = L.say(L.ROUND_NAMES[quarter], language)
+    frequency = indicator.frequency
+    for round_code, name, values, due_then in rounds:
         if code in values.late:
             late.append(name)
-        elif values.collected and unit not in values.answered and indicator.due(due_then[round_code]):
+        elif values.collected and unit not in values.answered and due_then[frequency]:
             # This round's answer is known to be rejected; an earlier round's not accepted is "not in".
             (rejected if round_code == rounds[-1][0] and status == "ditolak" else missing).append(name)
     if missing:
@@ -581,6 +590,19 @@ def _remarks(index, code, indicator, col, rounds, due_then, rejected_revision, l
     if late:
         notes.append(L.say(L.NOTE_ENTERED_LATE, language).format(round=", ".join(late)))
     return "; ".join(notes)
+
+
+class _DueThen(dict):
+    """Frequency -> whether an indicator of it was due in ``period`` (``models.due``), worked out
+    once per frequency instead of once per row."""
+
+    def __init__(self, period: Period):
+        super().__init__()
+        self.period = period
+
+    def __missing__(self, frequency: str) -> bool:
+        self[frequency] = found = due(frequency, self.period)
+        return found
 
 
 def _title(config, period: Period, objectives: list[str], language: str) -> list[str]:
