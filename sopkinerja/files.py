@@ -84,10 +84,11 @@ class KeptCache:
             blob = (self.folder / f"{key}{self.suffix}").read_bytes()
         except OSError:
             return None
-        if blob[:_HEAD] != _head(memoryview(blob)[_HEAD:]):
+        body = memoryview(blob)[_HEAD:]
+        if blob[:_HEAD] != _head(body):
             return None
         try:
-            found = pickle.loads(memoryview(blob)[_HEAD:])
+            found = pickle.loads(body)
         except Exception:  # written by another version: made again
             return None
         return found if isinstance(found, self.kind) else None

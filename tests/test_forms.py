@@ -562,24 +562,33 @@ def test_the_demos_e81_holds_the_three_rounds_it_plays(demo_root):
     assert not (demo_root / "output" / "2026-TW3" / "Tabel LKjIP 2026.xlsx").exists()
 
 
+def _year_end(workspace):
+    """(the units' statuses, the consolidated recap, last year's figures) of the year's last run
+    (TW4) as that run left them in the ledger."""
+    import pickle
+
+    from sopkinerja.consolidate import consolidate, last_year
+
+    with workspace.ledger() as ledger:
+        stored = ledger.get_state("run:2026-TW4")
+        units = pickle.loads(stored[stored.index(b"\n") + 1:]).units
+        master = workspace.master().master
+        return units, consolidate(ledger, master, "2026-TW4", units, None), last_year(ledger, master, "2026-TW4")
+
+
 def test_the_e81_kept_by_unit_keys_or_by_row_digests_is_the_same_form(year, tmp_path):
     """A recap from consolidate carries each unit's piece key and the E.81's chunks are kept by it;
     a recap made elsewhere (no keys) has every row digested: both paths, cached or not, write the
     same bytes."""
     import dataclasses
-    import pickle
     from datetime import datetime
 
-    from sopkinerja.consolidate import consolidate
     from sopkinerja.forms import e81
     from sopkinerja.workspace import open_workspace
 
     root = year[0]
     workspace = open_workspace(root)
-    with workspace.ledger() as ledger:
-        stored = ledger.get_state("run:2026-TW4")
-        units = pickle.loads(stored[stored.index(b"\n") + 1:]).units
-        recap = consolidate(ledger, workspace.master().master, "2026-TW4", units, None)
+    units, recap, _ = _year_end(workspace)
     assert set(recap.unit_keys) == {u.unit for u in units}
     master, config, created = workspace.master().master, workspace.config, datetime(2027, 1, 12, 9)
     written = {}
@@ -598,20 +607,15 @@ def test_the_e81_made_again_in_part_is_the_form_made_whole(year, tmp_path, monke
     for those rows only (as after a resubmission) — with the body's tree kept or made again, or
     for a recap without master marks: the same bytes as the form made from nothing."""
     import dataclasses
-    import pickle
     import random
     from datetime import datetime
 
-    from sopkinerja.consolidate import consolidate
     from sopkinerja.forms import e81
     from sopkinerja.workspace import open_workspace
 
     monkeypatch.setattr(e81, "CHUNK_ROWS", 6)  # many chunks in the example's body
     workspace = open_workspace(year[0])
-    with workspace.ledger() as ledger:
-        stored = ledger.get_state("run:2026-TW4")
-        units = pickle.loads(stored[stored.index(b"\n") + 1:]).units
-        recap = consolidate(ledger, workspace.master().master, "2026-TW4", units, None)
+    units, recap, _ = _year_end(workspace)
     master, config, created = workspace.master().master, workspace.config, datetime(2027, 1, 12, 9)
 
     def form(name: str, form_recap=recap) -> bytes:
@@ -640,21 +644,15 @@ def test_the_lkjip_made_again_in_part_is_the_tables_made_whole(year, tmp_path, m
     """The LKjIP's long sheets with some kept blocks lost, made again from the table's columns whole
     or at their rows only, and for a recap without piece keys (every row digested): the same bytes."""
     import dataclasses
-    import pickle
     import random
     from datetime import datetime
 
-    from sopkinerja.consolidate import consolidate, last_year
     from sopkinerja.forms import lkjip
     from sopkinerja.workspace import open_workspace
 
     monkeypatch.setattr(lkjip, "CHUNK_ROWS", 5)
     workspace = open_workspace(year[0])
-    with workspace.ledger() as ledger:
-        stored = ledger.get_state("run:2026-TW4")
-        units = pickle.loads(stored[stored.index(b"\n") + 1:]).units
-        recap = consolidate(ledger, workspace.master().master, "2026-TW4", units, None)
-        previous = last_year(ledger, workspace.master().master, "2026-TW4")
+    units, recap, previous = _year_end(workspace)
     assert recap.unit_keys
 
     def tables(name: str, form_recap=recap, kept="kept") -> bytes:
@@ -746,21 +744,15 @@ def test_the_lkjip_written_beside_the_e81_in_its_own_process_is_the_same_file(ye
     handed over (``lkjip.beside``): byte for byte the file written in this process, its blocks
     kept as well; a column the hand-over cannot carry is written here instead."""
     import dataclasses
-    import pickle
     from datetime import datetime
     from decimal import Decimal
 
     import sopkinerja.pool
-    from sopkinerja.consolidate import consolidate, last_year
     from sopkinerja.forms import lkjip
     from sopkinerja.workspace import open_workspace
 
     workspace = open_workspace(year[0])
-    with workspace.ledger() as ledger:
-        stored = ledger.get_state("run:2026-TW4")
-        units = pickle.loads(stored[stored.index(b"\n") + 1:]).units
-        recap = consolidate(ledger, workspace.master().master, "2026-TW4", units, None)
-        previous = last_year(ledger, workspace.master().master, "2026-TW4")
+    units, recap, previous = _year_end(workspace)
     if not carried:
         table = recap.table.copy()
         table["satuan"] = table["satuan"].astype(object)

@@ -54,8 +54,7 @@ def write_forms(recap, master, config, issues, previous_year: dict, generated_at
     with lkjip.beside(recap, lkjip_args, stage) as pending:
         e81.write(recap, master, config, issues, written["e81_xlsx"], signed_on, language, created,
                   cache / f"e81-{recap.period}" if cache is not None else None)
-        if lkjip_args is not None:
-            pending()
+        pending()
     return written
 
 

@@ -68,12 +68,12 @@ PROCESS_FROM = 100_000  # table rows from which an LKjIP mostly to be made is wr
 
 @contextlib.contextmanager
 def beside(recap, args: tuple | None, stage: Path) -> Iterator[Callable[[], None]]:
-    """A call that writes the LKjIP (``write(recap, *args)``; nothing when ``args`` is None). With
-    ``PROCESS_FROM`` rows or more and most of its blocks not kept, the LKjIP is started here in
-    a spawn process of its own (its table columns handed over through a file in ``stage``,
-    ``pool.dump_columns``: no copy of the table in this process's memory) and the call waits
-    for it; a process that cannot start or dies is a write in this process instead. Leaving
-    the block waits for the process."""
+    """A call that writes the LKjIP (``write(recap, *args)``: ``args`` end with the cache
+    folder; nothing when ``args`` is None). With ``PROCESS_FROM`` rows or more and most of its
+    blocks not kept, the LKjIP is started here in a spawn process of its own (its table columns
+    handed over through a file in ``stage``, ``pool.dump_columns``: no copy of the table in this
+    process's memory) and the call waits for it; a process that cannot start or dies is a write
+    in this process instead. Leaving the block waits for the process."""
     if args is None or len(recap.table) < PROCESS_FROM or not _mostly_to_make(len(recap.table), args[-1]):
         yield lambda: write(recap, *args) if args is not None else None
         return
