@@ -741,3 +741,27 @@ def test_wanted_cells_are_found_by_their_own_reference(xml, wanted, found):
 
     got = {address: (attributes, inner) for address, attributes, inner in _cells(xml, Wanted(fractions=wanted))}
     assert got == found
+
+
+@pytest.mark.parametrize("percent_style", [True, False])
+def test_a_fraction_is_looked_up_only_where_a_style_shows_a_percent(tmp_path, monkeypatch, percent_style):
+    """A fraction (0.5) is "50%" typed only in a cell with a percent format; a workbook with no such
+    style (as every request workbook) has none, and its sheet is not read for fractions alone
+    (issue 20: 1,000 returns each with a hundred fractions) — a blank input still is."""
+    from sopkinerja.ingest import cellfacts
+    from sopkinerja.ingest.cellfacts import Wanted, cell_facts
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Data Kinerja"
+    sheet["B2"], sheet["B3"], sheet["B4"] = 0.5, 0.5, "=B2*2"
+    if percent_style:
+        sheet["B2"].number_format = "0%"
+    path = tmp_path / "a.xlsx"
+    workbook.save(path)  # openpyxl saves no formula result: B4 reads as blank
+    both = cell_facts(str(path), "xlsx", "Data Kinerja", Wanted(fractions={"B2", "B3"}, blanks={"B4"}))
+    assert (both.percent, both.formulas) == ((["B2"] if percent_style else []), {"B4": ""})
+    if not percent_style:
+        monkeypatch.setattr(cellfacts, "_cells", lambda *a: pytest.fail("the sheet was read for fractions alone"))
+    alone = cell_facts(str(path), "xlsx", "Data Kinerja", Wanted(fractions={"B2", "B3"}))
+    assert alone.percent == (["B2"] if percent_style else [])

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from conftest import RUN_AT, col, data_rows, fill_all, fill_workbook, letter, run_round, set_cell, soffice_convert
 
+from sopkinerja import layout as L
 from sopkinerja.i18n import Messages
 from sopkinerja.issues import CODES, flatten
 from sopkinerja.workspace import open_workspace
@@ -701,3 +702,34 @@ def test_feedback_bytes_do_not_depend_on_the_clock(round_ws, monkeypatch):
     assert first == second
     core = zipfile.ZipFile(io.BytesIO(second)).read("docProps/core.xml")
     assert b"2031" not in core and b"2026-10-05T03:00:00Z" in core
+
+
+def test_cells_are_named_where_they_are_when_the_rows_above_the_table_are_emptied(round_ws):
+    """A unit deletes the title lines above the header (their cells emptied, the rows kept): every
+    cell is still named where Excel shows it (python-calamine's ``iter_rows`` counted such a
+    sheet's rows from its first filled one, so each message named a cell that many rows too low)."""
+    from openpyxl.utils import get_column_letter
+
+    root, paths = round_ws
+
+    def mutate(workbook, rows):
+        sheet = workbook["Data Kinerja"]
+        for merged in list(sheet.merged_cells.ranges):
+            if merged.max_row < L.HEADER_ROW + 1:
+                sheet.unmerge_cells(str(merged))
+        for row in sheet.iter_rows(min_row=1, max_row=L.HEADER_ROW):  # HEADER_ROW is 0-based: the rows above
+            for cell in row:
+                cell.value = None
+        sheet.cell(row=rows["SEK-04"], column=col("actual")).value = "banyak"
+        log = workbook["Log Proses"]
+        for row in log.iter_rows(min_row=1, max_row=L.LOG_HEADER_ROW):
+            for cell in row:
+                if not isinstance(cell, openpyxl.cell.cell.MergedCell):
+                    cell.value = None
+        log["D5"] = "kemarin pagi"
+    fill_workbook(paths["SEK"], _inbox(root) / "SEK.xlsx", mutate)
+    found = {(i.code, i.sheet, i.cell) for i in _unit_issues(run_round(root), "SEK")}
+    workbook = openpyxl.load_workbook(paths["SEK"])
+    row = data_rows(workbook["Data Kinerja"])["SEK-04"]
+    assert (found >= {("not-a-number", "Data Kinerja", f"{get_column_letter(col('actual'))}{row}"),
+                      ("unreadable-time", "Log Proses", "D5")}), found

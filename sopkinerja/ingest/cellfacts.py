@@ -80,11 +80,15 @@ _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 def _xlsx(path: str, sheet: str, wanted: Wanted) -> Facts:
     facts = Facts()
     with zipfile.ZipFile(path) as package:
+        names = set(package.namelist())
+        percent = _percent_styles(package.read("xl/styles.xml")) if "xl/styles.xml" in names else set()
+        if not percent:  # no style shows a percent (as none of ours): no fraction was typed as one
+            wanted = Wanted(set(), wanted.blanks, wanted.long_texts)
+            if not wanted:
+                return facts
         part = _sheet_part(package, sheet)
         if part is None:
             return facts
-        names = set(package.namelist())
-        percent = _percent_styles(package.read("xl/styles.xml")) if "xl/styles.xml" in names else set()
         shared: dict[str, int] = {}
         for address, attributes, inner in _cells(package.read(part), wanted):
             kind = _TYPE.search(attributes)

@@ -36,8 +36,9 @@ class GridSheet:
     def __init__(self, rows: list[list]):
         self._rows = rows
 
-    def iter_rows(self):
-        return iter(self._rows)
+    def to_python(self, skip_empty_area: bool = False, nrows: int | None = None) -> list[list]:
+        """The rows from A1 (they are read so: ``skip_empty_area`` changes nothing)."""
+        return self._rows if nrows is None else self._rows[:nrows]
 
 
 class GridBook:

@@ -29,7 +29,8 @@ from sopkinerja.ingest.cellfacts import Wanted, cell_facts
 # 4: one part per data sheet (mixed identity, several units in one workbook), formulas
 #    without a result and error values, whole long texts, a second reader (issue 15)
 # 5: the year's layout: earlier rounds' columns, budget rows, the unit-level footer (issue 16)
-PARSER_VERSION = "5"
+# 6: cells placed from A1 whichever rows above the table are empty (python-calamine issue 177)
+PARSER_VERSION = "6"
 REQUEST_ID = re.compile(r"^SK-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 HEADER_SCAN_ROWS = 60
 MAX_ROWS = 100_000  # far beyond any real request (500 indicators); a bound for hostile files
@@ -206,24 +207,28 @@ def _wanted(table: dict) -> Wanted:
     wanted = Wanted()
     keyed = "row_key" in table["columns"]  # without the hidden key column (a copied sheet): rows with a code
     numbers = ("actual", *L.EARLIER_KEYS)
+    spent = "spent" in table["columns"]
+    actual = "actual" in table["columns"]
     for row in table["rows"]:
         cells = row["cells"]
-        if cells.get("row_key" if keyed else "code") is None:
+        key = cells.get("row_key")
+        if (key if keyed else cells.get("code")) is None:
             continue
-        for key in numbers:
-            value = cells.get(key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1:
-                wanted.fractions.add(address(table, row["row"], key))
+        for name in numbers:
+            value = cells.get(name)
+            if (type(value) is float or type(value) is int) and 0 < value <= 1:  # bool is neither
+                wanted.fractions.add(address(table, row["row"], name))
         # A blank input may be a formula whose result was never saved: this round's realisasi on
         # an indicator's row, its spending on a sub kegiatan's (an earlier round's open column left
         # blank only means the value is not given; a cell that is no input there is not asked).
-        key = cells.get("row_key")
-        number = "spent" if isinstance(key, str) and key.startswith(("SUB ", "IND ")) else "actual"
-        if cells.get(number) is None and number in table["columns"]:
-            wanted.blanks.add(address(table, row["row"], number))
-        for key, value in cells.items():
-            if isinstance(value, str) and len(value) >= CALAMINE_TEXT_LIMIT:
-                wanted.long_texts.add(address(table, row["row"], key))
+        if isinstance(key, str) and key.startswith(("SUB ", "IND ")):
+            if spent and "spent" not in cells:
+                wanted.blanks.add(address(table, row["row"], "spent"))
+        elif actual and "actual" not in cells:
+            wanted.blanks.add(address(table, row["row"], "actual"))
+        for name, value in cells.items():
+            if type(value) is str and len(value) >= CALAMINE_TEXT_LIMIT:
+                wanted.long_texts.add(address(table, row["row"], name))
     return wanted
 
 
@@ -259,40 +264,39 @@ def check_package(path: str) -> dict | None:
 
 def _meta(sheet) -> dict:
     meta = {}
-    for row in _rows(sheet, limit=200):
-        cells = [c for _, c in row[1]]
+    for _, values in _rows(sheet, limit=200):
+        cells = [v for v in values if v != "" and v is not None]
         if len(cells) >= 2 and isinstance(cells[0], str) and cells[0].strip():
             meta[cells[0].strip()] = str(cells[1]).strip() if cells[1] not in ("", None) else ""
     return meta
 
 
 def _rows(sheet, limit: int = MAX_ROWS):
-    """Yield (row index, [(column index, value), ...]) for non-empty rows, bounded."""
-    start = sheet.start or (0, 0)
-    row0, col0 = start
+    """Yield (row index, its values from column A) for non-empty rows, bounded.
+
+    The sheet's values from A1 (``skip_empty_area=False``): the place of a cell is its place on the
+    sheet whichever rows and columns are empty. (``iter_rows`` starts at row 1 but at the first
+    column with a value, python-calamine issue 177: the rows of a sheet whose first rows are empty
+    were placed that many rows too low; and it costs a third more than ``to_python``.)"""
     empty_run = 0
     seen_data = False
-    for offset, values in enumerate(sheet.iter_rows()):
-        if offset >= limit:
-            break
-        index = row0 + offset
-        cells = [(col0 + j, v) for j, v in enumerate(values) if v != "" and v is not None]
-        if not cells:
+    for index, values in enumerate(sheet.to_python(skip_empty_area=False, nrows=limit)):
+        if values.count("") + values.count(None) == len(values):  # counted in C: 500 rows x 20 cells a file
             empty_run += 1
             if seen_data and empty_run >= EMPTY_RUN_STOP:
                 break
             continue
         seen_data, empty_run = True, 0
-        yield index, cells
+        yield index, values
 
 
 def _header(grid, label_keys):
     """The row (within the first rows) matching the most header labels; at least two."""
     best = None
-    for index, (row, cells) in enumerate(grid[:HEADER_SCAN_ROWS]):
+    for index, (row, values) in enumerate(grid[:HEADER_SCAN_ROWS]):
         columns = {}
-        for col, value in cells:
-            key = label_keys.get(header_key(value)) if isinstance(value, str) else None
+        for col, value in enumerate(values):
+            key = label_keys.get(header_key(value)) if isinstance(value, str) and value else None
             if key and key not in columns:
                 columns[key] = col
         if len(columns) >= 2 and (best is None or len(columns) > len(best[1])):
@@ -303,16 +307,18 @@ def _header(grid, label_keys):
 def _table(name: str, grid, label_keys) -> dict:
     index, columns, header_row = _header(grid, label_keys)
     rows, keyed_columns = [], list(columns.items())
-    for row, cells in grid[index + 1:]:
-        by_col = dict(cells)  # _rows leaves out empty cells
-        values = {}
+    for row, values in grid[index + 1:]:
+        width, cells = len(values), {}
         for key, col in keyed_columns:
-            if col in by_col:
-                value = encode(by_col[col])
-                if value is not None:
-                    values[key] = value
-        if values:
-            rows.append({"row": row, "cells": values})
+            if col < width:
+                value = values[col]
+                kind = type(value)
+                if kind is float or kind is str and value:  # nearly every cell (encode's own first test)
+                    cells[key] = value
+                elif value != "" and value is not None:
+                    cells[key] = encode(value)
+        if cells:
+            rows.append({"row": row, "cells": cells})
     return {"sheet": name, "header_row": header_row, "columns": columns, "rows": rows}
 
 
