@@ -406,6 +406,11 @@ def test_unit_without_indicators_long_names_and_unsafe_characters(example_ws):
     ledger = open_workspace(example_ws).ledger()
     stored = json.loads(ledger.request_rows(result.workbooks[0].request_id)[1]["prefilled"])
     assert stored["name"] == data[f"C{rows['I-02']}"].value  # the ledger holds what was written
+    # What validation reads (one decode for the request's rows) is each row's own JSON.
+    request_id = result.workbooks[0].request_id
+    assert ledger.prefilled(request_id) == {row["indicator_code"]: json.loads(row["prefilled"])
+                                            for row in ledger.request_rows(request_id)}
+    assert len(ledger.prefilled(request_id)) == len(ledger.request_rows(request_id)) > 1
     ledger.close()
 
 

@@ -262,3 +262,21 @@ def test_a_round_written_again_after_its_digests_were_lost_is_a_rewrite(tmp_path
                     _rewrite(ledger, ["a", "b"], *rows)
             results.append(_tables(ledger))
     assert results[0] == results[1]
+
+
+PARSED = {"format": "xlsx", "reader": "calamine", "sheets": ["Data Kinerja"], "meta": {"request_id": "SK-1"},
+          "parts": [{"data": {"rows": [{"row": 8, "cells": {"actual": 0.9, "note": "naik", "on": {"d": "2026-10-01"},
+                                                            "done": {"b": True}, "count": 3}}]},
+                     "ids": [], "request_id": None, "long_texts": {"K9": "x" * 40000}}]}
+
+
+def test_a_parse_is_stored_whole_and_an_older_json_one_still_reads():
+    """Parses are pickled (issue 20: JSON cost 6 ms a return); a ledger's JSON ones still read."""
+    import json
+    import zlib
+
+    from sopkinerja.ledger import pack_parse, unpack_parse
+
+    assert unpack_parse(pack_parse(PARSED)) == PARSED
+    older = zlib.compress(json.dumps(PARSED, ensure_ascii=False, sort_keys=True).encode())
+    assert unpack_parse(older) == PARSED

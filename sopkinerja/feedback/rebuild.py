@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 from pathlib import Path
 
 from sopkinerja import layout as L
@@ -67,7 +66,7 @@ def request_spec(workspace, ledger, request) -> RequestSpec:
     unit = master.unit(request["unit_code"])
     spec = build_spec(workspace, master, workspace.sop(), unit, request["request_id"],
                       datetime.fromisoformat(request["issued_at"]))
-    issued = {row["indicator_code"]: json.loads(row["prefilled"]) for row in ledger.request_rows(request["request_id"])}
+    issued = ledger.prefilled(request["request_id"])
     rows = [dataclasses.replace(row, values={**row.values, **issued[row.key]}) if row.key in issued else row
             for row in spec.rows if row.kind == "group" or row.key in issued]
     return dataclasses.replace(spec, rows=tuple(rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from sopkinerja.records import IssuedRequest
@@ -21,6 +22,14 @@ class Requests:
     def request_rows(self, request_id: str) -> list[sqlite3.Row]:
         return self.db.execute(
             "SELECT * FROM request_rows WHERE request_id = ? ORDER BY position", (request_id,)).fetchall()
+
+    def prefilled(self, request_id: str) -> dict[str, dict]:
+        """Row key (indicator code, budget line) -> what the request's row was pre-filled with; the
+        rows' JSON decoded in one call (a request of 500 indicators: a fifth of the time of 700)."""
+        rows = self.db.execute("SELECT indicator_code, prefilled FROM request_rows WHERE request_id = ? "
+                               "ORDER BY position", (request_id,)).fetchall()
+        values = json.loads(f"[{','.join(text for _, text in rows)}]")
+        return dict(zip([code for code, _ in rows], values, strict=True))
 
     def requests_mark(self) -> tuple:
         """Changes whenever a request is issued (what a file's check reads of the requests)."""

@@ -3,6 +3,7 @@ pre-filled values, inputs, timeliness. Each yields Issue values and never raises
 
 from __future__ import annotations
 
+import functools
 import math
 
 from sopkinerja import layout as L
@@ -122,7 +123,9 @@ def check_prefilled(ctx: Context):
         for key, expected in _locked(issued, first):
             if key not in data["columns"]:
                 continue
-            found = decode(row["cells"].get(key))
+            found = row["cells"].get(key)
+            if type(found) is dict:  # a tagged date (reader.encode): nearly every cell is not
+                found = decode(found)
             if type(found) is type(expected) and found == expected:
                 continue  # as issued (nearly every cell): the same however it is compared
             if not _same(found, expected):
@@ -134,12 +137,18 @@ def _locked(issued: dict, first_template: bool) -> list[tuple[str, object]]:
     """(column key, the value issued) of a row's locked cells."""
     if first_template:
         return [(key, issued[key]) for key in PREFILLED_V1 if key in issued]
-    earlier = [(earlier_key(Period.parse(p)), value) for p, value in issued["before"].items() if value is not None]
+    earlier = [(_earlier_column(p), value) for p, value in issued["before"].items() if value is not None]
     if is_budget_row(issued):
         return [("budget", issued["budget"]), *earlier]
     return [("code", issued["code"]), ("name", issued["name"]), ("measure", issued["measure"]),
             ("polarity", issued["polarity"]), ("method", issued["method_label"]), ("annual", issued["annual"]),
             ("target", issued["target"]), *earlier]
+
+
+@functools.lru_cache(maxsize=64)
+def _earlier_column(period: str) -> str:
+    """An earlier round's column key (a return's 500 rows each name the same few rounds)."""
+    return earlier_key(Period.parse(period))
 
 
 def _same(found: object, issued: object) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -62,5 +61,4 @@ def load_issued(ledger, request_id: str) -> tuple[IssuedRequest | None, dict[str
     request = ledger.request(request_id)
     if request is None:
         return None, {}
-    issued = {row["indicator_code"]: json.loads(row["prefilled"]) for row in ledger.request_rows(request_id)}
-    return request, issued
+    return request, ledger.prefilled(request_id)
