@@ -345,6 +345,19 @@ def test_csv_neutralises_formula_text():
     assert "'@SUM(A1:A9)" in text and "'-1 rapat ditunda" in text  # the units' own words too
 
 
+@pytest.mark.parametrize("value, written", [
+    ("=1+2", "'=1+2"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"), ("+62", "'+62"), ("-5", "'-5"),
+    ("+", "+"), ("-", "-"), ("", ""), ("Rapat", "Rapat"), (" =1", " =1"), (None, ""), (float("nan"), ""),
+    (3.5, 3.5), (0, 0), (True, True)])
+def test_each_csv_text_is_as_neutral_makes_it(value, written):
+    """The CSV's text columns (written in one pass, issue 20) as ``neutral`` says, one value at a time."""
+    from sopkinerja.report.rows import _texts, neutral
+
+    assert _texts([value]) == [written]
+    if isinstance(value, str):
+        assert written == neutral(value)
+
+
 def test_the_whole_corpus_in_one_run(round_ws, tmp_path):
     """Every hostile file at once, in a subprocess with 3 GiB of address space: exit 3, each bad
     file named with its issue, the good ones accepted, no traceback, then ``verify`` clean."""

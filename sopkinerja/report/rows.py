@@ -58,6 +58,7 @@ class UnitPieces:
     blocks: dict[int, Block]  # first Excel row -> block
     csv: bytes
     rows: int
+    csv_block: Block | None = None  # the CSV rows as kept (deflated where they were made: a worker)
 
 
 def build(job: UnitJob) -> UnitPieces:
@@ -67,7 +68,8 @@ def build(job: UnitJob) -> UnitPieces:
     method, words = TABLE_COLUMNS.index("metode"), dict(job.methods)
     columns[method] = [words.get(m, m) for m in columns[method]]
     blocks = {first: Block.of(rows_xml(first, columns, job.layout)) for first in job.first_rows}
-    return UnitPieces(blocks, csv_rows(job.period, job.name, job.columns), len(job.columns[0]))
+    csv = csv_rows(job.period, job.name, job.columns)
+    return UnitPieces(blocks, csv, len(job.columns[0]), Block.of(csv.decode("utf-8")))
 
 
 def build_chunk(jobs: list[UnitJob]) -> list[UnitPieces]:
@@ -89,14 +91,15 @@ def csv_rows(period: str, name: str, columns) -> bytes:
         elif column in NUMBER_COLUMNS:
             fields.append(["" if v is None or v != v else f"{v:.10g}" for v in by_name[column]])
         else:
-            fields.append([_text(v) for v in by_name[column]])
+            fields.append(_texts(by_name[column]))
     return _csv(zip(*fields, strict=True))
 
 
-def _text(value) -> object:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return neutral(value) if isinstance(value, str) else value
+def _texts(values) -> list:
+    """Each value as the CSV writes it: a text ``neutral`` (inlined: 6,500,000 cells at 1,000 units),
+    none or NaN empty, anything else as it is."""
+    return [("'" + v if v.startswith(FORMULA_START) or (len(v) > 1 and v[0] in "+-") else v) if type(v) is str
+            else "" if v is None or (isinstance(v, float) and v != v) else v for v in values]
 
 
 FORMULA_START = ("=", "@", "\t", "\r")
@@ -188,7 +191,7 @@ def build_all(recap, layout: list[Column], placements: list[Placement], cache: B
                 block_keys, csv_key = unit_keys
                 for first, block in unit.blocks.items():
                     cache.put(block_keys[first], block)
-                cache.put(csv_key, Block.of(unit.csv.decode("utf-8")))
+                cache.put(csv_key, unit.csv_block)
             csv_out.write(unit.csv)
             blocks = unit.blocks if spool is None else {first: spool.park(b) for first, b in unit.blocks.items()}
             pieces[code] = UnitPieces(blocks, b"", unit.rows)
