@@ -206,8 +206,7 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
 
     def place(row: FormRow, slot: int, offset: int) -> None:
         largest_rate[1] = max(largest_rate[1], _abs(row.rp[rate]))
-        body[slot] = Block.of("".join(_body_rows([row], first_row + offset, positions, base_widths, styles)),
-                              level=1)
+        body[slot] = Block.of("".join(_body_rows([row], first_row + offset, positions, base_widths, styles)))
 
     def segment_rows(segment, col) -> tuple[list[FormRow], list[list], float, float]:
         """A sub kegiatan's rows (its own, then its indicators'), the Rp its kegiatan sums and
@@ -242,8 +241,8 @@ def build(recap, master, config, issues, language: str, styles: dict, first_row:
                 rows += made
                 rps += summed
                 rate_k, rate_rp = max(rate_k, segment_k), max(rate_rp, segment_rp)
-            found = _Chunk(Block.of("".join(_body_rows(rows, first_row + offset, positions, base_widths, styles)),
-                                    level=1), _rp_rows(rps), rate_k, rate_rp)
+            found = _Chunk(Block.of("".join(_body_rows(rows, first_row + offset, positions, base_widths, styles))),
+                           _rp_rows(rps), rate_k, rate_rp)
             kept.put(key, found)
         body.append(found.block if spool is None else spool.park(found.block))
         largest_rate[0] = max(largest_rate[0], found.rate_k)

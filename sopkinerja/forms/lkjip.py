@@ -269,8 +269,7 @@ class _Kept:
             block = self.kept.get(key)
             if block is None:
                 part = self.order[start:start + CHUNK_ROWS]
-                block = Block.of("".join(rows(start, part, self.col if whole else self.col.at(part, columns))),
-                                 level=1)
+                block = Block.of("".join(rows(start, part, self.col if whole else self.col.at(part, columns))))
                 self.kept.put(key, block)
             out.append(block if self.spool is None else self.spool.park(block))
         return out

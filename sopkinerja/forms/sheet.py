@@ -147,10 +147,10 @@ def blocks_of(rows) -> list:
     for xml in rows:
         parts.append(xml)
         if len(parts) == BLOCK_ROWS:
-            blocks.append(Block.of("".join(parts), level=1))
+            blocks.append(Block.of("".join(parts)))
             parts = []
     if parts:
-        blocks.append(Block.of("".join(parts), level=1))
+        blocks.append(Block.of("".join(parts)))
     return blocks
 
 

@@ -310,13 +310,8 @@ def _table(name: str, grid, label_keys) -> dict:
     for row, values in grid[index + 1:]:
         width, cells = len(values), {}
         for key, col in keyed_columns:
-            if col < width:
-                value = values[col]
-                kind = type(value)
-                if kind is float or kind is str and value:  # nearly every cell (encode's own first test)
-                    cells[key] = value
-                elif value != "" and value is not None:
-                    cells[key] = encode(value)
+            if col < width and (value := values[col]) != "" and value is not None:
+                cells[key] = encode(value)
         if cells:
             rows.append({"row": row, "cells": cells})
     return {"sheet": name, "header_row": header_row, "columns": columns, "rows": rows}

@@ -96,10 +96,10 @@ def csv_rows(period: str, name: str, columns) -> bytes:
 
 
 def _texts(values) -> list:
-    """Each value as the CSV writes it: a text ``neutral`` (inlined: 6,500,000 cells at 1,000 units),
-    none or NaN empty, anything else as it is."""
-    return [("'" + v if v.startswith(FORMULA_START) or (len(v) > 1 and v[0] in "+-") else v) if type(v) is str
-            else "" if v is None or (isinstance(v, float) and v != v) else v for v in values]
+    """Each value as the CSV writes it: a text ``neutral``, none or NaN empty, anything else as it
+    is (one pass per column: 6,500,000 cells at 1,000 units)."""
+    return [neutral(v) if type(v) is str else "" if v is None or (isinstance(v, float) and v != v) else v
+            for v in values]
 
 
 FORMULA_START = ("=", "@", "\t", "\r")

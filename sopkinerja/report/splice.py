@@ -261,7 +261,7 @@ def splice(path: Path, splices: list[Splice]) -> None:
             continue
         head, tail = _cut(data.decode("utf-8"), wanted)
         tail = _merged(tail, wanted.merges)
-        entries.append((name, [Block.of(head), *wanted.blocks, _final(tail.encode("utf-8"))]))
+        entries.append((name, [Block.of(head, LEVEL), *wanted.blocks, _final(tail.encode("utf-8"))]))
     temporary = path.with_name(path.name + ".tmp")
     with open(temporary, "wb") as out:
         central, offset = [], 0
